@@ -1,0 +1,17 @@
+//! One module per subcommand.
+
+mod db;
+mod load;
+mod serve;
+
+use crate::config::{Cli, Command, FileConfig, Settings};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = FileConfig::load(cli.global.config.as_deref())?;
+    let settings = Settings::resolve(&cli.global, &file);
+    match cli.command {
+        Command::Serve(args) => serve::run(&settings, &file, args).await,
+        Command::Db { action } => db::run(&settings, action).await,
+        Command::Load { dir } => load::run(&settings, dir).await,
+    }
+}

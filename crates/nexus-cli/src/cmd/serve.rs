@@ -1,0 +1,51 @@
+//! `nexus serve`: listen first (a taken port is the cheapest mistake to report), then open
+//! the database, then serve until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use nexus_server::{AppState, ServerConfig};
+
+use crate::config::{FileConfig, ServeArgs, Settings};
+use crate::database;
+
+const DEFAULT_BIND: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
+pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
+    let bind: SocketAddr = args.bind.or(file.bind).unwrap_or(DEFAULT_BIND);
+    let web_dir = args.web_dir.or_else(|| file.web_dir.clone()).unwrap_or_else(|| PathBuf::from("web/dist"));
+
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "stop the program using it or choose another address with --bind or NEXUS_BIND"
+        } else {
+            "choose another address with --bind or NEXUS_BIND"
+        };
+        anyhow!("cannot listen on {bind} ({e}); {hint}")
+    })?;
+    let store = database::open(settings).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(database = store.target(), "Nexus Atlas listening on http://{addr}");
+    let app = nexus_server::app(AppState::new(store, ServerConfig { web_dir }));
+    nexus_server::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,156 @@
+//! Command line and configuration: flags beat environment variables, which beat the
+//! configuration file (`nexus.toml`), which beats the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+/// Nexus Atlas: the Urban Nexus map service.
+#[derive(Debug, Parser)]
+#[command(name = "nexus", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: nexus.toml, when present]
+    #[arg(long, global = true, env = "NEXUS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// PostgreSQL URL; when unset, the embedded PostGIS under --home is used
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Folder of the embedded PostGIS cluster [default: .nexus]
+    #[arg(long, global = true, env = "NEXUS_HOME")]
+    pub home: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web map and the API
+    Serve(ServeArgs),
+    /// Manage the embedded PostGIS cluster
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Load the data folder (cities) into the database
+    Load {
+        /// The folder [default: data]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "NEXUS_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Folder of the built web map [default: web/dist]
+    #[arg(long, env = "NEXUS_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum DbAction {
+    /// Create the cluster if needed and start it
+    Start,
+    /// Stop the cluster
+    Stop,
+    /// Say whether it runs, where, and which versions
+    Status,
+    /// Print the connection URL
+    Url,
+}
+
+/// `nexus.toml`: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub home: Option<PathBuf>,
+    pub web_dir: Option<PathBuf>,
+    pub pool_size: Option<usize>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Option<String>,
+    pub home: PathBuf,
+    pub pool_size: usize,
+}
+
+impl FileConfig {
+    /// Reads the file named by `--config`, or `nexus.toml` when it exists.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("nexus.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(FileConfig::default()),
+            Err(e) => return Err(anyhow!("cannot read the configuration file {} ({e})", path.display())),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
+            anyhow!("the configuration file {} is not valid (line {line}: {})", path.display(), e.message().trim())
+        })
+    }
+}
+
+impl Settings {
+    pub fn resolve(global: &GlobalArgs, file: &FileConfig) -> Settings {
+        Settings {
+            database_url: global.database_url.clone().filter(|u| !u.is_empty()).or_else(|| file.database_url.clone()),
+            home: global.home.clone().or_else(|| file.home.clone()).unwrap_or_else(|| PathBuf::from(".nexus")),
+            pool_size: file.pool_size.unwrap_or(16),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let file: FileConfig =
+            toml::from_str("home = \"/srv/nexus\"\ndatabase_url = \"postgres://f/db\"\npool_size = 4").unwrap();
+        let none = GlobalArgs { config: None, database_url: None, home: None };
+        let s = Settings::resolve(&none, &file);
+        assert_eq!(s.home, PathBuf::from("/srv/nexus"));
+        assert_eq!(s.database_url.as_deref(), Some("postgres://f/db"));
+        assert_eq!(s.pool_size, 4);
+        let flags =
+            GlobalArgs { config: None, database_url: Some("postgres://flag/db".into()), home: Some("h".into()) };
+        let s = Settings::resolve(&flags, &file);
+        assert_eq!(s.home, PathBuf::from("h"));
+        assert_eq!(s.database_url.as_deref(), Some("postgres://flag/db"));
+        let s = Settings::resolve(&none, &FileConfig::default());
+        assert_eq!((s.home, s.database_url, s.pool_size), (PathBuf::from(".nexus"), None, 16));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("bnid = \"127.0.0.1:1\"").is_err());
+    }
+
+    #[test]
+    fn cli_parses() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["nexus", "serve", "--bind", "0.0.0.0:9000"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!() };
+        assert_eq!(args.bind.unwrap().port(), 9000);
+    }
+}

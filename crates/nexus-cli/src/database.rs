@@ -1,0 +1,32 @@
+//! Opening the database: `DATABASE_URL` when given, otherwise the embedded cluster.
+
+use anyhow::anyhow;
+use nexus_store::cluster::Cluster;
+use nexus_store::{Store, StoreConfig, StoreError};
+
+use crate::config::Settings;
+
+/// Connects (starting the embedded cluster when there is no URL) and migrates.
+pub async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    let (url, external) = match &settings.database_url {
+        Some(url) => (url.clone(), true),
+        None => {
+            let cluster = Cluster::new(&settings.home).map_err(|e| anyhow!("{e}"))?;
+            let url = cluster.ensure_database().await.map_err(|e| anyhow!("cannot start the embedded PostGIS: {e}"))?;
+            (url, false)
+        }
+    };
+    let mut config = StoreConfig::new(url);
+    config.pool_size = settings.pool_size;
+    Store::connect(&config).await.map_err(|e| explain(e, external))
+}
+
+/// Adds the one hint that fixes the problem to a connection error.
+fn explain(e: StoreError, external: bool) -> anyhow::Error {
+    match e {
+        StoreError::Connect { .. } | StoreError::BadUrl(_) if external => {
+            anyhow!("{e}; check DATABASE_URL, or unset it to use the embedded PostGIS")
+        }
+        other => anyhow!("{other}"),
+    }
+}

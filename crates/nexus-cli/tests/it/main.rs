@@ -1,0 +1,8 @@
+//! End-to-end tests of the `nexus` binary: real processes, real PostGIS, real sockets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on purpose")]
+
+mod db_commands;
+mod serve;
+mod support;
+mod tidy;

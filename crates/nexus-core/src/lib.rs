@@ -1,0 +1,20 @@
+//! Nexus Atlas domain: the types and pure rules every other crate shares.
+//!
+//! This crate does no IO, has no async code and knows nothing about SQL, GDAL or HTTP.
+//! Values are validated when they are made (`FromStr`, `TryFrom`), so a value of a type
+//! from this crate is always a valid one: a [`LayerId`] is always a safe identifier, a
+//! [`TileCoord`] is always inside its zoom level.
+
+mod bbox;
+mod city;
+mod enums;
+mod ids;
+mod project;
+mod tile;
+
+pub use bbox::{Bbox, BboxError};
+pub use city::{City, CityCollection, CityError};
+pub use enums::{Dimension, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};
+pub use ids::{CitySlug, IdError, LayerId};
+pub use project::{Budget, ProjectError, ProjectMeta};
+pub use tile::{TileCoord, TileError, MAX_ZOOM};

@@ -1,0 +1,57 @@
+//! Nexus Atlas over HTTP: the axum application.
+//!
+//! [`app`] builds the whole router from an [`AppState`]; it binds no socket, so tests drive
+//! it with `tower::ServiceExt::oneshot` and the CLI serves it with [`serve`]. Only this
+//! crate knows HTTP status codes and the JSON error shape (see [`error`]).
+
+pub mod error;
+mod routes;
+mod state;
+mod web;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, ServerConfig};
+
+/// The complete application: API routes, health, and the web map as the fallback.
+pub fn app(state: AppState) -> Router {
+    let web = web::service(&state.config.web_dir);
+    Router::new()
+        .merge(routes::health::router())
+        .nest("/api", routes::api_router())
+        .fallback(web)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight
+/// finish (up to 10 s).
+///
+/// # Errors
+/// When accepting connections fails.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
+    tokio::select! {
+        r = server => r,
+        () = async {
+            let _ = rx.await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => {
+            tracing::warn!("requests still running 10 s after shutdown began; stopping anyway");
+            Ok(())
+        }
+    }
+}

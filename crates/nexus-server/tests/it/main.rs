@@ -1,0 +1,8 @@
+//! Integration tests of the HTTP application, driven through `tower::ServiceExt::oneshot`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on purpose")]
+//! against a real PostGIS database per test.
+
+mod api;
+mod support;
+mod web;

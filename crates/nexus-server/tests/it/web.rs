@@ -1,0 +1,42 @@
+//! The web map's files, and the placeholder when there is no build.
+
+use axum::http::StatusCode;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn a_built_map_is_served_with_index_fallback() {
+    let dir = tempfile_dir();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>Nexus Atlas map</title>").unwrap();
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log('map')").unwrap();
+    let t = TestApp::with_web_dir(dir.clone()).await;
+
+    let (status, ctype, body) = t.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/html"));
+    assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));
+    let (status, ctype, _) = t.get("/assets/app.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.contains("javascript"), "{ctype}");
+    let (status, _, body) = t.get("/city/chiang-mai").await;
+    assert_eq!(status, StatusCode::OK, "client-side paths get the page");
+    assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn without_a_build_a_placeholder_says_how_to_build() {
+    let t = TestApp::new().await;
+    let (status, ctype, body) = t.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/html"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("Nexus Atlas") && text.contains("scripts/setup"), "{text}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("nexus-web-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

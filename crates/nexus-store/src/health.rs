@@ -1,0 +1,46 @@
+//! What the database is: versions for `/health` and `nexus db status`.
+
+use serde::Serialize;
+
+use crate::error::{StoreError, StoreResult};
+use crate::pool::Store;
+
+/// Versions of the database server and its spatial extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatabaseInfo {
+    /// PostgreSQL `server_version` (`15.18 (Debian 15.18-0+deb12u1)`).
+    pub postgres_version: String,
+    /// PostGIS library version (`3.3.2`).
+    pub postgis_version: String,
+    /// GEOS version PostGIS was built with.
+    pub geos_version: String,
+    /// PROJ version PostGIS was built with.
+    pub proj_version: String,
+    /// Highest applied migration.
+    pub schema_version: i32,
+}
+
+impl Store {
+    /// Asks the server for its versions; doubles as a liveness probe.
+    ///
+    /// # Errors
+    /// When no connection can be had or the query fails.
+    pub async fn database_info(&self) -> StoreResult<DatabaseInfo> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT current_setting('server_version'), postgis_lib_version(), postgis_geos_version(), \
+                        postgis_proj_version(), (SELECT coalesce(max(version), 0) FROM nexus_migrations)",
+                &[],
+            )
+            .await
+            .map_err(StoreError::query("database_info"))?;
+        Ok(DatabaseInfo {
+            postgres_version: row.get(0),
+            postgis_version: row.get(1),
+            geos_version: row.get(2),
+            proj_version: row.get(3),
+            schema_version: row.get(4),
+        })
+    }
+}

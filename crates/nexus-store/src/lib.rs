@@ -1,0 +1,23 @@
+//! Nexus Atlas storage: the only crate that speaks SQL.
+//!
+//! [`Store`] owns the PostgreSQL connection pool. [`Store::connect`] refuses to hand out a
+//! store until the server is reachable, PostGIS is enabled and the [`migrate`] step has
+//! brought the schema up to date, so every query below can assume the schema exists.
+//! [`cluster`] manages the private PostGIS cluster that runs when no `DATABASE_URL` is
+//! given, and [`testing`] gives each test a fresh database cloned from a migrated template.
+//!
+//! SQL identifiers never come from user input: table and column names are constants here,
+//! and layer ids reach SQL only after [`nexus_core::LayerId`] validated them, and then only
+//! quoted.
+
+mod cities;
+pub mod cluster;
+mod error;
+mod health;
+pub mod migrate;
+mod pool;
+pub mod testing;
+
+pub use error::{StoreError, StoreResult};
+pub use health::DatabaseInfo;
+pub use pool::{Store, StoreConfig};

@@ -1,0 +1,130 @@
+//! Versioned schema migrations, embedded in the binary and applied on connect.
+//!
+//! Each migration runs in its own transaction under an advisory lock, so two servers
+//! starting at once apply it once, and a failed migration leaves nothing behind. Applied
+//! migrations are recorded with a checksum; editing one after it shipped is refused.
+
+use tokio_postgres::Client;
+
+use crate::error::{describe, StoreError, StoreResult};
+
+/// One migration file.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number; applied in increasing order.
+    pub version: i32,
+    /// File name, for messages.
+    pub name: &'static str,
+    /// The SQL.
+    pub sql: &'static str,
+}
+
+/// Every migration this build knows, in order.
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "0001_core_schema.sql", sql: include_str!("../migrations/0001_core_schema.sql") }];
+
+/// Arbitrary constant naming the advisory lock that serialises migrations.
+const LOCK_KEY: i64 = 0x6e65_7875_735f_6d69; // "nexus_mi"
+
+/// The highest version this build knows.
+pub fn latest_version() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// A stable fingerprint of all migrations (FNV-1a over their text), used to name test
+/// templates so a changed migration gets a fresh template.
+pub fn fingerprint() -> u64 {
+    MIGRATIONS.iter().fold(0xcbf2_9ce4_8422_2325, |h, m| fnv1a(h, m.sql.as_bytes()))
+}
+
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    fnv1a(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn checksum(sql: &str) -> String {
+    format!("{:016x}", fnv1a(0xcbf2_9ce4_8422_2325, sql.as_bytes()))
+}
+
+/// Applies every pending migration; returns how many were applied.
+///
+/// # Errors
+/// When a migration fails, an applied one was edited, or the database is newer than this build.
+pub async fn run(client: &mut Client) -> StoreResult<usize> {
+    let tx = client.transaction().await.map_err(StoreError::query("migrate_begin"))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await.map_err(StoreError::query("migrate_lock"))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS nexus_migrations (
+             version    integer PRIMARY KEY,
+             name       text NOT NULL,
+             checksum   text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await
+    .map_err(StoreError::query("migrate_table"))?;
+    let applied: Vec<(i32, String)> = tx
+        .query("SELECT version, checksum FROM nexus_migrations ORDER BY version", &[])
+        .await
+        .map_err(StoreError::query("migrate_applied"))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+
+    if let Some((found, _)) = applied.last() {
+        if *found > latest_version() {
+            return Err(StoreError::SchemaTooNew { found: *found, known: latest_version() });
+        }
+    }
+    let mut count = 0;
+    for m in MIGRATIONS {
+        if let Some((_, sum)) = applied.iter().find(|(v, _)| *v == m.version) {
+            if *sum != checksum(m.sql) {
+                return Err(StoreError::MigrationChanged { version: m.version, name: m.name });
+            }
+            continue;
+        }
+        tx.batch_execute(m.sql).await.map_err(|e| StoreError::Migration {
+            version: m.version,
+            name: m.name,
+            reason: describe(&e),
+        })?;
+        tx.execute(
+            "INSERT INTO nexus_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+            &[&m.version, &m.name, &checksum(m.sql)],
+        )
+        .await
+        .map_err(StoreError::query("migrate_record"))?;
+        tracing::info!(migration.version = m.version, migration.name = m.name, "applied migration");
+        count += 1;
+    }
+    tx.commit().await.map_err(StoreError::query("migrate_commit"))?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_increase_and_names_match() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version);
+        }
+        for m in MIGRATIONS {
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+        }
+    }
+
+    #[test]
+    fn checksum_is_stable() {
+        assert_eq!(checksum(""), "cbf29ce484222325");
+        assert_eq!(checksum("a"), "af63dc4c8601ec8c");
+    }
+}

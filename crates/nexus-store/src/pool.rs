@@ -1,0 +1,144 @@
+//! The connection pool and the checks made before anyone may use it.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, NoTls};
+
+use crate::error::{describe, StoreError, StoreResult};
+use crate::migrate;
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://user:password@host:port/database`.
+    pub url: String,
+    /// Most connections held open at once.
+    pub pool_size: usize,
+    /// How long to wait for the server before giving up.
+    pub connect_timeout: Duration,
+}
+
+impl StoreConfig {
+    /// Defaults for a URL: 16 connections, 5 s connect timeout.
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreConfig { url: url.into(), pool_size: 16, connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// A migrated PostGIS database behind a connection pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    target: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects, makes sure PostGIS is enabled, applies pending migrations and opens the pool.
+    ///
+    /// # Errors
+    /// A [`StoreError`] naming the first thing that is wrong: a bad URL, an unreachable
+    /// server, a missing PostGIS, or a migration that failed.
+    pub async fn connect(config: &StoreConfig) -> StoreResult<Store> {
+        let pg = parse_url(&config.url, config.connect_timeout)?;
+        let target = describe_target(&pg);
+        let mut client = connect_one(&pg, &target).await?;
+        ensure_postgis(&client, &pg, &target).await?;
+        migrate::run(&mut client).await?;
+        drop(client);
+
+        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(Store { pool, target })
+    }
+
+    /// `host:port/database` of the server, without credentials (for logs and messages).
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// A pooled connection.
+    pub(crate) async fn client(&self) -> StoreResult<Object> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Closes every pooled connection; later calls fail.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+pub(crate) fn parse_url(url: &str, timeout: Duration) -> StoreResult<tokio_postgres::Config> {
+    let mut pg: tokio_postgres::Config =
+        url.parse().map_err(|e: tokio_postgres::Error| StoreError::BadUrl(e.to_string()))?;
+    if pg.get_connect_timeout().is_none() {
+        pg.connect_timeout(timeout);
+    }
+    if pg.get_application_name().is_none() {
+        pg.application_name("nexus-atlas");
+    }
+    Ok(pg)
+}
+
+pub(crate) fn describe_target(pg: &tokio_postgres::Config) -> String {
+    let host = pg
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
+    let db = pg.get_dbname().or(pg.get_user()).unwrap_or("postgres");
+    format!("{host}:{port}/{db}")
+}
+
+pub(crate) async fn connect_one(pg: &tokio_postgres::Config, target: &str) -> StoreResult<Client> {
+    let (client, connection) =
+        pg.connect(NoTls).await.map_err(|e| StoreError::Connect { target: target.to_owned(), reason: describe(&e) })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "database connection closed with an error");
+        }
+    });
+    Ok(client)
+}
+
+async fn ensure_postgis(client: &Client, pg: &tokio_postgres::Config, target: &str) -> StoreResult<()> {
+    let enabled = client
+        .query_opt("SELECT extversion FROM pg_extension WHERE extname = 'postgis'", &[])
+        .await
+        .map_err(StoreError::query("postgis_enabled"))?;
+    if enabled.is_some() {
+        return Ok(());
+    }
+    let available = client
+        .query_opt("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'", &[])
+        .await
+        .map_err(StoreError::query("postgis_available"))?;
+    if available.is_none() {
+        return Err(StoreError::PostgisMissing { target: target.to_owned() });
+    }
+    match client.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis").await {
+        Ok(()) => Ok(()),
+        Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => Err(StoreError::PostgisNotEnabled {
+            database: pg.get_dbname().unwrap_or("?").to_owned(),
+            user: pg.get_user().unwrap_or("?").to_owned(),
+            reason: describe(&e),
+        }),
+        Err(e) => Err(StoreError::query("create_extension_postgis")(e)),
+    }
+}

@@ -1,0 +1,160 @@
+//! A real PostGIS for tests: one throwaway cluster per test run, one fresh database per test.
+//!
+//! The server is `NEXUS_TEST_DATABASE_URL` when set (a superuser URL to any PostgreSQL with
+//! PostGIS installed); otherwise an embedded cluster under `NEXUS_TEST_HOME` (default
+//! `$TMPDIR/nexus-test-<uid>`), started on first use and shared by every test binary.
+//! `scripts/test` points `NEXUS_TEST_HOME` at a fresh folder and removes it afterwards.
+//!
+//! Migrations run once into a template database named after their fingerprint; each
+//! [`TestDb`] is a `CREATE DATABASE … TEMPLATE` copy (a fraction of a second), dropped again
+//! when the value is dropped.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::sync::OnceCell;
+
+use crate::cluster::{os, Cluster};
+use crate::error::{describe, StoreError, StoreResult};
+use crate::migrate;
+use crate::pool::{connect_one, describe_target, parse_url, Store, StoreConfig};
+
+static SERVER: OnceCell<String> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database of its own for one test, migrated and empty.
+#[derive(Debug)]
+pub struct TestDb {
+    /// Its connection URL.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    admin_url: String,
+}
+
+/// The folder of the shared test cluster.
+pub fn test_home() -> PathBuf {
+    std::env::var_os("NEXUS_TEST_HOME")
+        .map_or_else(|| std::env::temp_dir().join(format!("nexus-test-{}", os::effective_uid())), PathBuf::from)
+}
+
+/// The superuser URL of the test server (started on first call).
+///
+/// # Errors
+/// When the server cannot be started or reached.
+pub async fn admin_url() -> StoreResult<String> {
+    SERVER
+        .get_or_try_init(|| async {
+            if let Ok(url) = std::env::var("NEXUS_TEST_DATABASE_URL") {
+                return Ok(url);
+            }
+            let cluster = Cluster::new(test_home())?;
+            let c = cluster.clone();
+            tokio::task::spawn_blocking(move || c.start()).await.map_err(|e| StoreError::Pool(e.to_string()))??;
+            Ok(cluster.admin_url()?)
+        })
+        .await
+        .cloned()
+}
+
+/// Replaces the database name in a URL.
+fn with_database(url: &str, db: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let cut = base.rfind('/').filter(|i| *i > "postgres://".len()).unwrap_or(base.len());
+    format!("{}/{db}", &base[..cut])
+}
+
+async fn template() -> StoreResult<String> {
+    let admin = admin_url().await?;
+    let name = format!("nexus_template_{:016x}", migrate::fingerprint());
+    let pg = parse_url(&admin, Duration::from_secs(10))?;
+    let client = connect_one(&pg, &describe_target(&pg)).await?;
+    // Serialise template creation across test binaries running at once.
+    client.execute("SELECT pg_advisory_lock(7264)", &[]).await.map_err(StoreError::query("template_lock"))?;
+    let ready = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate", &[&name])
+        .await
+        .map_err(StoreError::query("template_exists"))?
+        .is_some();
+    if !ready {
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await;
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .map_err(StoreError::query("template_create"))?;
+        let store = Store::connect(&StoreConfig::new(with_database(&admin, &name))).await?;
+        store.close();
+        drop(store);
+        client
+            .batch_execute(&format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"))
+            .await
+            .map_err(StoreError::query("template_mark"))?;
+    }
+    client.execute("SELECT pg_advisory_unlock(7264)", &[]).await.map_err(StoreError::query("template_unlock"))?;
+    Ok(name)
+}
+
+impl TestDb {
+    /// A fresh, migrated database.
+    ///
+    /// # Errors
+    /// When the test server cannot be reached or the copy fails.
+    pub async fn new() -> StoreResult<TestDb> {
+        let admin_url = admin_url().await?;
+        let template = template().await?;
+        let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let pg = parse_url(&admin_url, Duration::from_secs(10))?;
+        let client = connect_one(&pg, &describe_target(&pg)).await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+            .await
+            .map_err(|e| StoreError::Query { what: "test_db_create", reason: describe(&e) })?;
+        Ok(TestDb { url: with_database(&admin_url, &name), name, admin_url })
+    }
+
+    /// A store on this database.
+    ///
+    /// # Errors
+    /// As [`Store::connect`].
+    pub async fn store(&self) -> StoreResult<Store> {
+        Store::connect(&StoreConfig::new(&self.url)).await
+    }
+
+    /// The admin URL of the server this database lives on.
+    pub fn admin_url(&self) -> &str {
+        &self.admin_url
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot block on itself: use a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let pg = parse_url(&admin, Duration::from_secs(10)).ok()?;
+                let client = connect_one(&pg, &describe_target(&pg)).await.ok()?;
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_is_swapped_in_urls() {
+        assert_eq!(with_database("postgres://u:p@127.0.0.1:5/postgres", "t_1"), "postgres://u:p@127.0.0.1:5/t_1");
+        assert_eq!(
+            with_database("postgres://u:p@127.0.0.1:5/postgres?sslmode=disable", "x"),
+            "postgres://u:p@127.0.0.1:5/x"
+        );
+        assert_eq!(with_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
+    }
+}

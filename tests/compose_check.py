@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Checks docker-compose.yml with a real Compose parser (no Docker engine needed).
+
+`docker-compose config` (Debian's docker-compose package) validates the file against the
+Compose schema and prints it normalised; we then assert what the deployment relies on.
+Exits non-zero with a message on the first problem.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fail(msg):
+    print(f"docker-compose.yml: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def main():
+    proc = subprocess.run(
+        ["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"), "config"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        fail(f"docker-compose config rejected it: {proc.stderr.strip()}")
+    cfg = yaml.safe_load(proc.stdout)
+    services = cfg.get("services", {})
+    for name in ("db", "app"):
+        if name not in services:
+            fail(f"service '{name}' is missing")
+    db, app = services["db"], services["app"]
+
+    image = db.get("image", "")
+    if not re.fullmatch(r"postgis/postgis:15-3\.\d+", image):
+        fail(f"db image must be a pinned postgis/postgis:15-3.x tag, got '{image}'")
+    test = (db.get("healthcheck") or {}).get("test")
+    if not test or "pg_isready" not in " ".join(test if isinstance(test, list) else [test]):
+        fail("db needs a pg_isready health check")
+    mounts = db.get("volumes") or []
+    def is_data_volume(m):
+        # Compose v1 prints "source:target:mode" strings; v2 prints long-form dicts.
+        if isinstance(m, dict):
+            return m.get("type") == "volume" and m.get("source") == "pgdata" and m.get("target") == "/var/lib/postgresql/data"
+        parts = str(m).split(":")
+        return parts[0] == "pgdata" and len(parts) > 1 and parts[1] == "/var/lib/postgresql/data"
+    if not any(is_data_volume(m) for m in mounts):
+        fail("db data must live on a named volume at /var/lib/postgresql/data")
+    if "pgdata" not in (cfg.get("volumes") or {}):
+        fail("volume 'pgdata' must be declared")
+
+    build = app.get("build") or {}
+    dockerfile = os.path.join(build.get("context", ROOT), build.get("dockerfile", "Dockerfile"))
+    if not os.path.isfile(dockerfile):
+        fail(f"app builds from {dockerfile}, which does not exist")
+    env = app.get("environment") or {}
+    if not str(env.get("DATABASE_URL", "")).startswith("postgres://") or "@db:" not in env["DATABASE_URL"]:
+        fail("app must reach the db service through DATABASE_URL")
+    dep = (app.get("depends_on") or {}).get("db") or {}
+    if dep.get("condition") != "service_healthy":
+        fail("app must wait for the db health check (depends_on condition service_healthy)")
+
+    with open(dockerfile, encoding="utf-8") as f:
+        froms = [l.split()[1] for l in f if l.startswith("FROM ")]
+    for base in froms:
+        if ":" not in base or base.endswith(":latest"):
+            fail(f"Dockerfile base image '{base}' is not pinned")
+    print(f"docker-compose.yml ok: db {image}, app built from {os.path.relpath(dockerfile, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
