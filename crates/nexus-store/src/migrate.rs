@@ -60,15 +60,23 @@ fn checksum(sql: &str) -> String {
 pub async fn run(client: &mut Client) -> StoreResult<usize> {
     let tx = client.transaction().await.map_err(StoreError::query("migrate_begin"))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await.map_err(StoreError::query("migrate_lock"))?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS nexus_migrations (
-             version    integer PRIMARY KEY,
-             name       text NOT NULL,
-             checksum   text NOT NULL,
-             applied_at timestamptz NOT NULL DEFAULT now())",
-    )
-    .await
-    .map_err(StoreError::query("migrate_table"))?;
+    // Checked first rather than CREATE TABLE IF NOT EXISTS, whose NOTICE would be logged on every start.
+    let has_table: bool = tx
+        .query_one("SELECT to_regclass('nexus_migrations') IS NOT NULL", &[])
+        .await
+        .map_err(StoreError::query("migrate_table_exists"))?
+        .get(0);
+    if !has_table {
+        tx.batch_execute(
+            "CREATE TABLE nexus_migrations (
+                 version    integer PRIMARY KEY,
+                 name       text NOT NULL,
+                 checksum   text NOT NULL,
+                 applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await
+        .map_err(StoreError::query("migrate_table"))?;
+    }
     let applied: Vec<(i32, String)> = tx
         .query("SELECT version, checksum FROM nexus_migrations ORDER BY version", &[])
         .await
