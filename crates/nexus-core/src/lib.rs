@@ -9,6 +9,7 @@ mod bbox;
 mod city;
 mod enums;
 mod ids;
+mod layer;
 mod project;
 mod tile;
 
@@ -16,5 +17,6 @@ pub use bbox::{Bbox, BboxError};
 pub use city::{City, CityCollection, CityError};
 pub use enums::{Dimension, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};
 pub use ids::{CitySlug, IdError, LayerId};
+pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectError, ProjectMeta};
 pub use tile::{TileCoord, TileError, MAX_ZOOM};

@@ -82,6 +82,9 @@ pub enum StoreError {
         /// What the server said.
         reason: String,
     },
+    /// The data or metadata given breaks a rule of the schema (a client error).
+    #[error("{0}")]
+    Invalid(String),
     /// The embedded cluster could not be managed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),

@@ -14,10 +14,14 @@ mod cities;
 pub mod cluster;
 mod error;
 mod health;
+mod layers;
+mod load;
 pub mod migrate;
 mod pool;
+mod sqltypes;
 pub mod testing;
 
 pub use error::{StoreError, StoreResult};
 pub use health::DatabaseInfo;
+pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
 pub use pool::{Store, StoreConfig};

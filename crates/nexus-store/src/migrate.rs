@@ -1,6 +1,6 @@
 //! Versioned schema migrations, embedded in the binary and applied on connect.
 //!
-//! Each migration runs in its own transaction under an advisory lock, so two servers
+//! All pending migrations run in one transaction under an advisory lock, so two servers
 //! starting at once apply it once, and a failed migration leaves nothing behind. Applied
 //! migrations are recorded with a checksum; editing one after it shipped is refused.
 
@@ -20,8 +20,10 @@ pub struct Migration {
 }
 
 /// Every migration this build knows, in order.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "0001_core_schema.sql", sql: include_str!("../migrations/0001_core_schema.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "0001_core_schema.sql", sql: include_str!("../migrations/0001_core_schema.sql") },
+    Migration { version: 2, name: "0002_ingest.sql", sql: include_str!("../migrations/0002_ingest.sql") },
+];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.
 const LOCK_KEY: i64 = 0x6e65_7875_735f_6d69; // "nexus_mi"
@@ -58,8 +60,20 @@ fn checksum(sql: &str) -> String {
 /// # Errors
 /// When a migration fails, an applied one was edited, or the database is newer than this build.
 pub async fn run(client: &mut Client) -> StoreResult<usize> {
+    // A session lock taken before the transaction begins: the transaction then starts after
+    // the previous holder committed, with a fresh view of the catalog. (Taken inside the
+    // transaction, the lock can be granted with stale catalog caches, so a second server
+    // would not see the tables the first just created.)
+    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await.map_err(StoreError::query("migrate_lock"))?;
+    let result = run_locked(client).await;
+    let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
+    let applied = result?;
+    unlock.map_err(StoreError::query("migrate_unlock"))?;
+    Ok(applied)
+}
+
+async fn run_locked(client: &mut Client) -> StoreResult<usize> {
     let tx = client.transaction().await.map_err(StoreError::query("migrate_begin"))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await.map_err(StoreError::query("migrate_lock"))?;
     // Checked first rather than CREATE TABLE IF NOT EXISTS, whose NOTICE would be logged on every start.
     let has_table: bool = tx
         .query_one("SELECT to_regclass('nexus_migrations') IS NOT NULL", &[])

@@ -139,6 +139,8 @@ async fn ensure_postgis(client: &Client, pg: &tokio_postgres::Config, target: &s
             user: pg.get_user().unwrap_or("?").to_owned(),
             reason: describe(&e),
         }),
+        // Another server enabled it at the same moment: that is success too.
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(()),
         Err(e) => Err(StoreError::query("create_extension_postgis")(e)),
     }
 }

@@ -72,9 +72,9 @@ async fn features_get_a_partition_per_layer_with_its_own_spatial_indexes() {
         .batch_execute(
             "INSERT INTO layers (id, title, kind, sectors) VALUES ('canals', 'Canals', 'waterway', ARRAY['water']);
              CREATE TABLE \"features_canals\" PARTITION OF features FOR VALUES IN ('canals');
-             INSERT INTO features (layer_id, fid, geom, geom_3857, properties)
-             SELECT 'canals', 1, g, ST_Transform(g, 3857), '{\"name\": \"คลองแม่ข่า\"}'
-               FROM (SELECT ST_GeomFromText('LINESTRING(98.979 18.829, 98.996 18.742)', 4326) AS g) s;",
+             INSERT INTO features (layer_id, fid, geom, properties)
+             VALUES ('canals', 1, ST_GeomFromText('LINESTRING(98.979 18.829, 98.996 18.742)', 4326),
+                     '{\"name\": \"คลองแม่ข่า\"}');",
         )
         .await
         .unwrap();
@@ -93,9 +93,26 @@ async fn features_get_a_partition_per_layer_with_its_own_spatial_indexes() {
         .unwrap()
         .get(0);
     assert_eq!(name, "คลองแม่ข่า");
+    // The web-mercator copy is derived by the database.
+    let x: f64 = client
+        .query_one("SELECT ST_XMin(geom_3857) FROM features WHERE layer_id = 'canals'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!((x - 11_018_291.88).abs() < 0.01, "{x}");
+    // Beyond web mercator's latitude the copy is clipped, not sent to infinity.
+    client
+        .batch_execute(
+            "INSERT INTO features (layer_id, fid, geom) VALUES ('canals', 2, 'SRID=4326;LINESTRING(0 80, 0 89.9)')",
+        )
+        .await
+        .unwrap();
+    let ymax: f64 =
+        client.query_one("SELECT ST_YMax(geom_3857) FROM features WHERE fid = 2", &[]).await.unwrap().get(0);
+    assert!((ymax - 20_037_508.34).abs() < 1.0, "{ymax}");
     // A feature of an unknown layer has no partition to go to.
     assert!(client
-        .execute("INSERT INTO features (layer_id, fid, geom, geom_3857) VALUES ('nope', 1, ST_Point(0,0,4326), ST_Point(0,0,3857))", &[])
+        .execute("INSERT INTO features (layer_id, fid, geom) VALUES ('nope', 1, ST_Point(0,0,4326))", &[])
         .await
         .is_err());
 }

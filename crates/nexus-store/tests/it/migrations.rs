@@ -35,8 +35,8 @@ async fn migrations_applied_twice_change_nothing() {
 async fn concurrent_connects_migrate_once() {
     let db = TestDb::new().await.unwrap();
     let client = raw(&db.url).await;
-    client.batch_execute("DELETE FROM nexus_migrations").await.unwrap();
-    client.batch_execute("DROP TABLE projects, features, layers, cities CASCADE").await.unwrap();
+    client.batch_execute("DROP SCHEMA public CASCADE").await.unwrap();
+    client.batch_execute("CREATE SCHEMA public").await.unwrap();
     let cfg = StoreConfig::new(&db.url);
     let (a, b) = tokio::join!(Store::connect(&cfg), Store::connect(&cfg));
     a.unwrap();

@@ -1,0 +1,167 @@
+//! Layers: the catalog entry a user describes, and the schema of a layer's properties.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::enums::{GeometryFamily, LayerKind, Sector, Visibility};
+use crate::ids::{CitySlug, LayerId};
+
+/// What a user may say about a layer. Every field is optional so that a description can be
+/// layered: sidecar file, then command line; `None` means "keep what the catalog has" (or
+/// the default, for a new layer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerMeta {
+    /// Human title.
+    pub title: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// What the features are.
+    pub kind: Option<LayerKind>,
+    /// Sectors the layer belongs to.
+    pub sectors: Option<Vec<Sector>>,
+    /// The city it covers, if one.
+    pub city: Option<CitySlug>,
+    /// Where the data comes from.
+    pub source: Option<String>,
+    /// Its licence (`ODbL-1.0`, `CC-BY-4.0`, …).
+    pub licence: Option<String>,
+    /// Attribution line shown on the map.
+    pub attribution: Option<String>,
+    /// True when positions are illustrative rather than surveyed.
+    pub approximate: Option<bool>,
+    /// Who may see it.
+    pub visibility: Option<Visibility>,
+    /// Lowest zoom at which tiles carry it.
+    pub minzoom: Option<u8>,
+    /// Highest zoom at which tiles carry it.
+    pub maxzoom: Option<u8>,
+}
+
+impl LayerMeta {
+    /// `self` with every field that `over` sets replaced by `over`'s value.
+    #[must_use]
+    pub fn overlay(self, over: LayerMeta) -> LayerMeta {
+        LayerMeta {
+            title: over.title.or(self.title),
+            description: over.description.or(self.description),
+            kind: over.kind.or(self.kind),
+            sectors: over.sectors.or(self.sectors),
+            city: over.city.or(self.city),
+            source: over.source.or(self.source),
+            licence: over.licence.or(self.licence),
+            attribution: over.attribution.or(self.attribution),
+            approximate: over.approximate.or(self.approximate),
+            visibility: over.visibility.or(self.visibility),
+            minzoom: over.minzoom.or(self.minzoom),
+            maxzoom: over.maxzoom.or(self.maxzoom),
+        }
+    }
+}
+
+/// The type of a property, as exposed in TileJSON `vector_layers` and OGC API schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Whole number.
+    Integer,
+    /// Floating-point number.
+    Number,
+    /// Text.
+    String,
+    /// true/false.
+    Boolean,
+    /// Calendar date (`2024-03-17`).
+    Date,
+    /// Date and time (RFC 3339).
+    DateTime,
+    /// Time of day.
+    Time,
+    /// A list of values.
+    Array,
+    /// Nested JSON.
+    Object,
+}
+
+/// A property name and its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// Property name as in the source.
+    pub name: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+}
+
+/// A layer as the catalog holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layer {
+    /// Identifier (also the URL word and tile source id).
+    pub id: LayerId,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Kind.
+    pub kind: LayerKind,
+    /// Sectors.
+    pub sectors: Vec<Sector>,
+    /// City.
+    pub city: Option<CitySlug>,
+    /// Source.
+    pub source: Option<String>,
+    /// Licence.
+    pub licence: Option<String>,
+    /// Attribution.
+    pub attribution: Option<String>,
+    /// Approximate positions.
+    pub approximate: bool,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Geometry family, once data arrived.
+    pub geometry_type: Option<GeometryFamily>,
+    /// `[west, south, east, north]`, once data arrived.
+    pub bounds: Option<[f64; 4]>,
+    /// Property schema.
+    pub fields: Vec<FieldDef>,
+    /// Number of features.
+    pub feature_count: i64,
+    /// Bumped by every change of the data.
+    pub revision: i64,
+    /// Lowest zoom served.
+    pub minzoom: u8,
+    /// Highest zoom served.
+    pub maxzoom: u8,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_prefers_the_upper_layer() {
+        let sidecar =
+            LayerMeta { title: Some("Canals".into()), kind: Some(LayerKind::Waterway), ..LayerMeta::default() };
+        let cli =
+            LayerMeta { title: Some("Mae Kha".into()), visibility: Some(Visibility::Public), ..LayerMeta::default() };
+        let m = sidecar.overlay(cli);
+        assert_eq!(m.title.as_deref(), Some("Mae Kha"));
+        assert_eq!(m.kind, Some(LayerKind::Waterway));
+        assert_eq!(m.visibility, Some(Visibility::Public));
+    }
+
+    #[test]
+    fn meta_parses_from_toml_like_json_and_refuses_unknown_keys() {
+        let m: LayerMeta =
+            serde_json::from_str(r#"{"kind":"waste_site","sectors":["waste"],"city":"tanjungpinang"}"#).unwrap();
+        assert_eq!(m.sectors, Some(vec![Sector::Waste]));
+        assert!(serde_json::from_str::<LayerMeta>(r#"{"titel":"x"}"#).is_err());
+        assert!(serde_json::from_str::<LayerMeta>(r#"{"kind":"landfill"}"#).is_err());
+    }
+}
