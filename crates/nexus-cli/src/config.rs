@@ -41,7 +41,9 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
-    /// Load the data folder (cities) into the database
+    /// Load a GIS file into a layer (GeoJSON, Shapefile, GeoPackage, KML/KMZ, CSV, FlatGeobuf)
+    Ingest(Box<IngestArgs>),
+    /// Load the data folder (cities and every file with a .nexus.toml sidecar) into the database
     Load {
         /// The folder [default: data]
         dir: Option<PathBuf>,
@@ -56,6 +58,72 @@ pub struct ServeArgs {
     /// Folder of the built web map [default: web/dist]
     #[arg(long, env = "NEXUS_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// Bearer token planners use to upload and edit [default: none, uploads disabled]
+    #[arg(long, env = "NEXUS_PLANNER_TOKEN", hide_env_values = true)]
+    pub planner_token: Option<String>,
+    /// Largest upload accepted, in MiB [default: 256]
+    #[arg(long, env = "NEXUS_MAX_UPLOAD_MB")]
+    pub max_upload_mb: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The file (a .zip for zipped shapefiles; .gz for gzipped GeoJSON)
+    pub path: PathBuf,
+    /// Layer id: lower-case letters, digits, '_' and '-' [default: from the sidecar file]
+    #[arg(long)]
+    pub layer: Option<nexus_core::LayerId>,
+    /// Layer title
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Longer description
+    #[arg(long)]
+    pub description: Option<String>,
+    /// What the features are (waterway, treatment_plant, waste_site, heritage_zone, …)
+    #[arg(long)]
+    pub kind: Option<nexus_core::LayerKind>,
+    /// Sector(s): water, energy, food, waste, land (repeat or separate with commas)
+    #[arg(long = "sector", value_delimiter = ',')]
+    pub sectors: Vec<nexus_core::Sector>,
+    /// City slug (chiang-mai, tanjungpinang, …)
+    #[arg(long)]
+    pub city: Option<nexus_core::CitySlug>,
+    /// Where the data comes from
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Licence of the data
+    #[arg(long)]
+    pub licence: Option<String>,
+    /// Attribution shown on the map
+    #[arg(long)]
+    pub attribution: Option<String>,
+    /// Mark positions as approximate (illustrative, not surveyed)
+    #[arg(long)]
+    pub approximate: bool,
+    /// public or draft
+    #[arg(long)]
+    pub visibility: Option<nexus_core::Visibility>,
+    /// replace (swap all features; creates the layer) or append
+    #[arg(long, default_value = "replace")]
+    pub mode: nexus_store::LoadMode,
+    /// Coordinate system of the data when the file has none (EPSG:32647, …)
+    #[arg(long)]
+    pub source_crs: Option<String>,
+    /// Layer inside a multi-layer file [default: every layer, as LAYER-NAME]
+    #[arg(long)]
+    pub source_layer: Option<String>,
+    /// Attribute encoding of a shapefile without .cpg (CP874, TIS-620, UTF-8, …)
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Leave out features without geometry (listed in the report) instead of refusing
+    #[arg(long)]
+    pub drop_empty: bool,
+    /// Validate and print the report without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -79,6 +147,8 @@ pub struct FileConfig {
     pub home: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
     pub pool_size: Option<usize>,
+    pub planner_token: Option<String>,
+    pub max_upload_mb: Option<u64>,
 }
 
 /// The resolved settings.

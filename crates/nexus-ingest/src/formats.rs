@@ -46,16 +46,29 @@ impl Format {
         Format::FlatGeobuf,
     ];
 
-    /// The GDAL driver that reads it.
-    pub const fn driver(self) -> &'static str {
+    /// The format's name for people.
+    pub const fn name(self) -> &'static str {
         match self {
             Format::GeoJson => "GeoJSON",
-            Format::GeoJsonSeq => "GeoJSONSeq",
-            Format::Shapefile => "ESRI Shapefile",
-            Format::GeoPackage => "GPKG",
-            Format::Kml => "LIBKML",
+            Format::GeoJsonSeq => "GeoJSON sequence",
+            Format::Shapefile => "Shapefile",
+            Format::GeoPackage => "GeoPackage",
+            Format::Kml => "KML",
             Format::Csv => "CSV",
             Format::FlatGeobuf => "FlatGeobuf",
+        }
+    }
+
+    /// The GDAL drivers that may read it, preferred first.
+    pub const fn drivers(self) -> &'static [&'static str] {
+        match self {
+            Format::GeoJson => &["GeoJSON"],
+            Format::GeoJsonSeq => &["GeoJSONSeq"],
+            Format::Shapefile => &["ESRI Shapefile"],
+            Format::GeoPackage => &["GPKG"],
+            Format::Kml => &["LIBKML", "KML"],
+            Format::Csv => &["CSV"],
+            Format::FlatGeobuf => &["FlatGeobuf"],
         }
     }
 
@@ -79,8 +92,7 @@ impl Format {
 
     /// Whether the linked GDAL has this format's driver.
     pub fn available(self) -> bool {
-        let fallback = matches!(self, Format::Kml) && gdal::DriverManager::get_driver_by_name("KML").is_ok();
-        gdal::DriverManager::get_driver_by_name(self.driver()).is_ok() || fallback
+        self.drivers().iter().any(|d| gdal::DriverManager::get_driver_by_name(d).is_ok())
     }
 }
 
@@ -111,7 +123,7 @@ mod tests {
     fn linked_gdal_has_every_driver() {
         assert!(gdal_version().starts_with('3'), "{}", gdal_version());
         for f in Format::ALL {
-            assert!(f.available(), "GDAL lacks the {} driver", f.driver());
+            assert!(f.available(), "GDAL lacks a driver for {}", f.name());
         }
     }
 }

@@ -5,7 +5,7 @@
 //! what and where), 5xx when we are. 5xx details stay in the log, logged once here; the
 //! client gets a generic message, never SQL or paths.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nexus_store::StoreError;
@@ -21,26 +21,39 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable explanation.
     pub message: String,
+    /// Extra members of the body (an ingest report, say).
+    pub details: Option<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
     /// 404 with a message.
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
     /// 503: the database is not answering.
     pub fn unavailable() -> Self {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "unavailable",
-            message: "the database is not available; try again shortly".into(),
-        }
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is not available; try again shortly",
+        )
+    }
+
+    /// Any status with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), details: None }
+    }
+
+    /// 500, with the cause logged here and hidden from the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")
     }
 }
 
@@ -51,21 +64,23 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "database unavailable");
                 ApiError::unavailable()
             }
-            other => {
-                tracing::error!(error = %other, "internal error");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal",
-                    message: "internal error; it has been logged".into(),
-                }
-            }
+            StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
+            other => ApiError::internal(&other),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
-        (self.status, body).into_response()
+        let mut body = json!({ "error": { "code": self.code, "message": self.message } });
+        if let (Some((key, value)), Some(map)) = (self.details, body.as_object_mut()) {
+            map.insert(key.to_owned(), value);
+        }
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"nexus-atlas\""));
+        }
+        res
     }
 }

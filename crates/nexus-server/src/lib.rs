@@ -4,6 +4,7 @@
 //! it with `tower::ServiceExt::oneshot` and the CLI serves it with [`serve`]. Only this
 //! crate knows HTTP status codes and the JSON error shape (see [`error`]).
 
+mod auth;
 pub mod error;
 mod routes;
 mod state;
@@ -23,7 +24,7 @@ pub fn app(state: AppState) -> Router {
     let web = web::service(&state.config.web_dir);
     Router::new()
         .merge(routes::health::router())
-        .nest("/api", routes::api_router())
+        .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

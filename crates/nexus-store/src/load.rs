@@ -1,9 +1,9 @@
 //! Loading a layer's features: one transaction per ingest, binary `COPY`, and a partition
 //! swap so that readers see the old layer or the new one, never a mix.
 //!
-//! Replace writes into a fresh, unattached table, indexes it once at the end (far cheaper
-//! than maintaining GiST indexes row by row), then drops the old partition and attaches the
-//! new one, all inside the transaction. Append writes into the live partition. Whatever
+//! Replace writes into a fresh, unattached table (indexed from the start, so the server
+//! builds the indexes while the client parses), then drops the old partition and attaches
+//! the new one, all inside the transaction. Append writes into the live partition. Whatever
 //! happens before `COMMIT` (an error, a dropped [`LayerLoad`], a killed process) the server
 //! rolls back and the layer is exactly as it was.
 
@@ -29,6 +29,17 @@ pub enum LoadMode {
     Replace,
     /// Add to the existing features (creates the layer when new).
     Append,
+}
+
+impl std::str::FromStr for LoadMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "replace" => Ok(LoadMode::Replace),
+            "append" => Ok(LoadMode::Append),
+            other => Err(format!("unknown mode '{other}': expected replace or append")),
+        }
+    }
 }
 
 impl std::fmt::Display for LoadMode {
@@ -201,11 +212,17 @@ impl LayerLoad {
         match self.mode {
             LoadMode::Replace => {
                 self.target = format!("\"{}__new\"", self.live);
+                // Indexes exist before the COPY: the server maintains them while the client
+                // is busy parsing, instead of building them afterwards while everyone waits.
                 self.client()
                     .batch_execute(&format!(
                         "CREATE TABLE {t} (LIKE features INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS);
-                         ALTER TABLE {t} ADD CHECK (layer_id = '{id}')",
-                        t = self.target
+                         ALTER TABLE {t} ADD CHECK (layer_id = '{id}');
+                         CREATE INDEX \"{new}_g\" ON {t} USING gist (geom);
+                         CREATE INDEX \"{new}_m\" ON {t} USING gist (geom_3857);
+                         ALTER TABLE {t} ADD CONSTRAINT \"{new}_pk\" PRIMARY KEY (layer_id, fid)",
+                        t = self.target,
+                        new = format!("{}__new", self.live),
                     ))
                     .await
                     .map_err(|e| q(e, "load_create_table"))?;
@@ -328,11 +345,15 @@ impl LayerLoad {
     ///
     /// # Errors
     /// When any step fails; nothing is then kept.
+    ///
+    /// `extent` is a box containing every row written, when the caller knows one (it saves a
+    /// scan of the layer); `None` makes the database compute it.
     pub async fn finish(
         mut self,
         family: Option<GeometryFamily>,
         fields: &[FieldDef],
         provenance: &Provenance,
+        extent: Option<[f64; 4]>,
         commit: bool,
     ) -> StoreResult<LoadSummary> {
         self.end_copy().await?;
@@ -342,10 +363,7 @@ impl LayerLoad {
             let new = format!("{}__new", self.live);
             self.client()
                 .batch_execute(&format!(
-                    "CREATE INDEX \"{new}_g\" ON {t} USING gist (geom);
-                     CREATE INDEX \"{new}_m\" ON {t} USING gist (geom_3857);
-                     ALTER TABLE {t} ADD CONSTRAINT \"{new}_pk\" PRIMARY KEY (layer_id, fid);
-                     DROP TABLE IF EXISTS {live_q};
+                    "DROP TABLE IF EXISTS {live_q};
                      ALTER TABLE {t} RENAME TO \"{live}\";
                      ALTER INDEX \"{new}_g\" RENAME TO \"{live}_g\";
                      ALTER INDEX \"{new}_m\" RENAME TO \"{live}_m\";
@@ -357,21 +375,19 @@ impl LayerLoad {
                 .await
                 .map_err(|e| q(e, "load_swap"))?;
         }
-        let stats = self
-            .client()
-            .query_one(
-                &format!(
-                    "SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-                     FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM {live_q}) s"
-                ),
-                &[],
-            )
-            .await
-            .map_err(|e| q(e, "load_stats"))?;
-        let count: i64 = stats.get(0);
-        let bounds: Option<[f64; 4]> = match (stats.get(1), stats.get(2), stats.get(3), stats.get(4)) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-            _ => None,
+        let (count, bounds) = match (self.mode, extent) {
+            (LoadMode::Replace, Some(e)) => (i64::try_from(self.copied).unwrap_or(i64::MAX), Some(e)),
+            (LoadMode::Append, Some(e))
+                if self.existing.as_ref().is_some_and(|l| l.bounds.is_some() || l.feature_count == 0) =>
+            {
+                let before = self.existing.as_ref().map_or(0, |l| l.feature_count);
+                let merged = match self.existing.as_ref().and_then(|l| l.bounds) {
+                    Some(b) => [b[0].min(e[0]), b[1].min(e[1]), b[2].max(e[2]), b[3].max(e[3])],
+                    None => e,
+                };
+                (before + i64::try_from(self.copied).unwrap_or(i64::MAX), Some(merged))
+            }
+            _ => self.scan_stats(&live_q).await?,
         };
 
         let m = &self.meta;
@@ -430,32 +446,35 @@ impl LayerLoad {
             })?;
         let mut revision: i64 = row.get(0);
         let p = provenance;
-        self.client()
-            .execute(
-                "INSERT INTO layer_ingests (layer_id, revision, mode, file_name, file_sha256, file_bytes, format,
+        // A dry run records nothing: even a rolled-back insert would consume a sequence value.
+        if commit {
+            self.client()
+                .execute(
+                    "INSERT INTO layer_ingests (layer_id, revision, mode, file_name, file_sha256, file_bytes, format,
                      source_layer, source_crs, features_read, features_loaded, features_repaired, features_dropped,
                      report, started_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                &[
-                    &id,
-                    &revision,
-                    &self.mode.to_string(),
-                    &p.file_name,
-                    &p.sha256,
-                    &i64::try_from(p.bytes).unwrap_or(i64::MAX),
-                    &p.format,
-                    &p.source_layer,
-                    &p.source_crs,
-                    &i64::try_from(p.read).unwrap_or(i64::MAX),
-                    &i64::try_from(self.copied).unwrap_or(i64::MAX),
-                    &i64::try_from(p.repaired).unwrap_or(i64::MAX),
-                    &i64::try_from(p.dropped).unwrap_or(i64::MAX),
-                    &p.report,
-                    &p.started_at,
-                ],
-            )
-            .await
-            .map_err(|e| q(e, "load_provenance"))?;
+                    &[
+                        &id,
+                        &revision,
+                        &self.mode.to_string(),
+                        &p.file_name,
+                        &p.sha256,
+                        &i64::try_from(p.bytes).unwrap_or(i64::MAX),
+                        &p.format,
+                        &p.source_layer,
+                        &p.source_crs,
+                        &i64::try_from(p.read).unwrap_or(i64::MAX),
+                        &i64::try_from(self.copied).unwrap_or(i64::MAX),
+                        &i64::try_from(p.repaired).unwrap_or(i64::MAX),
+                        &i64::try_from(p.dropped).unwrap_or(i64::MAX),
+                        &p.report,
+                        &p.started_at,
+                    ],
+                )
+                .await
+                .map_err(|e| q(e, "load_provenance"))?;
+        }
         let end = if commit {
             self.client().batch_execute(&format!("ANALYZE {live_q}")).await.map_err(|e| q(e, "load_analyze"))?;
             "COMMIT"
@@ -467,6 +486,27 @@ impl LayerLoad {
         // Back to the pool, in a clean state.
         drop(self.client.take());
         Ok(LoadSummary { revision, feature_count: count, bounds, committed: commit })
+    }
+}
+
+impl LayerLoad {
+    async fn scan_stats(&self, table: &str) -> StoreResult<(i64, Option<[f64; 4]>)> {
+        let stats = self
+            .client()
+            .query_one(
+                &format!(
+                    "SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+                     FROM (SELECT count(*) AS n, ST_Extent(geom) AS e FROM {table}) s"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| q(e, "load_stats"))?;
+        let bounds = match (stats.get(1), stats.get(2), stats.get(3), stats.get(4)) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        };
+        Ok((stats.get(0), bounds))
     }
 }
 

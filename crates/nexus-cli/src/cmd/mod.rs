@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod db;
+mod ingest;
 mod load;
 mod serve;
 
@@ -12,6 +13,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&settings, &file, args).await,
         Command::Db { action } => db::run(&settings, action).await,
+        Command::Ingest(args) => ingest::run(&settings, *args).await,
         Command::Load { dir } => load::run(&settings, dir).await,
     }
 }

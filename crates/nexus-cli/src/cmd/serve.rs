@@ -27,7 +27,13 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     let store = database::open(settings).await?;
     let addr = listener.local_addr()?;
     tracing::info!(database = store.target(), "Nexus Atlas listening on http://{addr}");
-    let app = nexus_server::app(AppState::new(store, ServerConfig { web_dir }));
+    let mut config = ServerConfig::new(web_dir);
+    config.planner_token = args.planner_token.or_else(|| file.planner_token.clone()).filter(|t| !t.is_empty());
+    config.max_upload_bytes = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(256).saturating_mul(1 << 20);
+    if config.planner_token.is_none() {
+        tracing::info!("no planner token configured: uploads and edits are disabled");
+    }
+    let app = nexus_server::app(AppState::new(store, config));
     nexus_server::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

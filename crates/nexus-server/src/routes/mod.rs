@@ -2,6 +2,7 @@
 
 pub mod cities;
 pub mod health;
+pub mod layers;
 
 use axum::Router;
 
@@ -9,6 +10,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Everything under `/api`, with a JSON 404 for unknown paths.
-pub fn api_router() -> Router<AppState> {
-    Router::new().merge(cities::router()).fallback(|| async { ApiError::not_found("no such API endpoint") })
+pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
+    Router::new()
+        .merge(cities::router())
+        .merge(layers::router(max_upload_bytes))
+        .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

@@ -10,6 +10,9 @@ use nexus_server::{app, AppState, ServerConfig};
 use nexus_store::testing::TestDb;
 use tower::ServiceExt;
 
+/// The planner token the test apps accept.
+pub const PLANNER_TOKEN: &str = "test-planner-token";
+
 /// An app on its own database; the database lives as long as the value.
 pub struct TestApp {
     pub app: Router,
@@ -25,7 +28,10 @@ impl TestApp {
     pub async fn with_web_dir(web_dir: PathBuf) -> TestApp {
         let db = TestDb::new().await.unwrap();
         let store = db.store().await.unwrap();
-        let app = app(AppState::new(store.clone(), ServerConfig { web_dir }));
+        let mut config = ServerConfig::new(web_dir);
+        config.planner_token = Some(PLANNER_TOKEN.to_owned());
+        config.max_upload_bytes = 8 << 20;
+        let app = app(AppState::new(store.clone(), config));
         TestApp { app, db, store }
     }
 

@@ -1,0 +1,414 @@
+//! The blocking half of an ingest: GDAL opens the file and reads it feature by feature on
+//! one thread, checking and converting each feature, and sends batches of ready rows to the
+//! async writer through a bounded channel (so memory does not grow with the file).
+
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::vector::{Geometry, LayerAccess};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use nexus_core::{FieldDef, GeometryFamily};
+use tokio::sync::mpsc;
+
+use crate::error::IngestError;
+use crate::gdal_errors;
+use crate::props::Schema;
+use crate::report::{Action, Counts, Issue, MAX_ISSUES};
+use crate::source::Source;
+use crate::wkb;
+
+/// Rows per batch sent to the writer.
+const BATCH_ROWS: usize = 256;
+/// Bytes of WKB per batch before it is sent early.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A feature as read by GDAL, before checks: its WKB in EPSG:4326 (`None` when it has no
+/// geometry, `Some(empty)` when the reprojection failed) and its properties.
+#[derive(Debug)]
+pub struct Raw {
+    /// 1-based number in the source layer.
+    pub n: u64,
+    /// WKB, or `None` for no geometry.
+    pub wkb: Option<Vec<u8>>,
+    /// True when the coordinates could not be reprojected.
+    pub transform_failed: bool,
+    /// Properties as a JSON object.
+    pub props: String,
+}
+
+/// What the GDAL thread sends to the checking thread.
+#[derive(Debug)]
+pub enum RawMsg {
+    /// The file is open.
+    Opened(Opened),
+    /// Features read.
+    Rows(Vec<Raw>),
+}
+
+/// A feature ready for the database.
+#[derive(Debug)]
+pub struct Row {
+    /// 1-based number in the source layer.
+    pub n: u64,
+    /// 2D WKB in EPSG:4326.
+    pub wkb: Vec<u8>,
+    /// Properties as a JSON object.
+    pub props: String,
+    /// False when GEOS found it invalid (PostGIS will repair it).
+    pub valid: bool,
+}
+
+/// What the reader sends.
+#[derive(Debug)]
+pub enum Msg {
+    /// The file is open; here is what it holds.
+    Opened(Opened),
+    /// Ready rows.
+    Rows(Vec<Row>),
+}
+
+/// Facts known once the file is open.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// Feature count, when the format knows it cheaply.
+    pub total: Option<u64>,
+    /// Property schema.
+    pub fields: Vec<FieldDef>,
+    /// The layer read inside the file.
+    pub source_layer: String,
+    /// Its coordinate system (`EPSG:32647`).
+    pub source_crs: Option<String>,
+    /// The geometry family the layer declares (shapefiles do), if any.
+    pub declared: Option<GeometryFamily>,
+}
+
+/// What the reader found, for the report.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Counts (read, repaired, dropped, refused).
+    pub counts: Counts,
+    /// Issues, at most [`MAX_ISSUES`].
+    pub issues: Vec<Issue>,
+    /// More issues than listed.
+    pub truncated: bool,
+    /// Whole-file remarks.
+    pub warnings: Vec<String>,
+    /// The layer's geometry family.
+    pub family: Option<GeometryFamily>,
+    /// Extent of the rows sent to the writer.
+    pub bbox: Option<[f64; 4]>,
+}
+
+impl ReadOutcome {
+    fn push(&mut self, feature: u64, reason: String, action: Action) {
+        match action {
+            Action::Repaired => self.counts.repaired += 1,
+            Action::Dropped => self.counts.dropped += 1,
+            Action::Refused => self.counts.refused += 1,
+        }
+        if self.issues.len() < MAX_ISSUES {
+            self.issues.push(Issue { feature, reason, action });
+        } else {
+            self.truncated = true;
+        }
+    }
+}
+
+/// How the reader should behave.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Coordinate system to assume.
+    pub source_crs: Option<String>,
+    /// Layer inside the file.
+    pub source_layer: Option<String>,
+    /// Leave out features without geometry instead of refusing them.
+    pub drop_empty: bool,
+    /// The family already in the layer (append), which new features must match.
+    pub family: Option<GeometryFamily>,
+}
+
+/// What the GDAL thread found besides the rows.
+#[derive(Debug, Default)]
+pub struct RawOutcome {
+    /// Features read.
+    pub read: u64,
+    /// The family the layer declares (shapefiles do), if any.
+    pub declared: Option<GeometryFamily>,
+    /// Z or M values were dropped.
+    pub z_dropped: bool,
+    /// The source coordinate system's label.
+    pub crs: Option<String>,
+}
+
+/// Opens the file with the format's own driver (a `.geojson` that is really something else
+/// is refused rather than guessed at).
+pub fn open(source: &Source) -> Result<Dataset, IngestError> {
+    gdal_errors::install();
+    gdal_errors::clear();
+    let opts: Vec<&str> = source.open_options.iter().map(String::as_str).collect();
+    Dataset::open_ex(
+        &source.gdal_path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: Some(source.format.drivers()),
+            open_options: if opts.is_empty() { None } else { Some(&opts) },
+            sibling_files: None,
+        },
+    )
+    .map_err(|e| {
+        let said = gdal_errors::take();
+        IngestError::Unreadable {
+            file: source.file_name.clone(),
+            format: source.format.name(),
+            reason: if said.is_empty() { e.to_string() } else { said.join("; ") },
+        }
+    })
+}
+
+/// Names of the layers in the file.
+pub fn layer_names(source: &Source) -> Result<Vec<String>, IngestError> {
+    let ds = open(source)?;
+    Ok(ds.layers().map(|l| l.name()).collect())
+}
+
+fn family_of_declared(ty: u32) -> Option<GeometryFamily> {
+    use gdal_sys::OGRwkbGeometryType as T;
+    match gdal::vector::geometry_type_flatten(ty) {
+        T::wkbPoint | T::wkbMultiPoint => Some(GeometryFamily::Point),
+        T::wkbLineString | T::wkbMultiLineString => Some(GeometryFamily::Line),
+        T::wkbPolygon | T::wkbMultiPolygon => Some(GeometryFamily::Polygon),
+        _ => None,
+    }
+}
+
+fn crs_label(srs: &SpatialRef) -> Option<String> {
+    match (srs.auth_name(), srs.auth_code()) {
+        (Some(name), Ok(code)) => Some(format!("{name}:{code}")),
+        _ => srs.name(),
+    }
+}
+
+fn target_srs() -> Result<SpatialRef, IngestError> {
+    let mut t = SpatialRef::from_epsg(4326)
+        .map_err(|e| IngestError::BadCrs { crs: "EPSG:4326".into(), reason: e.to_string() })?;
+    t.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(t)
+}
+
+/// Thread A: opens the file, reads every feature of the chosen layer, reprojects and
+/// encodes it, and sends batches to the checker. Returns on a read failure (corrupt data)
+/// with the error naming the feature.
+pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> Result<RawOutcome, IngestError> {
+    let ds = open(source)?;
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let idx = match (&opts.source_layer, names.len()) {
+        (Some(want), _) => names.iter().position(|n| n == want).ok_or_else(|| IngestError::Layer {
+            file: source.file_name.clone(),
+            problem: format!("has no layer '{want}'"),
+            available: names.join(", "),
+        })?,
+        (None, 1) => 0,
+        (None, 0) => {
+            return Err(IngestError::Unreadable {
+                file: source.file_name.clone(),
+                format: source.format.name(),
+                reason: "it holds no layer".into(),
+            })
+        }
+        (None, n) => {
+            return Err(IngestError::Layer {
+                file: source.file_name.clone(),
+                problem: format!("has {n} layers"),
+                available: names.join(", "),
+            })
+        }
+    };
+    let mut layer = ds.layer(idx).map_err(|e| IngestError::Task(e.to_string()))?;
+    if layer.defn().geom_fields().count() == 0 {
+        return Err(IngestError::Unreadable {
+            file: source.file_name.clone(),
+            format: source.format.name(),
+            reason: "it has no geometry (a CSV needs lon/lat columns or a WKT column)".into(),
+        });
+    }
+    let mut src = match &opts.source_crs {
+        Some(def) => SpatialRef::from_definition(def).map_err(|e| IngestError::BadCrs {
+            crs: def.clone(),
+            reason: gdal_errors::take().first().cloned().unwrap_or_else(|| e.to_string()),
+        })?,
+        None => layer.spatial_ref().ok_or_else(|| IngestError::NoCrs { file: source.file_name.clone() })?,
+    };
+    src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let target = target_srs()?;
+    let transform = if src == target {
+        None
+    } else {
+        Some(
+            CoordTransform::new(&src, &target)
+                .map_err(|e| IngestError::BadCrs { crs: crs_label(&src).unwrap_or_default(), reason: e.to_string() })?,
+        )
+    };
+    let mut out = RawOutcome {
+        crs: crs_label(&src),
+        declared: family_of_declared(layer.defn().geometry_type()),
+        ..RawOutcome::default()
+    };
+    gdal_errors::clear();
+    let schema = Schema::of(layer.defn());
+    let stopped = || IngestError::Task("the writer stopped".into());
+    tx.blocking_send(RawMsg::Opened(Opened {
+        total: layer.try_feature_count(),
+        fields: schema.fields.clone(),
+        source_layer: names[idx].clone(),
+        source_crs: out.crs.clone(),
+        declared: out.declared,
+    }))
+    .map_err(|_| stopped())?;
+
+    let mut batch: Vec<Raw> = Vec::with_capacity(BATCH_ROWS);
+    let mut batch_bytes = 0usize;
+    for feature in layer.features() {
+        out.read += 1;
+        let n = out.read;
+        let read_errors = gdal_errors::take();
+        if !read_errors.is_empty() {
+            return Err(IngestError::Read {
+                file: source.file_name.clone(),
+                feature: n,
+                reason: read_errors.join("; "),
+            });
+        }
+        let mut transform_failed = false;
+        let wkb = match feature.geometry().filter(|g| !g.is_empty()) {
+            None => None,
+            Some(g) => {
+                let ty = g.geometry_type();
+                let flat = gdal::vector::geometry_type_has_z(ty) || gdal::vector::geometry_type_has_m(ty);
+                if flat || transform.is_some() {
+                    let mut c = g.clone();
+                    if flat {
+                        c.flatten_to_2d();
+                        out.z_dropped = true;
+                    }
+                    if let Some(t) = &transform {
+                        transform_failed = c.transform_inplace(t).is_err();
+                    }
+                    if transform_failed {
+                        Some(Vec::new())
+                    } else {
+                        c.wkb().ok()
+                    }
+                } else {
+                    g.wkb().ok()
+                }
+            }
+        };
+        gdal_errors::clear();
+        batch_bytes += wkb.as_ref().map_or(0, Vec::len);
+        batch.push(Raw { n, wkb, transform_failed, props: schema.properties(&feature) });
+        if batch.len() >= BATCH_ROWS || batch_bytes >= BATCH_BYTES {
+            tx.blocking_send(RawMsg::Rows(std::mem::take(&mut batch))).map_err(|_| stopped())?;
+            batch_bytes = 0;
+        }
+    }
+    let trailing = gdal_errors::take();
+    if !trailing.is_empty() {
+        return Err(IngestError::Read {
+            file: source.file_name.clone(),
+            feature: out.read + 1,
+            reason: trailing.join("; "),
+        });
+    }
+    if !batch.is_empty() {
+        tx.blocking_send(RawMsg::Rows(batch)).map_err(|_| stopped())?;
+    }
+    Ok(out)
+}
+
+/// Thread B: checks what thread A read (in order), forwarding loadable rows to the writer.
+/// Once a feature is refused nothing more is forwarded, but checking goes on so the report
+/// lists every problem.
+pub fn check_all(mut rx: mpsc::Receiver<RawMsg>, tx: &mpsc::Sender<Msg>, opts: &ReadOptions) -> ReadOutcome {
+    let mut out = ReadOutcome { family: opts.family, ..ReadOutcome::default() };
+    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut writer_gone = false;
+    let mut crs: Option<String> = None;
+    while let Some(msg) = rx.blocking_recv() {
+        let raws = match msg {
+            RawMsg::Opened(o) => {
+                out.family = out.family.or(o.declared);
+                crs.clone_from(&o.source_crs);
+                writer_gone |= tx.blocking_send(Msg::Opened(o)).is_err();
+                continue;
+            }
+            RawMsg::Rows(r) => r,
+        };
+        let mut rows = Vec::with_capacity(raws.len());
+        for raw in raws {
+            out.counts.read += 1;
+            if let Some(row) = check(raw, opts, crs.as_deref(), &mut out) {
+                if out.counts.refused == 0 {
+                    if let Some(b) = row.1 {
+                        bbox = [bbox[0].min(b[0]), bbox[1].min(b[1]), bbox[2].max(b[2]), bbox[3].max(b[3])];
+                    }
+                    rows.push(row.0);
+                }
+            }
+        }
+        if out.counts.refused == 0 && !rows.is_empty() && !writer_gone {
+            writer_gone |= tx.blocking_send(Msg::Rows(rows)).is_err();
+        }
+    }
+    out.bbox = (bbox[0] <= bbox[2]).then_some(bbox);
+    out
+}
+
+fn check(raw: Raw, opts: &ReadOptions, crs: Option<&str>, out: &mut ReadOutcome) -> Option<(Row, Option<[f64; 4]>)> {
+    let n = raw.n;
+    let Some(bytes) = raw.wkb else {
+        if opts.drop_empty {
+            out.push(n, "the feature has no geometry".into(), Action::Dropped);
+        } else {
+            out.push(
+                n,
+                "the feature has no geometry (use --drop-empty to leave such features out)".into(),
+                Action::Refused,
+            );
+        }
+        return None;
+    };
+    if raw.transform_failed {
+        out.push(
+            n,
+            format!(
+                "its coordinates cannot be converted from {} to longitude/latitude (are they in that coordinate system?)",
+                crs.unwrap_or("the source coordinate system")
+            ),
+            Action::Refused,
+        );
+        return None;
+    }
+    let scan = match wkb::scan(&bytes, true) {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(n, e.to_string(), Action::Refused);
+            return None;
+        }
+    };
+    let Some(family) = scan.family else {
+        out.push(n, "the feature has no geometry".into(), Action::Refused);
+        return None;
+    };
+    match out.family {
+        Some(f) if f != family => {
+            out.push(n, format!("it is a {family} in a {f} layer; a layer holds one geometry type"), Action::Refused);
+            return None;
+        }
+        _ => out.family = Some(family),
+    }
+    for fix in &scan.fixes {
+        out.push(n, fix.clone(), Action::Repaired);
+    }
+    let bytes = scan.fixed.unwrap_or(bytes);
+    let valid = family == GeometryFamily::Point || Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
+    gdal_errors::clear();
+    Some((Row { n, wkb: bytes, props: raw.props, valid }, scan.bbox))
+}

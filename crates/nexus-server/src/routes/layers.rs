@@ -1,0 +1,195 @@
+//! The layer catalog and uploads: `GET /api/layers`, `GET /api/layers/{id}`, and
+//! `POST /api/layers/{id}/data` (multipart) for planners.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nexus_core::{Layer, LayerId, LayerMeta};
+use nexus_ingest::{IngestError, IngestOptions, IngestReport, NoProgress};
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::{is_planner, Planner};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router(max_upload_bytes: u64) -> Router<AppState> {
+    let limit = usize::try_from(max_upload_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/layers", get(list))
+        .route("/layers/{id}", get(one))
+        .route("/layers/{id}/data", post(upload).layer(DefaultBodyLimit::max(limit)))
+}
+
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<Layer>>, ApiError> {
+    Ok(Json(state.store.layers(is_planner(&headers, &state)).await?))
+}
+
+fn layer_id(id: String) -> Result<LayerId, ApiError> {
+    LayerId::new(id).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Layer>, ApiError> {
+    let id = layer_id(id)?;
+    match state.store.layer(&id).await? {
+        Some(l) if l.visibility == nexus_core::Visibility::Public || is_planner(&headers, &state) => Ok(Json(l)),
+        _ => Err(ApiError::not_found(format!("no layer '{id}'"))),
+    }
+}
+
+fn multipart_error(e: &MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the upload is larger than this server accepts (max_upload_mb)",
+        )
+    } else {
+        ApiError::bad_request(format!("the upload is not valid multipart/form-data: {}", e.body_text()))
+    }
+}
+
+/// Keeps the last path component and a safe alphabet, so a hostile file name cannot
+/// escape the upload folder or confuse GDAL.
+fn safe_name(name: &str) -> Result<String, ApiError> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let clean = clean.trim_start_matches('.').to_owned();
+    if clean.is_empty() || !clean.contains('.') {
+        return Err(ApiError::bad_request(format!(
+            "file name '{}' has no extension to tell its format by",
+            name.escape_default()
+        )));
+    }
+    Ok(clean)
+}
+
+fn flag(v: &str, name: &str) -> Result<bool, ApiError> {
+    match v {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ApiError::bad_request(format!("form field '{name}' must be true or false, not '{v}'"))),
+    }
+}
+
+fn parse<T: std::str::FromStr>(v: &str, name: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.parse().map_err(|e: T::Err| ApiError::bad_request(format!("form field '{name}': {e}")))
+}
+
+fn options(
+    layer: LayerId,
+    main: PathBuf,
+    file_name: String,
+    form: &HashMap<String, String>,
+) -> Result<IngestOptions, ApiError> {
+    let mut o = IngestOptions::new(main, layer);
+    o.file_name = Some(file_name);
+    let mut meta = LayerMeta::default();
+    for (k, v) in form {
+        let v = v.trim();
+        match k.as_str() {
+            "title" => meta.title = Some(v.to_owned()),
+            "description" => meta.description = Some(v.to_owned()),
+            "kind" => meta.kind = Some(parse(v, k)?),
+            "sector" | "sectors" => {
+                meta.sectors = Some(v.split(',').map(|s| parse(s.trim(), k)).collect::<Result<Vec<_>, _>>()?);
+            }
+            "city" => meta.city = Some(parse(v, k)?),
+            "source" => meta.source = Some(v.to_owned()),
+            "licence" | "license" => meta.licence = Some(v.to_owned()),
+            "attribution" => meta.attribution = Some(v.to_owned()),
+            "approximate" => meta.approximate = Some(flag(v, k)?),
+            "visibility" => meta.visibility = Some(parse(v, k)?),
+            "mode" => o.mode = parse(v, k)?,
+            "source_crs" => o.source_crs = Some(v.to_owned()),
+            "source_layer" => o.source_layer = Some(v.to_owned()),
+            "encoding" => o.encoding = Some(v.to_owned()),
+            "drop_empty" => o.drop_empty = flag(v, k)?,
+            "dry_run" => o.dry_run = flag(v, k)?,
+            other => return Err(ApiError::bad_request(format!("unknown form field '{}'", other.escape_default()))),
+        }
+    }
+    o.meta = meta;
+    Ok(o)
+}
+
+/// Saves the uploaded file(s) to a private temporary folder (streamed, never held in
+/// memory), ingests them, and answers with the ingest report.
+async fn upload(
+    State(state): State<AppState>,
+    _planner: Planner,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Json<IngestReport>, ApiError> {
+    let layer = layer_id(id)?;
+    let dir = tempfile::Builder::new().prefix("nexus-upload").tempdir().map_err(|e| ApiError::internal(&e))?;
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut form: HashMap<String, String> = HashMap::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(&e))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(original) = field.file_name().map(str::to_owned) {
+            let safe = safe_name(&original)?;
+            let path = dir.path().join(&safe);
+            let mut f = tokio::fs::File::create(&path).await.map_err(|e| ApiError::internal(&e))?;
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+                f.write_all(&chunk).await.map_err(|e| ApiError::internal(&e))?;
+            }
+            f.flush().await.map_err(|e| ApiError::internal(&e))?;
+            files.push((safe, path));
+        } else {
+            let text = field.text().await.map_err(|e| multipart_error(&e))?;
+            if form.insert(name.clone(), text).is_some() && name != "sector" {
+                return Err(ApiError::bad_request(format!("form field '{}' is given twice", name.escape_default())));
+            }
+        }
+    }
+    let main = match files.as_slice() {
+        [] => return Err(ApiError::bad_request("send the data as a file field named 'file'")),
+        [one] => one.clone(),
+        many => many.iter().find(|(n, _)| n.to_ascii_lowercase().ends_with(".shp")).cloned().ok_or_else(|| {
+            ApiError::bad_request("send one data file, or a shapefile's .shp with its .shx, .dbf, .prj and .cpg")
+        })?,
+    };
+    let opts = options(layer, main.1, main.0, &form)?;
+    let result = nexus_ingest::ingest(&state.store, opts, Arc::new(NoProgress)).await;
+    drop(dir);
+    match result {
+        Ok(report) => Ok(Json(report)),
+        Err(IngestError::Refused(report)) => {
+            let message = IngestError::Refused(report.clone()).to_string();
+            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
+            e.details = Some(("report", serde_json::to_value(&report).unwrap_or_default()));
+            Err(e)
+        }
+        Err(IngestError::Store(e)) => Err(e.into()),
+        Err(e) if e.is_client_error() => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_name;
+
+    #[test]
+    fn hostile_file_names_are_tamed() {
+        assert_eq!(safe_name("../../etc/passwd.shp").unwrap(), "passwd.shp");
+        assert_eq!(safe_name("C:\\\\data\\\\ถนน.geojson").unwrap(), "___.geojson");
+        assert_eq!(safe_name("..hidden.kml").unwrap(), "hidden.kml");
+        assert!(safe_name("noextension").is_err());
+        assert!(safe_name("").is_err());
+    }
+}
