@@ -125,6 +125,14 @@ id_type!(
     "use lower-case letters and digits joined by '-'"
 );
 
+id_type!(
+    /// A project slug: lower-case ASCII words joined by `-` (`cm-mae-kha-canal`).
+    ProjectSlug,
+    "project slug",
+    |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-',
+    "use lower-case letters and digits joined by '-'"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,27 @@ impl LayerMeta {
     }
 }
 
+impl LayerMeta {
+    /// Whether `layer` already has every value this description sets.
+    pub fn is_satisfied_by(&self, layer: &Layer) -> bool {
+        fn same<T: PartialEq>(want: Option<&T>, have: &T) -> bool {
+            want.is_none_or(|w| w == have)
+        }
+        same(self.title.as_ref(), &layer.title)
+            && self.description.as_ref().is_none_or(|d| layer.description.as_ref() == Some(d))
+            && same(self.kind.as_ref(), &layer.kind)
+            && same(self.sectors.as_ref(), &layer.sectors)
+            && self.city.as_ref().is_none_or(|c| layer.city.as_ref() == Some(c))
+            && self.source.as_ref().is_none_or(|v| layer.source.as_ref() == Some(v))
+            && self.licence.as_ref().is_none_or(|v| layer.licence.as_ref() == Some(v))
+            && self.attribution.as_ref().is_none_or(|v| layer.attribution.as_ref() == Some(v))
+            && same(self.approximate.as_ref(), &layer.approximate)
+            && same(self.visibility.as_ref(), &layer.visibility)
+            && same(self.minzoom.as_ref(), &layer.minzoom)
+            && same(self.maxzoom.as_ref(), &layer.maxzoom)
+    }
+}
+
 /// The type of a property, as exposed in TileJSON `vector_layers` and OGC API schemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::enums::{Dimension, ProjectStatus, Sector, Visibility};
-use crate::ids::CitySlug;
+use crate::ids::{CitySlug, ProjectSlug};
 
 /// A project record that breaks a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +28,9 @@ pub enum ProjectError {
     /// Empty title.
     #[error("a project needs a title")]
     NoTitle,
+    /// A projects file that cannot be used.
+    #[error("projects file: {0}")]
+    File(String),
 }
 
 /// An amount of money in a currency.
@@ -70,6 +73,9 @@ pub struct ProjectMeta {
     pub source: Option<String>,
     /// Who may see it.
     pub visibility: Visibility,
+    /// True when its position is illustrative rather than surveyed.
+    #[serde(default)]
+    pub approximate: bool,
 }
 
 impl ProjectMeta {
@@ -107,6 +113,110 @@ impl ProjectMeta {
     }
 }
 
+/// A project as kept in a data file: its slug, its facts and its geometry (GeoJSON text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    /// Stable identifier.
+    pub slug: ProjectSlug,
+    /// Everything else.
+    pub meta: ProjectMeta,
+    /// The geometry as GeoJSON, when the project has a place.
+    pub geometry: Option<String>,
+}
+
+/// A validated set of projects with distinct slugs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectCollection(pub Vec<ProjectRecord>);
+
+#[derive(Deserialize)]
+struct Fc {
+    features: Vec<Feature>,
+}
+
+#[derive(Deserialize)]
+struct Feature {
+    geometry: Option<serde_json::Value>,
+    properties: Props,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Props {
+    slug: ProjectSlug,
+    city: CitySlug,
+    title: String,
+    title_local: Option<String>,
+    description: Option<String>,
+    description_local: Option<String>,
+    sectors: Vec<Sector>,
+    #[serde(default)]
+    dimensions: Vec<Dimension>,
+    status: ProjectStatus,
+    budget: Option<f64>,
+    currency: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    #[serde(default)]
+    partners: Vec<String>,
+    source: Option<String>,
+    #[serde(default)]
+    approximate: bool,
+    #[serde(default)]
+    visibility: Visibility,
+}
+
+fn date(text: Option<String>, slug: &ProjectSlug) -> Result<Option<Date>, ProjectError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.map(|t| {
+        Date::parse(&t, format)
+            .map_err(|_| ProjectError::File(format!("project '{slug}': '{t}' is not a date (YYYY-MM-DD)")))
+    })
+    .transpose()
+}
+
+impl ProjectCollection {
+    /// Parses a projects GeoJSON file (`data/projects.geojson`) and validates every project.
+    ///
+    /// # Errors
+    /// When the file's shape is wrong, a project breaks a rule, or a slug repeats.
+    pub fn from_geojson(text: &str) -> Result<Self, ProjectError> {
+        let fc: Fc = serde_json::from_str(text).map_err(|e| ProjectError::File(e.to_string()))?;
+        let mut out: Vec<ProjectRecord> = Vec::with_capacity(fc.features.len());
+        for f in fc.features {
+            let p = f.properties;
+            if out.iter().any(|r| r.slug == p.slug) {
+                return Err(ProjectError::File(format!("project '{}' appears twice", p.slug)));
+            }
+            let budget = match (p.budget, p.currency) {
+                (Some(amount), Some(currency)) => Some(Budget { amount, currency }),
+                (None, None) => None,
+                _ => return Err(ProjectError::Budget(p.title)),
+            };
+            let meta = ProjectMeta {
+                city: p.city,
+                title: p.title,
+                title_local: p.title_local,
+                description: p.description,
+                description_local: p.description_local,
+                sectors: p.sectors,
+                dimensions: p.dimensions,
+                status: p.status,
+                budget,
+                start_date: date(p.start_date, &p.slug)?,
+                end_date: date(p.end_date, &p.slug)?,
+                partners: p.partners,
+                source: p.source,
+                visibility: p.visibility,
+                approximate: p.approximate,
+            };
+            meta.validate()?;
+            let geometry = f.geometry.filter(|g| !g.is_null()).map(|g| g.to_string());
+            out.push(ProjectRecord { slug: p.slug, meta, geometry });
+        }
+        Ok(ProjectCollection(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -129,6 +239,7 @@ mod tests {
             partners: vec!["GIZ".into()],
             source: None,
             visibility: Visibility::Public,
+            approximate: false,
         }
     }
 
@@ -156,5 +267,23 @@ mod tests {
         let mut p = mae_kha();
         p.sectors = vec![Sector::Water, Sector::Water];
         assert!(!p.is_cross_sector());
+    }
+
+    #[test]
+    fn project_files_parse_and_validate() {
+        let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+            "geometry":{"type":"Point","coordinates":[98.99,18.79]},
+            "properties":{"slug":"cm-canal","city":"chiang-mai","title":"Canal","sectors":["water"],
+                          "status":"planned","start_date":"2017-03-17","budget":10,"currency":"THB"}}]}"#;
+        let c = ProjectCollection::from_geojson(text).unwrap();
+        assert_eq!(c.0[0].meta.start_date, Some(date!(2017 - 03 - 17)));
+        assert_eq!(c.0[0].meta.visibility, Visibility::Draft, "drafts unless said otherwise");
+        assert!(c.0[0].geometry.as_deref().unwrap().contains("Point"));
+        let bad = text.replace("2017-03-17", "17/03/2017");
+        assert!(ProjectCollection::from_geojson(&bad).unwrap_err().to_string().contains("is not a date"));
+        let no_sector = text.replace(r#"["water"]"#, "[]");
+        assert!(matches!(ProjectCollection::from_geojson(&no_sector), Err(ProjectError::NoSector(_))));
+        let half_budget = text.replace(r#","currency":"THB""#, "");
+        assert!(matches!(ProjectCollection::from_geojson(&half_budget), Err(ProjectError::Budget(_))));
     }
 }

@@ -23,6 +23,7 @@ mod wkb;
 
 pub use error::IngestError;
 pub use formats::{gdal_version, Format, FormatError};
-pub use options::{sidecar_path, IngestOptions, Limits, Sidecar};
+pub use options::{sidecar_path, IngestOptions, Limits, Sidecar, SidecarLayer};
 pub use pipeline::{ingest, layer_names, NoProgress, Progress};
 pub use report::{Action, Counts, IngestReport, Issue, MAX_ISSUES};
+pub use source::sha256_file;

@@ -86,6 +86,8 @@ impl IngestOptions {
 pub struct Sidecar {
     /// Layer id.
     pub id: Option<LayerId>,
+    /// The data file, relative to the sidecar (default: the file with the sidecar's stem).
+    pub file: Option<String>,
     /// Coordinate system to assume.
     pub source_crs: Option<String>,
     /// Layer inside the file.
@@ -94,7 +96,23 @@ pub struct Sidecar {
     pub encoding: Option<String>,
     /// Leave out features without geometry.
     pub drop_empty: Option<bool>,
-    /// Catalog metadata.
+    /// Catalog metadata (for every layer, when there are several).
+    #[serde(default)]
+    pub meta: LayerMeta,
+    /// One entry per layer of a multi-layer file, each with its own id and metadata.
+    #[serde(default)]
+    pub layers: Vec<SidecarLayer>,
+}
+
+/// One layer of a multi-layer file, as a sidecar describes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarLayer {
+    /// The layer's name inside the file.
+    pub source_layer: String,
+    /// The Nexus Atlas layer id.
+    pub id: LayerId,
+    /// Metadata on top of the sidecar's own.
     #[serde(default)]
     pub meta: LayerMeta,
 }
@@ -107,7 +125,93 @@ pub fn sidecar_path(data: &Path) -> PathBuf {
     data.with_file_name(format!("{stem}.nexus.toml"))
 }
 
+/// Files that belong to another file (shapefile parts) and are never data files themselves.
+const PARTS: &[&str] = &["shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx", "xml", "toml"];
+
 impl Sidecar {
+    /// Reads a sidecar file.
+    ///
+    /// # Errors
+    /// When it cannot be read or parsed.
+    pub fn read(path: &Path) -> Result<Sidecar, IngestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| IngestError::Io { path: path.to_owned(), reason: e.to_string() })?;
+        toml::from_str(&text)
+            .map_err(|e| IngestError::Sidecar { path: path.to_owned(), reason: e.message().trim().to_owned() })
+    }
+
+    /// The data file this sidecar (at `sidecar_path`) describes.
+    ///
+    /// # Errors
+    /// When no file, or more than one, matches.
+    pub fn data_file(&self, sidecar_path: &Path) -> Result<PathBuf, IngestError> {
+        let dir = sidecar_path.parent().unwrap_or(Path::new("."));
+        if let Some(f) = &self.file {
+            return Ok(dir.join(f));
+        }
+        let name = sidecar_path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let stem = name.trim_end_matches(".nexus.toml");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| IngestError::Io { path: dir.to_owned(), reason: e.to_string() })?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let ext = n.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+                n.split('.').next() == Some(stem) && !PARTS.contains(&ext.as_str()) && p.is_file()
+            })
+            .collect();
+        found.sort();
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(IngestError::Sidecar {
+                path: sidecar_path.to_owned(),
+                reason: format!("no data file named {stem}.* beside it"),
+            }),
+            _ => Err(IngestError::Sidecar {
+                path: sidecar_path.to_owned(),
+                reason: format!(
+                    "several data files match ({}); name one with file = \"...\"",
+                    found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The ingests this sidecar asks for on `data`: one per listed layer, or one for `id`
+    /// (`fallback_id` when the sidecar names none).
+    ///
+    /// # Errors
+    /// When no layer id is known.
+    pub fn plan(&self, data: &Path, fallback_id: Option<&LayerId>) -> Result<Vec<IngestOptions>, IngestError> {
+        let base = |id: LayerId| {
+            let mut o = IngestOptions::new(data, id);
+            o.meta = self.meta.clone();
+            o.source_crs.clone_from(&self.source_crs);
+            o.source_layer.clone_from(&self.source_layer);
+            o.encoding.clone_from(&self.encoding);
+            o.drop_empty = self.drop_empty.unwrap_or(false);
+            o
+        };
+        if !self.layers.is_empty() {
+            return Ok(self
+                .layers
+                .iter()
+                .map(|l| {
+                    let mut o = base(l.id.clone());
+                    o.source_layer = Some(l.source_layer.clone());
+                    o.meta = self.meta.clone().overlay(l.meta.clone());
+                    o
+                })
+                .collect());
+        }
+        let id = fallback_id.cloned().or_else(|| self.id.clone()).ok_or_else(|| IngestError::Sidecar {
+            path: sidecar_path(data),
+            reason: "it gives no layer id (id = \"...\") and none was named".into(),
+        })?;
+        Ok(vec![base(id)])
+    }
+
     /// Reads the sidecar of `data`, if there is one.
     ///
     /// # Errors

@@ -69,9 +69,13 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
     let o = opts.clone();
-    let source: Source = tokio::task::spawn_blocking(move || source::prepare(&o))
+    let mut source: Source = tokio::task::spawn_blocking(move || source::prepare(&o))
         .await
         .map_err(|e| IngestError::Task(e.to_string()))??;
+    // Hash the file on the side while GDAL reads it (a second core is idle during GDAL's
+    // first pass over a GeoJSON file).
+    let hash_path = opts.path.clone();
+    let hashing = tokio::task::spawn_blocking(move || source::sha256_file(&hash_path));
 
     // The existing layer's geometry family constrains an append; read it before the reader starts.
     let family = match opts.mode {
@@ -137,6 +141,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     }
     tracing::debug!(elapsed_ms = elapsed_ms(clock), "all features read and copied");
 
+    source.sha256 = hashing.await.map_err(|e| IngestError::Task(e.to_string()))??.0;
     let mut report = IngestReport {
         layer: opts.layer.clone(),
         mode: opts.mode,

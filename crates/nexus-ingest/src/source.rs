@@ -20,7 +20,7 @@ pub struct Source {
     pub format: Format,
     /// File name for messages and provenance.
     pub file_name: String,
-    /// SHA-256, hex.
+    /// SHA-256, hex (filled in once computed).
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
@@ -47,7 +47,8 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
     let gzipped = lower.ends_with(".gz");
     let inner_name = if gzipped { &file_name[..file_name.len() - 3] } else { &file_name[..] };
     let format = Format::from_path(Path::new(inner_name))?;
-    let (sha256, bytes) = checksum(path)?;
+    // The checksum is computed by the caller, beside the read (see pipeline).
+    let (sha256, bytes) = (String::new(), meta.len());
     let abs = std::fs::canonicalize(path).map_err(|e| IngestError::Io { path: path.clone(), reason: e.to_string() })?;
     let abs_str = abs.to_string_lossy().into_owned();
     let inner_lower = inner_name.to_ascii_lowercase();
@@ -98,6 +99,14 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
         _ => {}
     }
     Ok(Source { gdal_path, format, file_name, sha256, bytes, open_options })
+}
+
+/// SHA-256 (hex) and size of a file, read in 1 MiB pieces.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn sha256_file(path: &Path) -> Result<(String, u64), IngestError> {
+    checksum(path)
 }
 
 fn checksum(path: &Path) -> Result<(String, u64), IngestError> {

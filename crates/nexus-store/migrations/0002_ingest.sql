@@ -15,12 +15,30 @@ $$;
 -- geom_3857 becomes a generated column: it can never disagree with geom. (Dropping the old
 -- column drops its index and the projects CHECK that paired it with geom.)
 ALTER TABLE features DROP COLUMN geom_3857;
-ALTER TABLE features ADD COLUMN geom_3857 geometry(Geometry, 3857) GENERATED ALWAYS AS (nexus_to_3857(geom)) STORED;
+-- The expression is nexus_to_3857's body written out: a call to the SQL function is not
+-- inlined in a generated column and costs three times as much per row.
+ALTER TABLE features ADD COLUMN geom_3857 geometry(Geometry, 3857) GENERATED ALWAYS AS (
+    ST_Transform(CASE WHEN ST_YMax(geom) > 85.0511287798 OR ST_YMin(geom) < -85.0511287798
+                  THEN ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -85.0511287798, 180, 85.0511287798, 4326))
+                  ELSE geom END, 3857)) STORED;
 CREATE INDEX features_geom_3857_idx ON features USING gist (geom_3857);
 
 ALTER TABLE projects DROP COLUMN geom_3857;
-ALTER TABLE projects ADD COLUMN geom_3857 geometry(Geometry, 3857) GENERATED ALWAYS AS (nexus_to_3857(geom)) STORED;
+ALTER TABLE projects ADD COLUMN geom_3857 geometry(Geometry, 3857) GENERATED ALWAYS AS (
+    ST_Transform(CASE WHEN ST_YMax(geom) > 85.0511287798 OR ST_YMin(geom) < -85.0511287798
+                  THEN ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -85.0511287798, 180, 85.0511287798, 4326))
+                  ELSE geom END, 3857)) STORED;
 CREATE INDEX projects_geom_3857_idx ON projects USING gist (geom_3857);
+
+-- Features have one spatial index, on the web-mercator copy: tiles use it directly, and
+-- longitude/latitude queries (bbox filters, distances) transform their box to 3857 and refine
+-- on geom. A second GiST index on geom cost as much again at every ingest.
+DROP INDEX features_geom_idx;
+
+-- A feature belongs to its layer through its partition (created for an existing layer, with
+-- a CHECK on layer_id, and dropped with it); the foreign key added nothing but a full scan of
+-- every newly attached partition.
+ALTER TABLE features DROP CONSTRAINT features_layer_id_fkey;
 
 -- Bounds as [west, south, east, north] (a point layer's extent is not a polygon), and the
 -- properties' schema as [{"name": ..., "type": ...}] for TileJSON and OGC API.

@@ -18,6 +18,7 @@ mod layers;
 mod load;
 pub mod migrate;
 mod pool;
+mod projects;
 mod sqltypes;
 pub mod testing;
 

@@ -23,6 +23,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "0001_core_schema.sql", sql: include_str!("../migrations/0001_core_schema.sql") },
     Migration { version: 2, name: "0002_ingest.sql", sql: include_str!("../migrations/0002_ingest.sql") },
+    Migration { version: 3, name: "0003_project_slugs.sql", sql: include_str!("../migrations/0003_project_slugs.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

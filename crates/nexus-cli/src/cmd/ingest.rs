@@ -2,6 +2,7 @@
 //! multi-layer file), with a progress bar and a summary; non-zero exit on any refusal.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,12 +17,6 @@ use crate::database;
 
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
     let sidecar = Sidecar::for_file(&args.path)?.unwrap_or_default();
-    let layer = args.layer.clone().or_else(|| sidecar.id.clone()).ok_or_else(|| {
-        anyhow!(
-            "name the layer with --layer ID (or give an id in {})",
-            nexus_ingest::sidecar_path(&args.path).display()
-        )
-    })?;
     let cli_meta = LayerMeta {
         title: args.title.clone(),
         description: args.description.clone(),
@@ -36,45 +31,45 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
         minzoom: None,
         maxzoom: None,
     };
-    let mut opts = IngestOptions::new(&args.path, layer.clone());
-    opts.meta = sidecar.meta.clone().overlay(cli_meta);
-    opts.mode = args.mode;
-    opts.source_crs = args.source_crs.clone().or(sidecar.source_crs.clone());
-    opts.source_layer = args.source_layer.clone().or(sidecar.source_layer.clone());
-    opts.encoding = args.encoding.clone().or(sidecar.encoding.clone());
-    opts.drop_empty = args.drop_empty || sidecar.drop_empty.unwrap_or(false);
-    opts.dry_run = args.dry_run;
+    let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
+        anyhow!(
+            "name the layer with --layer ID (or give an id in {})",
+            nexus_ingest::sidecar_path(&args.path).display()
+        )
+    })?;
+    if let Some(want) = &args.source_layer {
+        if !sidecar.layers.is_empty() {
+            planned.retain(|o| o.source_layer.as_deref() == Some(want.as_str()));
+        }
+    }
+    for o in &mut planned {
+        o.meta = o.meta.clone().overlay(cli_meta.clone());
+        o.mode = args.mode;
+        o.dry_run = args.dry_run;
+        o.drop_empty |= args.drop_empty;
+        if args.source_crs.is_some() {
+            o.source_crs.clone_from(&args.source_crs);
+        }
+        if args.encoding.is_some() {
+            o.encoding.clone_from(&args.encoding);
+        }
+        if args.source_layer.is_some() && sidecar.layers.is_empty() {
+            o.source_layer.clone_from(&args.source_layer);
+        }
+    }
 
     let store = database::open(settings).await?;
     // Only these formats hold several layers; asking the others would parse them twice.
     let multi = matches!(
-        nexus_ingest::Format::from_path(std::path::Path::new(
+        nexus_ingest::Format::from_path(Path::new(
             &args.path.to_string_lossy().to_ascii_lowercase().replace(".gz", "")
         )),
         Ok(nexus_ingest::Format::GeoPackage | nexus_ingest::Format::Kml)
     );
-    let targets = if opts.source_layer.is_some() || !multi {
-        vec![opts]
+    let targets = if planned.len() == 1 && planned[0].source_layer.is_none() && multi {
+        every_layer(planned.remove(0)).await?
     } else {
-        let names = nexus_ingest::layer_names(&opts).await.map_err(|e| anyhow!("{e}"))?;
-        if names.len() <= 1 {
-            vec![opts]
-        } else {
-            names
-                .iter()
-                .map(|name| {
-                    let id = LayerId::new(format!("{layer}-{}", slug(name)))
-                        .map_err(|e| anyhow!("cannot name a layer after '{name}': {e}; use --source-layer"))?;
-                    let mut o = opts.clone();
-                    o.layer = id;
-                    o.source_layer = Some(name.clone());
-                    if o.meta.title.is_some() {
-                        o.meta.title = o.meta.title.map(|t| format!("{t}: {name}"));
-                    }
-                    Ok(o)
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?
-        }
+        planned
     };
     let single = targets.len() == 1;
     let mut refused: Vec<String> = Vec::new();
@@ -93,9 +88,29 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One ingest per layer of the file, named `ID-LAYER`, or the file's only layer as `ID`.
+async fn every_layer(opts: IngestOptions) -> anyhow::Result<Vec<IngestOptions>> {
+    let names = nexus_ingest::layer_names(&opts).await.map_err(|e| anyhow!("{e}"))?;
+    if names.len() <= 1 {
+        return Ok(vec![opts]);
+    }
+    names
+        .iter()
+        .map(|name| {
+            let id = LayerId::new(format!("{}-{}", opts.layer, slug(name)))
+                .map_err(|e| anyhow!("cannot name a layer after '{name}': {e}; use --source-layer"))?;
+            let mut o = opts.clone();
+            o.layer = id;
+            o.source_layer = Some(name.clone());
+            o.meta.title = o.meta.title.map(|t| format!("{t}: {name}"));
+            Ok(o)
+        })
+        .collect()
+}
+
 /// Ingests and prints the report; returns why it was refused, if it was. Other errors
 /// propagate.
-async fn ingest_one(store: &Store, opts: IngestOptions, json: bool) -> anyhow::Result<Option<String>> {
+pub async fn ingest_one(store: &Store, opts: IngestOptions, json: bool) -> anyhow::Result<Option<String>> {
     let layer = opts.layer.clone();
     let progress = Arc::new(Bar::new());
     match nexus_ingest::ingest(store, opts, progress).await {
@@ -111,7 +126,7 @@ async fn ingest_one(store: &Store, opts: IngestOptions, json: bool) -> anyhow::R
     }
 }
 
-fn print_report(r: &IngestReport, json: bool) -> anyhow::Result<()> {
+pub fn print_report(r: &IngestReport, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, r)?;

@@ -1,21 +1,95 @@
-//! `nexus load [DIR]`: put what `data/` holds into the database.
+//! `nexus load [DIR]`: puts what `data/` holds into the database: `cities.geojson` into the
+//! cities, `projects.geojson` into the projects, and every file that has a `.nexus.toml`
+//! sidecar into its layer(s). Layers whose file and description have not changed since
+//! their last ingest are skipped, so running it again is quick.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use nexus_core::CityCollection;
+use anyhow::{anyhow, bail, Context};
+use nexus_core::{CityCollection, ProjectCollection};
+use nexus_ingest::{IngestOptions, Sidecar};
+use nexus_store::Store;
 
+use crate::cmd::ingest::ingest_one;
 use crate::config::Settings;
 use crate::database;
 
 pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()> {
     let dir = dir.unwrap_or_else(|| PathBuf::from("data"));
+    let store = database::open(settings).await?;
+    let mut out = std::io::stdout().lock();
+
     let path = dir.join("cities.geojson");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let cities = CityCollection::from_geojson(&text).with_context(|| format!("{} is not usable", path.display()))?.0;
-    let store = database::open(settings).await?;
     let changed = store.upsert_cities(&cities).await?;
-    writeln!(std::io::stdout(), "loaded {} cities from {} ({changed} new or changed)", cities.len(), path.display())?;
+    writeln!(out, "loaded {} cities from {} ({changed} new or changed)", cities.len(), path.display())?;
+    drop(out);
+
+    let mut refused = 0;
+    for sidecar_path in sidecars(&dir)? {
+        let sidecar = Sidecar::read(&sidecar_path)?;
+        let data = sidecar.data_file(&sidecar_path)?;
+        for opts in sidecar.plan(&data, None)? {
+            if unchanged(&store, &opts).await? {
+                writeln!(std::io::stdout(), "{}: unchanged ({})", opts.layer, data.display())?;
+                continue;
+            }
+            if let Some(why) = ingest_one(&store, opts, false).await? {
+                eprintln!("refused: {why}");
+                refused += 1;
+            }
+        }
+    }
+
+    let path = dir.join("projects.geojson");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let projects =
+            ProjectCollection::from_geojson(&text).with_context(|| format!("{} is not usable", path.display()))?.0;
+        let changed = store.upsert_projects(&projects).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        writeln!(
+            std::io::stdout(),
+            "loaded {} projects from {} ({changed} new or changed)",
+            projects.len(),
+            path.display()
+        )?;
+    }
+    if refused > 0 {
+        bail!(
+            "{refused} layer{} of {} could not be loaded; see above",
+            if refused == 1 { "" } else { "s" },
+            dir.display()
+        );
+    }
     Ok(())
+}
+
+/// Every `*.nexus.toml` under `dir`, in a stable order.
+fn sidecars(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".nexus.toml")) {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The file was ingested into this layer already and the catalog says what the sidecar says.
+async fn unchanged(store: &Store, opts: &IngestOptions) -> anyhow::Result<bool> {
+    let Some((_, sha, _)) = store.last_ingest(&opts.layer).await? else { return Ok(false) };
+    let (now, _) = nexus_ingest::sha256_file(&opts.path)?;
+    if sha != now {
+        return Ok(false);
+    }
+    Ok(store.layer(&opts.layer).await?.is_some_and(|l| opts.meta.is_satisfied_by(&l)))
 }

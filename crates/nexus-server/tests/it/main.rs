@@ -5,4 +5,5 @@
 
 mod api;
 mod support;
+mod upload;
 mod web;

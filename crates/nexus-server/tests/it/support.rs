@@ -26,10 +26,19 @@ impl TestApp {
     }
 
     pub async fn with_web_dir(web_dir: PathBuf) -> TestApp {
+        Self::build(web_dir, Some(PLANNER_TOKEN)).await
+    }
+
+    /// An app whose configuration has no planner token at all.
+    pub async fn without_token() -> TestApp {
+        Self::build(PathBuf::from("/nonexistent"), None).await
+    }
+
+    async fn build(web_dir: PathBuf, token: Option<&str>) -> TestApp {
         let db = TestDb::new().await.unwrap();
         let store = db.store().await.unwrap();
         let mut config = ServerConfig::new(web_dir);
-        config.planner_token = Some(PLANNER_TOKEN.to_owned());
+        config.planner_token = token.map(str::to_owned);
         config.max_upload_bytes = 8 << 20;
         let app = app(AppState::new(store.clone(), config));
         TestApp { app, db, store }
@@ -44,9 +53,62 @@ impl TestApp {
         (status, ctype, body)
     }
 
+    /// Sends a request; returns status, headers and the JSON body (or `null`).
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+    }
+
     /// GET `uri` and parse the JSON body.
     pub async fn get_json(&self, uri: &str) -> (StatusCode, serde_json::Value) {
         let (status, _, body) = self.get(uri).await;
         (status, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e})")))
     }
+}
+
+/// One part of a multipart/form-data body.
+pub enum Part<'a> {
+    /// A text field.
+    Text(&'a str, &'a str),
+    /// A file field: field name, file name, bytes.
+    File(&'a str, &'a str, Vec<u8>),
+}
+
+/// A multipart/form-data POST to `uri`, with the planner token when `token` is given.
+pub fn multipart(uri: &str, token: Option<&str>, parts: &[Part<'_>]) -> Request<Body> {
+    let boundary = "nexus-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body: Vec<u8> = Vec::new();
+    for p in parts {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match p {
+            Part::Text(name, value) => {
+                body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+            }
+            Part::File(name, file, bytes) => {
+                body.extend(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend(bytes);
+                body.extend(b"\r\n");
+            }
+        }
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let mut req = Request::post(uri).header("content-type", format!("multipart/form-data; boundary={boundary}"));
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+/// A fixture file's bytes.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ingest").join(name))
+        .unwrap()
 }

@@ -5,4 +5,5 @@
 mod cities;
 mod cluster;
 mod migrations;
+mod projects;
 mod util;

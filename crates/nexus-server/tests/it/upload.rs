@@ -1,0 +1,170 @@
+//! `POST /api/layers/{id}/data`: planners upload files; the answer is the ingest report.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::{fixture, multipart, Part, TestApp, PLANNER_TOKEN};
+
+fn places() -> Part<'static> {
+    Part::File("file", "places.geojson", fixture("places.geojson"))
+}
+
+#[tokio::test]
+async fn uploads_need_the_planner_token() {
+    let t = TestApp::new().await;
+    let (status, headers, body) = t.send(multipart("/api/layers/places/data", None, &[places()])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(headers["www-authenticate"], "Bearer realm=\"nexus-atlas\"");
+    assert!(body["error"]["message"].as_str().unwrap().contains("Authorization: Bearer"));
+    let (status, _, body) = t.send(multipart("/api/layers/places/data", Some("guess"), &[places()])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["message"], "the planner token is not valid");
+    let (_, body) = t.get_json("/api/layers").await;
+    assert_eq!(body, json!([]), "nothing was stored");
+
+    let closed = TestApp::without_token().await;
+    let (status, _, body) = closed.send(multipart("/api/layers/places/data", Some("anything"), &[places()])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["error"]["message"].as_str().unwrap().contains("NEXUS_PLANNER_TOKEN"));
+}
+
+#[tokio::test]
+async fn an_upload_returns_its_report_and_the_layer_appears() {
+    let t = TestApp::new().await;
+    let req = multipart(
+        "/api/layers/places/data",
+        Some(PLANNER_TOKEN),
+        &[
+            Part::Text("title", "Partner places"),
+            Part::Text("kind", "place"),
+            Part::Text("sector", "water,land"),
+            Part::Text("visibility", "public"),
+            places(),
+        ],
+    );
+    let (status, _, report) = t.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["layer"], "places");
+    assert_eq!(report["committed"], true);
+    assert_eq!(report["features"]["loaded"], 6);
+    assert_eq!(report["file"], "places.geojson");
+    assert_eq!(report["revision"], 1);
+
+    let (status, layer) = t.get_json("/api/layers/places").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(layer["title"], "Partner places");
+    assert_eq!(layer["sectors"], json!(["water", "land"]));
+    assert_eq!(layer["feature_count"], 6);
+    let (_, all) = t.get_json("/api/layers").await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn drafts_are_seen_by_planners_only() {
+    let t = TestApp::new().await;
+    let (status, _, _) = t.send(multipart("/api/layers/secret/data", Some(PLANNER_TOKEN), &[places()])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, public) = t.get_json("/api/layers").await;
+    assert_eq!(public, json!([]), "new layers are drafts");
+    let (status, _) = t.get_json("/api/layers/secret").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let req = axum::http::Request::get("/api/layers")
+        .header("authorization", format!("Bearer {PLANNER_TOKEN}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (_, _, mine) = t.send(req).await;
+    assert_eq!(mine[0]["id"], "secret");
+    assert_eq!(mine[0]["visibility"], "draft");
+}
+
+#[tokio::test]
+async fn refused_data_answers_422_with_the_report_and_stores_nothing() {
+    let t = TestApp::new().await;
+    let bad = br#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[100,10]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[100,100]}}]}"#;
+    let req =
+        multipart("/api/layers/bad/data", Some(PLANNER_TOKEN), &[Part::File("file", "bad.geojson", bad.to_vec())]);
+    let (status, _, body) = t.send(req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "refused");
+    assert_eq!(body["report"]["issues"][0]["feature"], 2);
+    assert_eq!(body["report"]["issues"][0]["action"], "refused");
+    let req = axum::http::Request::get("/api/layers/bad")
+        .header("authorization", format!("Bearer {PLANNER_TOKEN}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, _, _) = t.send(req).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the layer was not created");
+}
+
+#[tokio::test]
+async fn bad_requests_are_explained() {
+    let t = TestApp::new().await;
+    let cases: Vec<(Vec<Part<'_>>, StatusCode, &str)> = vec![
+        (
+            vec![Part::File("file", "plan.dwg", b"AC1027".to_vec())],
+            StatusCode::BAD_REQUEST,
+            "unsupported format for 'plan.dwg'",
+        ),
+        (vec![Part::Text("title", "x")], StatusCode::BAD_REQUEST, "send the data as a file field"),
+        (vec![Part::Text("colour", "red"), places()], StatusCode::BAD_REQUEST, "unknown form field 'colour'"),
+        (vec![Part::Text("kind", "landfill"), places()], StatusCode::BAD_REQUEST, "unknown layer kind 'landfill'"),
+        (
+            vec![Part::Text("city", "atlantis"), places()],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "city 'atlantis' is not in the atlas",
+        ),
+        (
+            vec![Part::File("file", "x.geojson", b"{not json".to_vec())],
+            StatusCode::BAD_REQUEST,
+            "cannot be read as GeoJSON",
+        ),
+    ];
+    for (parts, want, text) in cases {
+        let (status, _, body) = t.send(multipart("/api/layers/x/data", Some(PLANNER_TOKEN), &parts)).await;
+        assert_eq!(status, want, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(text), "{body}");
+    }
+    let (status, _, body) = t.send(multipart("/api/layers/Bad%20Id/data", Some(PLANNER_TOKEN), &[places()])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("layer id 'Bad Id' is not allowed"));
+}
+
+#[tokio::test]
+async fn oversized_uploads_get_413() {
+    let t = TestApp::new().await; // limit: 8 MiB
+    let big = vec![b' '; 9 << 20];
+    let (status, _, body) =
+        t.send(multipart("/api/layers/big/data", Some(PLANNER_TOKEN), &[Part::File("file", "big.geojson", big)])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "too_large");
+}
+
+#[tokio::test]
+async fn a_loose_shapefile_arrives_as_several_files_with_hostile_names_tamed() {
+    let t = TestApp::new().await;
+    let parts: Vec<Part<'_>> = ["shp", "shx", "dbf", "prj", "cpg"]
+        .iter()
+        .map(|ext| {
+            Part::File(
+                "file",
+                Box::leak(format!("../../etc/wwtp_utm47.{ext}").into_boxed_str()),
+                fixture(&format!("wwtp_utm47.{ext}")),
+            )
+        })
+        .collect();
+    let (status, _, report) = t.send(multipart("/api/layers/wwtp/data", Some(PLANNER_TOKEN), &parts)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["source_crs"], "EPSG:32647");
+    assert_eq!(report["file"], "wwtp_utm47.shp");
+    let name: String = {
+        let (c, conn) = tokio_postgres::connect(&t.db.url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        c.query_one("SELECT properties->>'name_local' FROM features WHERE layer_id = 'wwtp' AND fid = 1", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(name, "เชียงใหม่ นครพิงค์");
+}
