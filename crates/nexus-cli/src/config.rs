@@ -64,6 +64,15 @@ pub struct ServeArgs {
     /// Largest upload accepted, in MiB [default: 256]
     #[arg(long, env = "NEXUS_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Public base URL used in TileJSON and links, when behind a proxy [default: from the request]
+    #[arg(long, env = "NEXUS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Memory for cached tiles, in MiB [default: 256]
+    #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
+    pub tile_cache_mb: Option<u64>,
+    /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]
+    #[arg(long, env = "NEXUS_PRERENDER_MAXZOOM", allow_hyphen_values = true)]
+    pub prerender_maxzoom: Option<i16>,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +158,9 @@ pub struct FileConfig {
     pub pool_size: Option<usize>,
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
+    pub public_url: Option<String>,
+    pub tile_cache_mb: Option<u64>,
+    pub prerender_maxzoom: Option<i16>,
 }
 
 /// The resolved settings.

@@ -153,6 +153,12 @@ pub struct Layer {
     pub minzoom: u8,
     /// Highest zoom served.
     pub maxzoom: u8,
+    /// The revision whose low-zoom tiles are pre-rendered, if any.
+    pub prerendered_revision: Option<i64>,
+    /// The deepest pre-rendered zoom of that revision.
+    pub prerendered_maxzoom: Option<u8>,
+    /// `Cache-Control: max-age` for tile URLs without a revision, in seconds.
+    pub cache_max_age: u32,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

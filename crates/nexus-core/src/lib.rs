@@ -19,4 +19,4 @@ pub use enums::{Dimension, GeometryFamily, LayerKind, ParseEnumError, ProjectSta
 pub use ids::{CitySlug, IdError, LayerId, ProjectSlug};
 pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
-pub use tile::{TileCoord, TileError, MAX_ZOOM};
+pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

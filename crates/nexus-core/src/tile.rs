@@ -57,6 +57,36 @@ impl TileCoord {
     }
 }
 
+/// Half the width of the web-mercator world, in metres (EPSG:3857).
+pub const WEB_MERCATOR_HALF: f64 = 20_037_508.342_789_244;
+
+impl TileCoord {
+    /// The tile's square in EPSG:3857 metres: `[west, south, east, north]`.
+    pub fn bounds_3857(self) -> [f64; 4] {
+        let size = 2.0 * WEB_MERCATOR_HALF / f64::from(1u32 << self.z);
+        let west = -WEB_MERCATOR_HALF + f64::from(self.x) * size;
+        let north = WEB_MERCATOR_HALF - f64::from(self.y) * size;
+        [west, north - size, west + size, north]
+    }
+
+    /// The tile at zoom `z` that contains a longitude/latitude (latitudes are clamped to
+    /// web mercator's ±85.0511°).
+    pub fn containing(lon: f64, lat: f64, z: u8) -> TileCoord {
+        let z = z.min(MAX_ZOOM);
+        let n = f64::from(1u32 << z);
+        let lat = lat.clamp(-85.051_128_779_806_59, 85.051_128_779_806_59).to_radians();
+        let x = ((lon + 180.0) / 360.0 * n).floor();
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+        let clamp = |v: f64| {
+            // In range by construction after clamping; the casts cannot truncate.
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..2^24")]
+            let c = v.clamp(0.0, n - 1.0) as u32;
+            c
+        };
+        TileCoord { z, x: clamp(x), y: clamp(y) }
+    }
+}
+
 impl fmt::Display for TileCoord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)
@@ -72,6 +102,24 @@ mod tests {
         assert_eq!(TileCoord::new(0, 0, 0).unwrap().to_string(), "0/0/0");
         assert!(TileCoord::new(12, 3174, 1830).is_ok());
         assert!(TileCoord::new(24, (1 << 24) - 1, 0).is_ok());
+    }
+
+    #[test]
+    fn chiang_mai_is_in_the_documented_tile() {
+        assert_eq!(TileCoord::containing(98.99, 18.79, 12), TileCoord { z: 12, x: 3174, y: 1830 });
+        assert_eq!(TileCoord::containing(-180.0, 85.06, 0), TileCoord { z: 0, x: 0, y: 0 });
+        assert_eq!(TileCoord::containing(180.0, -90.0, 1), TileCoord { z: 1, x: 1, y: 1 });
+    }
+
+    #[test]
+    fn bounds_tile_the_world() {
+        let w = TileCoord::new(0, 0, 0).unwrap().bounds_3857();
+        assert_eq!(w, [-WEB_MERCATOR_HALF, -WEB_MERCATOR_HALF, WEB_MERCATOR_HALF, WEB_MERCATOR_HALF]);
+        let t = TileCoord::new(1, 1, 0).unwrap().bounds_3857();
+        assert_eq!(t, [0.0, 0.0, WEB_MERCATOR_HALF, WEB_MERCATOR_HALF]);
+        let cm = TileCoord::new(12, 3174, 1830).unwrap().bounds_3857();
+        let x = 98.99_f64.to_radians() * 6_378_137.0;
+        assert!(cm[0] <= x && x < cm[2]);
     }
 
     #[test]

@@ -8,13 +8,16 @@ mod auth;
 pub mod error;
 mod routes;
 mod state;
+pub mod tiles;
 mod web;
 
 use std::future::Future;
 use std::time::Duration;
 
+use axum::http::Method;
 use axum::Router;
 use tokio::net::TcpListener;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, ServerConfig};
@@ -24,9 +27,11 @@ pub fn app(state: AppState) -> Router {
     let web = web::service(&state.config.web_dir);
     Router::new()
         .merge(routes::health::router())
+        .merge(tiles::router())
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
         .layer(TraceLayer::new_for_http())
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]).allow_headers(Any))
         .with_state(state)
 }
 

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use nexus_store::Store;
+use nexus_store::{Store, StoreError};
+
+use crate::tiles::Tiles;
 
 /// Settings of the HTTP application.
 #[derive(Clone)]
@@ -14,12 +16,22 @@ pub struct ServerConfig {
     pub planner_token: Option<String>,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// The public base URL (`https://atlas.example.org`), when a proxy hides it.
+    pub public_url: Option<String>,
+    /// Tile cache and pre-rendering.
+    pub tiles: crate::tiles::TileSettings,
 }
 
 impl ServerConfig {
     /// Defaults: no planner token, 256 MiB uploads.
     pub fn new(web_dir: impl Into<PathBuf>) -> Self {
-        ServerConfig { web_dir: web_dir.into(), planner_token: None, max_upload_bytes: 256 << 20 }
+        ServerConfig {
+            web_dir: web_dir.into(),
+            planner_token: None,
+            max_upload_bytes: 256 << 20,
+            public_url: None,
+            tiles: crate::tiles::TileSettings::default(),
+        }
     }
 }
 
@@ -29,6 +41,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("web_dir", &self.web_dir)
             .field("planner_token", &self.planner_token.as_ref().map(|_| "***"))
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("public_url", &self.public_url)
+            .field("tiles", &self.tiles)
             .finish()
     }
 }
@@ -40,11 +54,18 @@ pub struct AppState {
     pub store: Store,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Vector tiles: catalog, cache, pre-rendering.
+    pub tiles: Arc<Tiles>,
 }
 
 impl AppState {
-    /// Bundles a store and settings.
-    pub fn new(store: Store, config: ServerConfig) -> Self {
-        AppState { store, config: Arc::new(config) }
+    /// Bundles a store and settings, and starts the background work that keeps tiles
+    /// current (change listener, pre-renderer).
+    ///
+    /// # Errors
+    /// When the layer catalog cannot be read.
+    pub async fn start(store: Store, config: ServerConfig) -> Result<Self, StoreError> {
+        let tiles = Tiles::start(store.clone(), config.tiles).await?;
+        Ok(AppState { store, config: Arc::new(config), tiles })
     }
 }

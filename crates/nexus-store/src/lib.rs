@@ -15,14 +15,18 @@ pub mod cluster;
 mod error;
 mod health;
 mod layers;
+mod listen;
 mod load;
 pub mod migrate;
 mod pool;
 mod projects;
 mod sqltypes;
 pub mod testing;
+mod tiles;
 
 pub use error::{StoreError, StoreResult};
 pub use health::DatabaseInfo;
+pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
 pub use pool::{Store, StoreConfig};
+pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT};

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "0001_core_schema.sql", sql: include_str!("../migrations/0001_core_schema.sql") },
     Migration { version: 2, name: "0002_ingest.sql", sql: include_str!("../migrations/0002_ingest.sql") },
     Migration { version: 3, name: "0003_project_slugs.sql", sql: include_str!("../migrations/0003_project_slugs.sql") },
+    Migration { version: 4, name: "0004_tiles.sql", sql: include_str!("../migrations/0004_tiles.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -32,6 +32,7 @@ impl StoreConfig {
 pub struct Store {
     pool: Pool,
     target: String,
+    pg: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for Store {
@@ -54,19 +55,25 @@ impl Store {
         migrate::run(&mut client).await?;
         drop(client);
 
-        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_config(pg.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
             .wait_timeout(Some(Duration::from_secs(30)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Store { pool, target })
+        Ok(Store { pool, target, pg })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The connection settings (for connections outside the pool, such as the listener's).
+    pub(crate) fn pg_config(&self) -> &tokio_postgres::Config {
+        &self.pg
     }
 
     /// A pooled connection.

@@ -52,7 +52,9 @@ pub async fn admin_url() -> StoreResult<String> {
             let cluster = Cluster::new(test_home())?;
             let c = cluster.clone();
             tokio::task::spawn_blocking(move || c.start()).await.map_err(|e| StoreError::Pool(e.to_string()))??;
-            Ok(cluster.admin_url()?)
+            let url = cluster.admin_url()?;
+            drop_stale(&url).await?;
+            Ok(url)
         })
         .await
         .cloned()
@@ -131,17 +133,39 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let admin = self.admin_url.clone();
         let name = self.name.clone();
-        // Drop runs inside the test's runtime, which cannot block on itself: use a thread.
-        let _ = std::thread::spawn(move || {
+        // Not joined: the test's runtime may be blocked here while one of its connections is
+        // half-way through logging in, and DROP DATABASE would wait for that connection. A
+        // database left behind when the process exits first is removed by the next run
+        // (`drop_stale`) or with the throwaway cluster.
+        std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let pg = parse_url(&admin, Duration::from_secs(10)).ok()?;
                 let client = connect_one(&pg, &describe_target(&pg)).await.ok()?;
                 client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
             })
-        })
-        .join();
+        });
     }
+}
+
+/// Drops databases of test processes that are gone (`t_<pid>_<n>` with no such process).
+async fn drop_stale(admin: &str) -> StoreResult<()> {
+    let pg = parse_url(admin, Duration::from_secs(10))?;
+    let client = connect_one(&pg, &describe_target(&pg)).await?;
+    let names: Vec<String> = client
+        .query("SELECT datname::text FROM pg_database WHERE datname ~ '^t_[0-9]+_[0-9]+'", &[])
+        .await
+        .map_err(StoreError::query("stale_test_dbs"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for name in names {
+        let pid = name.split('_').nth(1).unwrap_or_default();
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,7 +33,15 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     if config.planner_token.is_none() {
         tracing::info!("no planner token configured: uploads and edits are disabled");
     }
-    let app = nexus_server::app(AppState::new(store, config));
+    config.public_url = args.public_url.or_else(|| file.public_url.clone());
+    if let Some(mb) = args.tile_cache_mb.or(file.tile_cache_mb) {
+        config.tiles.cache_bytes = mb.saturating_mul(1 << 20);
+    }
+    if let Some(z) = args.prerender_maxzoom.or(file.prerender_maxzoom) {
+        config.tiles.prerender_maxzoom = (z >= 0).then(|| u8::try_from(z.min(14)).unwrap_or(10));
+    }
+    let state = AppState::start(store, config).await?;
+    let app = nexus_server::app(state);
     nexus_server::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -5,5 +5,6 @@
 
 mod api;
 mod support;
+mod tiles;
 mod upload;
 mod web;

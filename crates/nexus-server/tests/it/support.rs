@@ -16,6 +16,7 @@ pub const PLANNER_TOKEN: &str = "test-planner-token";
 /// An app on its own database; the database lives as long as the value.
 pub struct TestApp {
     pub app: Router,
+    pub state: AppState,
     pub db: TestDb,
     pub store: nexus_store::Store,
 }
@@ -29,6 +30,18 @@ impl TestApp {
         Self::build(web_dir, Some(PLANNER_TOKEN)).await
     }
 
+    /// An app on its own database with settings changed by `f`.
+    pub async fn with(f: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        let db = TestDb::new().await.unwrap();
+        let store = db.store().await.unwrap();
+        let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
+        config.planner_token = Some(PLANNER_TOKEN.to_owned());
+        config.tiles.prerender_maxzoom = None;
+        f(&mut config);
+        let state = AppState::start(store.clone(), config).await.unwrap();
+        TestApp { app: app(state.clone()), state, db, store }
+    }
+
     /// An app whose configuration has no planner token at all.
     pub async fn without_token() -> TestApp {
         Self::build(PathBuf::from("/nonexistent"), None).await
@@ -39,9 +52,45 @@ impl TestApp {
         let store = db.store().await.unwrap();
         let mut config = ServerConfig::new(web_dir);
         config.planner_token = token.map(str::to_owned);
+        // Tests that want pre-rendering ask for it (TestApp::on).
+        config.tiles.prerender_maxzoom = None;
         config.max_upload_bytes = 8 << 20;
-        let app = app(AppState::new(store.clone(), config));
-        TestApp { app, db, store }
+        let state = AppState::start(store.clone(), config).await.unwrap();
+        let app = app(state.clone());
+        TestApp { app, state, db, store }
+    }
+
+    /// Another server instance on the same database (its own cache and listener).
+    pub async fn second_instance(&self) -> Router {
+        let store = self.db.store().await.unwrap();
+        let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
+        config.tiles.prerender_maxzoom = None;
+        app(AppState::start(store, config).await.unwrap())
+    }
+
+    /// Loads a fixture file into a layer.
+    pub async fn ingest(
+        &self,
+        file: &str,
+        layer: &str,
+        f: impl FnOnce(&mut nexus_ingest::IngestOptions),
+    ) -> nexus_ingest::IngestReport {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ingest").join(file);
+        let mut o = nexus_ingest::IngestOptions::new(path, nexus_core::LayerId::new(layer).unwrap());
+        f(&mut o);
+        nexus_ingest::ingest(&self.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap()
+    }
+
+    /// Waits until this instance's catalog shows `layer` at `revision` (change notifications
+    /// arrive asynchronously).
+    pub async fn await_revision(&self, layer: &str, revision: i64) {
+        for _ in 0..200 {
+            if self.state.tiles.catalog().get(layer).is_some_and(|l| l.revision >= revision) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("layer {layer} never reached revision {revision}");
     }
 
     /// GET `uri`; returns status, content type and body.

@@ -358,6 +358,8 @@ maintenance_work_mem = 256MB
 max_wal_size = 2GB
 checkpoint_timeout = 15min
 jit = off
+# A client that stalls half-way through logging in must not hold up DROP DATABASE for a minute.
+authentication_timeout = 10s
 ";
 
 fn path_str(p: &Path) -> &str {

@@ -1,0 +1,93 @@
+//! Change notifications: every commit that changes a layer or the projects sends a
+//! `NOTIFY nexus_changes` (triggers in migration 0004); each server instance listens on a
+//! dedicated connection and drops what went stale, so no instance waits for a timer.
+
+use std::time::Duration;
+
+use futures_util::future::poll_fn;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use crate::pool::Store;
+
+/// Something that changed in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A layer's catalog entry or data changed; `revision` is -1 when it was deleted.
+    Layer {
+        /// Layer id.
+        id: String,
+        /// Its revision now.
+        revision: i64,
+    },
+    /// One or more projects changed.
+    Projects,
+    /// The listener lost its connection and is back: anything may have changed meanwhile.
+    Resync,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Payload {
+    Layer { id: String, revision: i64 },
+    Projects,
+}
+
+const CHANNEL: &str = "nexus_changes";
+
+impl Store {
+    /// Starts listening for changes on a connection of its own, reconnecting (and sending
+    /// [`Change::Resync`]) when it drops. The task ends when the receiver is dropped.
+    pub fn listen(&self) -> mpsc::Receiver<Change> {
+        let (tx, rx) = mpsc::channel(1024);
+        let config = self.pg_config().clone();
+        tokio::spawn(async move {
+            let mut first = true;
+            let mut backoff = Duration::from_millis(200);
+            while !tx.is_closed() {
+                match config.connect(NoTls).await {
+                    Ok((client, mut connection)) => {
+                        let (note_tx, mut notes) = mpsc::unbounded_channel::<String>();
+                        let pump = tokio::spawn(async move {
+                            while let Some(Ok(msg)) = poll_fn(|cx| connection.poll_message(cx)).await {
+                                if let AsyncMessage::Notification(n) = msg {
+                                    if note_tx.send(n.payload().to_owned()).is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                        });
+                        if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                            backoff = Duration::from_millis(200);
+                            if !first && tx.send(Change::Resync).await.is_err() {
+                                return;
+                            }
+                            first = false;
+                            while let Some(payload) = notes.recv().await {
+                                let change = match serde_json::from_str::<Payload>(&payload) {
+                                    Ok(Payload::Layer { id, revision }) => Change::Layer { id, revision },
+                                    Ok(Payload::Projects) => Change::Projects,
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, payload, "unreadable change notification");
+                                        continue;
+                                    }
+                                };
+                                if tx.send(change).await.is_err() {
+                                    pump.abort();
+                                    return;
+                                }
+                            }
+                        }
+                        pump.abort();
+                        tracing::warn!("change listener lost its connection; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "change listener cannot connect; retrying"),
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        });
+        rx
+    }
+}
