@@ -43,6 +43,14 @@ pub enum Command {
     },
     /// Load a GIS file into a layer (GeoJSON, Shapefile, GeoPackage, KML/KMZ, CSV, FlatGeobuf)
     Ingest(Box<IngestArgs>),
+    /// Pre-render the low-zoom tiles of layers now (the server also does it after changes)
+    Prerender {
+        /// Layer ids [default: every layer]
+        layers: Vec<nexus_core::LayerId>,
+        /// Deepest zoom [default: 10]
+        #[arg(long, default_value_t = 10)]
+        maxzoom: u8,
+    },
     /// Load the data folder (cities and every file with a .nexus.toml sidecar) into the database
     Load {
         /// The folder [default: data]

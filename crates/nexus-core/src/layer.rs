@@ -36,6 +36,8 @@ pub struct LayerMeta {
     pub minzoom: Option<u8>,
     /// Highest zoom at which tiles carry it.
     pub maxzoom: Option<u8>,
+    /// `Cache-Control: max-age` of its tiles when requested without a revision, in seconds.
+    pub cache_max_age: Option<u32>,
 }
 
 impl LayerMeta {
@@ -55,6 +57,7 @@ impl LayerMeta {
             visibility: over.visibility.or(self.visibility),
             minzoom: over.minzoom.or(self.minzoom),
             maxzoom: over.maxzoom.or(self.maxzoom),
+            cache_max_age: over.cache_max_age.or(self.cache_max_age),
         }
     }
 }
@@ -77,6 +80,7 @@ impl LayerMeta {
             && same(self.visibility.as_ref(), &layer.visibility)
             && same(self.minzoom.as_ref(), &layer.minzoom)
             && same(self.maxzoom.as_ref(), &layer.maxzoom)
+            && same(self.cache_max_age.as_ref(), &layer.cache_max_age)
     }
 }
 

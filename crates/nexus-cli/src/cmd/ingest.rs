@@ -30,6 +30,7 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
         visibility: args.visibility,
         minzoom: None,
         maxzoom: None,
+        cache_max_age: None,
     };
     let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
         anyhow!(

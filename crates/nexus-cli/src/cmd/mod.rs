@@ -3,6 +3,7 @@
 mod db;
 mod ingest;
 mod load;
+mod prerender;
 mod serve;
 
 use crate::config::{Cli, Command, FileConfig, Settings};
@@ -15,5 +16,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db { action } => db::run(&settings, action).await,
         Command::Ingest(args) => ingest::run(&settings, *args).await,
         Command::Load { dir } => load::run(&settings, dir).await,
+        Command::Prerender { layers, maxzoom } => prerender::run(&settings, layers, maxzoom).await,
     }
 }

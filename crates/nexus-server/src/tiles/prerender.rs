@@ -55,13 +55,14 @@ pub async fn prerender(store: &Store, id: &LayerId, limit: u8) -> Result<u64, St
         return Ok(0);
     }
     let Some(maxzoom) = plan(&layer, limit) else { return Ok(0) };
-    let reader = store.prerender_reader(id).await?;
+    let mut reader = store.prerender_reader(id).await?;
     let Some(mut writer) = store.tile_store_writer(id, reader.revision()).await? else {
         tracing::debug!(layer.id = %id, "another instance is pre-rendering this layer");
         return Ok(0);
     };
     let started = std::time::Instant::now();
-    for z in layer.minzoom..=maxzoom {
+    // Deepest first: each zoom simplifies the previous zoom's geometry further.
+    for z in (layer.minzoom..=maxzoom).rev() {
         let rows = reader.zoom(z, TOLERANCE).await?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = rows.next().await {
@@ -75,9 +76,11 @@ pub async fn prerender(store: &Store, id: &LayerId, limit: u8) -> Result<u64, St
             writer.write(tile, &mvt, &gz).await?;
         }
     }
+    let revision = reader.revision();
+    drop(reader);
     let tiles = writer.tiles();
     let kept = writer.finish(maxzoom).await?;
-    tracing::info!(layer.id = %id, layer.revision = reader.revision(), tiles, maxzoom, kept,
+    tracing::info!(layer.id = %id, layer.revision = revision, tiles, maxzoom, kept,
         elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "pre-rendered low zooms");
     Ok(if kept { tiles } else { 0 })
 }
