@@ -117,6 +117,17 @@ id_type!(
     "use lower-case letters, digits, '_' and '-', starting and ending with a letter or digit"
 );
 
+impl LayerId {
+    /// Ids of collections Nexus Atlas makes itself (the projects, the Nexus overlays): no
+    /// uploaded layer may take them, or it would shadow them in tiles and the feature API.
+    pub const RESERVED: &'static [&'static str] = &["projects", "nexus-links", "nexus-hex"];
+
+    /// Whether the id belongs to a collection Nexus Atlas makes itself.
+    pub fn is_reserved(&self) -> bool {
+        Self::RESERVED.contains(&self.0.as_str())
+    }
+}
+
 id_type!(
     /// A city slug: lower-case ASCII words joined by `-` (`chiang-mai`, `tanjungpinang`).
     CitySlug,
@@ -152,6 +163,13 @@ mod tests {
         }
         assert_eq!(LayerId::new("").unwrap_err(), IdError::Empty { what: "layer id" });
         assert!(matches!(LayerId::new("a".repeat(49)).unwrap_err(), IdError::TooLong { .. }));
+    }
+
+    #[test]
+    fn the_atlas_own_collection_ids_are_reserved() {
+        assert!(LayerId::new("projects").unwrap().is_reserved());
+        assert!(LayerId::new("nexus-hex").unwrap().is_reserved());
+        assert!(!LayerId::new("projects-2024").unwrap().is_reserved());
     }
 
     #[test]

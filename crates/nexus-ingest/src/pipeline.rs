@@ -24,6 +24,8 @@ pub trait Progress: Send + Sync {
     fn update(&self, read: u64);
     /// Done (successfully or not).
     fn finish(&self);
+    /// A second stage begins (an export's conversion by GDAL); `update` counts from zero again.
+    fn stage(&self, _what: &str) {}
 }
 
 /// Progress that goes nowhere.
@@ -155,7 +157,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
         bytes: source.bytes,
         geometry_type: outcome.family,
         features: Counts { read: outcome.counts.read, ..Counts::default() },
-        fields: opened.fields.clone(),
+        fields: raw.fields.clone(),
         bounds: None,
         revision: None,
         issues: Vec::new(),
@@ -205,7 +207,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     };
     // The checked rows' extent contains every stored feature (a PostGIS repair never grows one).
     let extent = outcome.bbox;
-    let summary = load.finish(outcome.family, &opened.fields, &provenance, extent, !opts.dry_run).await?;
+    let summary = load.finish(outcome.family, &report.fields, &provenance, extent, !opts.dry_run).await?;
     report.committed = summary.committed;
     report.revision = Some(summary.revision);
     report.bounds = summary.bounds;

@@ -8,11 +8,53 @@ use serde_json::{Map, Number, Value};
 
 use crate::ffi::{field_subtypes, SubType};
 
+/// What the text values of a field have looked like so far: formats without a date type
+/// (GeoJSON, CSV) carry dates as text, and a field of nothing but dates is a date field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Looks {
+    /// No value seen yet.
+    Unseen,
+    /// Every value is a calendar date (`2021-03-01`).
+    Dates,
+    /// Every value is an RFC 3339 date-time.
+    DateTimes,
+    /// Plain text (or not a text field at all).
+    Text,
+}
+
+impl Looks {
+    fn of(s: &str) -> Looks {
+        let b = s.as_bytes();
+        let date = b.len() >= 10
+            && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        if !date {
+            Looks::Text
+        } else if b.len() == 10 {
+            Looks::Dates
+        } else if (b[10] == b'T' || b[10] == b't')
+            && time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+        {
+            Looks::DateTimes
+        } else {
+            Looks::Text
+        }
+    }
+
+    fn and(self, next: Looks) -> Looks {
+        match (self, next) {
+            (Looks::Unseen, n) => n,
+            (a, b) if a == b => a,
+            _ => Looks::Text,
+        }
+    }
+}
+
 /// How to turn each field of a layer into JSON.
 #[derive(Debug, Clone)]
 pub struct Schema {
     names: Vec<String>,
     kinds: Vec<(u32, SubType)>,
+    looks: Vec<Looks>,
     /// The schema as the catalog stores it.
     pub fields: Vec<FieldDef>,
 }
@@ -32,11 +74,26 @@ impl Schema {
             names.push(name);
             kinds.push((ty, sub));
         }
-        Schema { names, kinds, fields }
+        let looks =
+            fields.iter().map(|f| if f.ty == FieldType::String { Looks::Unseen } else { Looks::Text }).collect();
+        Schema { names, kinds, looks, fields }
+    }
+
+    /// The fields, with text fields that held only dates (or only date-times) typed as such.
+    pub fn refined_fields(&self) -> Vec<FieldDef> {
+        self.fields
+            .iter()
+            .zip(&self.looks)
+            .map(|(f, looks)| match looks {
+                Looks::Dates => FieldDef { name: f.name.clone(), ty: FieldType::Date },
+                Looks::DateTimes => FieldDef { name: f.name.clone(), ty: FieldType::DateTime },
+                _ => f.clone(),
+            })
+            .collect()
     }
 
     /// The feature's properties as a JSON object, serialised.
-    pub fn properties(&self, feature: &Feature<'_>) -> String {
+    pub fn properties(&mut self, feature: &Feature<'_>) -> String {
         let mut map = Map::with_capacity(self.names.len());
         for (i, name) in self.names.iter().enumerate() {
             let (ty, sub) = self.kinds[i];
@@ -47,6 +104,11 @@ impl Schema {
                 Err(_) => feature.field_as_string(i).ok().flatten().map_or(Value::Null, Value::String),
             };
             let value = if ty == OGRFieldType::OFTTime { time_text(feature, i).unwrap_or(value) } else { value };
+            if self.looks[i] != Looks::Text {
+                if let Value::String(text) = &value {
+                    self.looks[i] = self.looks[i].and(Looks::of(text));
+                }
+            }
             map.insert(name.clone(), value);
         }
         Value::Object(map).to_string()
@@ -98,5 +160,22 @@ fn to_json(v: FieldValue, sub: SubType) -> Value {
         FieldValue::StringListValue(l) => l.into_iter().map(Value::String).collect(),
         FieldValue::DateValue(d) => Value::String(d.format("%Y-%m-%d").to_string()),
         FieldValue::DateTimeValue(dt) => Value::String(dt.to_rfc3339()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Looks;
+
+    #[test]
+    fn dates_are_recognised_only_when_every_value_is_one() {
+        assert_eq!(Looks::of("2021-03-01"), Looks::Dates);
+        assert_eq!(Looks::of("2021-03-01T10:00:00+07:00"), Looks::DateTimes);
+        assert_eq!(Looks::of("2021-03-01 10:00"), Looks::Text);
+        assert_eq!(Looks::of("21.01.04.1005"), Looks::Text);
+        assert_eq!(Looks::of("2021-3-1"), Looks::Text);
+        assert_eq!(Looks::Unseen.and(Looks::Dates).and(Looks::Dates), Looks::Dates);
+        assert_eq!(Looks::Dates.and(Looks::DateTimes), Looks::Text);
+        assert_eq!(Looks::Dates.and(Looks::Text).and(Looks::Dates), Looks::Text);
     }
 }

@@ -70,8 +70,6 @@ pub enum Msg {
 pub struct Opened {
     /// Feature count, when the format knows it cheaply.
     pub total: Option<u64>,
-    /// Property schema.
-    pub fields: Vec<FieldDef>,
     /// The layer read inside the file.
     pub source_layer: String,
     /// Its coordinate system (`EPSG:32647`).
@@ -136,6 +134,8 @@ pub struct RawOutcome {
     pub z_dropped: bool,
     /// The source coordinate system's label.
     pub crs: Option<String>,
+    /// The fields, typed by what they held (text fields of dates become date fields).
+    pub fields: Vec<FieldDef>,
 }
 
 /// Opens the file with the format's own driver (a `.geojson` that is really something else
@@ -252,11 +252,10 @@ pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> R
         ..RawOutcome::default()
     };
     gdal_errors::clear();
-    let schema = Schema::of(layer.defn());
+    let mut schema = Schema::of(layer.defn());
     let stopped = || IngestError::Task("the writer stopped".into());
     tx.blocking_send(RawMsg::Opened(Opened {
         total: layer.try_feature_count(),
-        fields: schema.fields.clone(),
         source_layer: names[idx].clone(),
         source_crs: out.crs.clone(),
         declared: out.declared,
@@ -320,6 +319,7 @@ pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> R
     if !batch.is_empty() {
         tx.blocking_send(RawMsg::Rows(batch)).map_err(|_| stopped())?;
     }
+    out.fields = schema.refined_fields();
     Ok(out)
 }
 

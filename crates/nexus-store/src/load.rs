@@ -141,6 +141,12 @@ impl Store {
     /// # Errors
     /// When the layer's city is unknown, or the database refuses.
     pub async fn begin_load(&self, layer: &LayerId, meta: LayerMeta, mode: LoadMode) -> StoreResult<LayerLoad> {
+        if layer.is_reserved() {
+            return Err(StoreError::Invalid(format!(
+                "layer id '{layer}' is reserved for Nexus Atlas's own collections ({}); choose another",
+                LayerId::RESERVED.join(", ")
+            )));
+        }
         let client = self.client().await?;
         client.batch_execute("BEGIN").await.map_err(|e| q(e, "load_begin"))?;
         let mut load = LayerLoad {

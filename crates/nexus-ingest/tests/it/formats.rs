@@ -63,6 +63,8 @@ async fn geojson_keeps_every_type_and_script() {
     assert_eq!(ty("population"), Some(FieldType::Integer));
     assert_eq!(ty("area_km2"), Some(FieldType::Number));
     assert_eq!(ty("partner"), Some(FieldType::Boolean));
+    assert_eq!(ty("since"), Some(FieldType::Date), "text that is always a date makes a date field");
+    assert_eq!(ty("name"), Some(FieldType::String));
 
     let layer = env.store.layer(&LayerId::new("places").unwrap()).await.unwrap().unwrap();
     assert_eq!(layer.feature_count, 6);
