@@ -43,6 +43,8 @@ pub enum Command {
     },
     /// Load a GIS file into a layer (GeoJSON, Shapefile, GeoPackage, KML/KMZ, CSV, FlatGeobuf)
     Ingest(Box<IngestArgs>),
+    /// Export a layer (or `projects`) to GeoJSON, GeoPackage, zipped Shapefile, CSV, KML or FlatGeobuf
+    Export(ExportArgs),
     /// Pre-render the low-zoom tiles of layers now (the server also does it after changes)
     Prerender {
         /// Layer ids [default: every layer]
@@ -81,6 +83,41 @@ pub struct ServeArgs {
     /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]
     #[arg(long, env = "NEXUS_PRERENDER_MAXZOOM", allow_hyphen_values = true)]
     pub prerender_maxzoom: Option<i16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Layer id, or `projects`
+    pub layer: String,
+    /// Format: geojson, gpkg, shp (zipped), csv (WKT geometry), kml, fgb [default: from the -o file name]
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Output file ('-' writes GeoJSON to standard output)
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Only features intersecting this box: minLon,minLat,maxLon,maxLat (WGS 84)
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Only features whose time (the layer's first date field; a project's dates) meets
+    /// this RFC 3339 instant or interval (`2020-01-01/..`)
+    #[arg(long)]
+    pub datetime: Option<String>,
+    /// Only features with this property value, as KEY=VALUE (repeatable; `city` and `sector`
+    /// also match a layer's own city and sectors)
+    #[arg(long = "filter", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
+    /// Only the city's features (same as --filter city=CITY)
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Only the sector's features (same as --filter sector=SECTOR)
+    #[arg(long)]
+    pub sector: Option<String>,
+    /// Decimals of GeoJSON coordinates
+    #[arg(long, default_value_t = 6)]
+    pub precision: u8,
+    /// Include draft projects (exports of `projects` hold public ones otherwise)
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 #[derive(Debug, Args)]

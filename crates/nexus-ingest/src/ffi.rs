@@ -1,5 +1,6 @@
-//! The two GDAL facts the safe `gdal` crate does not expose: a field's subtype (GDAL keeps
-//! booleans as integers and JSON objects as strings, told apart only by subtype).
+//! What the safe `gdal` crate does not expose: a field's subtype (GDAL keeps booleans as
+//! integers and JSON objects as strings, told apart only by subtype), and in-process ogr2ogr
+//! with a progress callback.
 #![allow(unsafe_code, reason = "reads field subtypes through gdal-sys; see the SAFETY notes")]
 
 use gdal::vector::Defn;
@@ -37,4 +38,60 @@ pub fn field_subtypes(defn: &Defn) -> Vec<SubType> {
             })
             .collect()
     }
+}
+
+/// `ogr2ogr` in-process: translates `src` into a new dataset at `dest` with ogr2ogr's
+/// command-line `args` (`-f GPKG`, `-lco …`), telling `progress` the fraction done.
+/// Returns GDAL's complaint on failure.
+pub fn vector_translate(src: &gdal::Dataset, dest: &str, args: &[&str], progress: &dyn Fn(f64)) -> Result<(), String> {
+    use std::ffi::CString;
+    let c_args: Vec<CString> =
+        args.iter().map(|a| CString::new(*a)).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let mut argv: Vec<*mut std::ffi::c_char> = c_args.iter().map(|a| a.as_ptr().cast_mut()).collect();
+    argv.push(std::ptr::null_mut());
+    let c_dest = CString::new(dest).map_err(|e| e.to_string())?;
+    // SAFETY: argv is a NULL-terminated array of valid C strings that outlive the options
+    // object (GDAL copies them); `src` is a live dataset for the whole call; the output dataset
+    // is closed before returning and the options freed exactly once.
+    unsafe {
+        let opts = gdal_sys::GDALVectorTranslateOptionsNew(argv.as_mut_ptr(), std::ptr::null_mut());
+        if opts.is_null() {
+            return Err(format!("invalid translation options {args:?}"));
+        }
+        let mut callback: &dyn Fn(f64) = progress;
+        gdal_sys::GDALVectorTranslateOptionsSetProgress(opts, Some(report_progress), (&raw mut callback).cast());
+        let mut src_h = src.c_dataset();
+        let mut usage_error: std::ffi::c_int = 0;
+        let out = gdal_sys::GDALVectorTranslate(
+            c_dest.as_ptr(),
+            std::ptr::null_mut(),
+            1,
+            &raw mut src_h,
+            opts,
+            &raw mut usage_error,
+        );
+        gdal_sys::GDALVectorTranslateOptionsFree(opts);
+        if out.is_null() {
+            return Err(if usage_error != 0 {
+                "invalid translation options".into()
+            } else {
+                "GDAL could not write the file".into()
+            });
+        }
+        gdal_sys::GDALClose(out);
+    }
+    Ok(())
+}
+
+/// GDAL's progress callback: `data` points at a `&dyn Fn(f64)` that outlives the call.
+unsafe extern "C" fn report_progress(
+    complete: f64,
+    _message: *const std::ffi::c_char,
+    data: *mut std::ffi::c_void,
+) -> std::ffi::c_int {
+    // SAFETY: `vector_translate` passes a pointer to a live `&dyn Fn(f64)` on its stack and
+    // GDAL calls back only during `GDALVectorTranslate`.
+    let callback = unsafe { &*data.cast::<&dyn Fn(f64)>() };
+    callback(complete);
+    1
 }

@@ -10,6 +10,7 @@
 //! but not thread-safe, and the Rust `Dataset` is `Send` but not `Sync`.
 
 mod error;
+mod export;
 mod ffi;
 mod formats;
 mod gdal_errors;
@@ -22,6 +23,7 @@ mod source;
 mod wkb;
 
 pub use error::IngestError;
+pub use export::{export, ExportFormat, ExportJob};
 pub use formats::{gdal_version, Format, FormatError};
 pub use options::{sidecar_path, IngestOptions, Limits, Sidecar, SidecarLayer};
 pub use pipeline::{ingest, layer_names, NoProgress, Progress};

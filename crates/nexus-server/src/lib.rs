@@ -6,6 +6,8 @@
 
 mod auth;
 pub mod error;
+mod links;
+pub mod ogc;
 mod routes;
 mod state;
 pub mod tiles;
@@ -28,6 +30,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(tiles::router())
+        .merge(ogc::router())
+        .merge(routes::export::router())
+        .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
         .layer(TraceLayer::new_for_http())

@@ -18,6 +18,28 @@ const PLACEHOLDER: &str = r#"<!doctype html>
 <p>The API is available: <a href="/health">/health</a>, <a href="/api/cities">/api/cities</a>.</p>
 </body></html>"#;
 
+/// `GET /`: the OGC API landing page for API clients (`?f=json`, `Accept: application/json`,
+/// or `?f=html` for its readable form), the web map for everyone else.
+pub async fn landing(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let f = q.get("f").map(String::as_str);
+    let accept = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let wants_api =
+        matches!(f, Some("json" | "html")) || (f.is_none() && accept.contains("json") && !accept.contains("text/html"));
+    if wants_api {
+        let format = if f == Some("html") { crate::links::Format::Html } else { crate::links::Format::Json };
+        return crate::ogc::landing(&state, &headers, format).await;
+    }
+    match std::fs::read_to_string(state.config.web_dir.join("index.html")) {
+        Ok(page) => Html(page).into_response(),
+        Err(_) => Html(PLACEHOLDER).into_response(),
+    }
+}
+
 /// Serves files from `dir` with `index.html` for unknown paths (the map keeps its state in
 /// the URL hash), or the placeholder page when `dir` has no build.
 pub fn service(dir: &Path) -> MethodRouter<AppState> {

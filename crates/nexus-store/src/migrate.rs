@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "0002_ingest.sql", sql: include_str!("../migrations/0002_ingest.sql") },
     Migration { version: 3, name: "0003_project_slugs.sql", sql: include_str!("../migrations/0003_project_slugs.sql") },
     Migration { version: 4, name: "0004_tiles.sql", sql: include_str!("../migrations/0004_tiles.sql") },
+    Migration { version: 5, name: "0005_features_api.sql", sql: include_str!("../migrations/0005_features_api.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

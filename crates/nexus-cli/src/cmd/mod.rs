@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod db;
+mod export;
 mod ingest;
 mod load;
 mod prerender;
@@ -15,6 +16,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&settings, &file, args).await,
         Command::Db { action } => db::run(&settings, action).await,
         Command::Ingest(args) => ingest::run(&settings, *args).await,
+        Command::Export(args) => export::run(&settings, args).await,
         Command::Load { dir } => load::run(&settings, dir).await,
         Command::Prerender { layers, maxzoom } => prerender::run(&settings, layers, maxzoom).await,
     }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on purpose")]
 
 mod db_commands;
+mod export;
 mod ingest;
 mod serve;
 mod support;

@@ -5,5 +5,6 @@
 
 mod atomic;
 mod broken;
+mod export;
 mod formats;
 mod util;

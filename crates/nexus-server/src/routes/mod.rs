@@ -1,6 +1,7 @@
 //! Route modules; each exposes `router()` and [`api_router`] merges the `/api` ones.
 
 pub mod cities;
+pub mod export;
 pub mod health;
 pub mod layers;
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
+
 use axum::response::IntoResponse;
 use axum::Json;
 use nexus_core::{FieldType, Layer};
@@ -14,20 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tiles::{resolve, version};
 
-/// The public base URL: the configured one, else what the request (or a proxy) says.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let get = |name: &str| {
-        headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.split(',').next().unwrap_or(s).trim().to_owned())
-    };
-    let proto = get("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-    let host =
-        get("x-forwarded-host").or_else(|| get(header::HOST.as_str())).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    let prefix = get("x-forwarded-prefix").unwrap_or_default();
-    format!("{proto}://{host}{}", prefix.trim_end_matches('/'))
-}
+pub use crate::links::base_url;
 
 fn mvt_type(t: FieldType) -> &'static str {
     match t {

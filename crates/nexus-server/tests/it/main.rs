@@ -4,6 +4,8 @@
 //! against a real PostGIS database per test.
 
 mod api;
+mod export;
+mod ogc;
 mod support;
 mod tiles;
 mod upload;

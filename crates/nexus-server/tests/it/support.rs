@@ -93,6 +93,14 @@ impl TestApp {
         panic!("layer {layer} never reached revision {revision}");
     }
 
+    /// The numbers of the one row `sql` returns, straight from PostGIS.
+    pub async fn sql_f64s(&self, sql: &str) -> Vec<f64> {
+        let (client, conn) = tokio_postgres::connect(&self.db.url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let row = client.query_one(sql, &[]).await.unwrap();
+        (0..row.len()).map(|i| row.get::<_, f64>(i)).collect()
+    }
+
     /// GET `uri`; returns status, content type and body.
     pub async fn get(&self, uri: &str) -> (StatusCode, String, Vec<u8>) {
         let res = self.app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();

@@ -1,0 +1,389 @@
+//! Exports: a collection's features into a GIS file. GeoJSON is written straight from the
+//! database's stream; the other formats are made from it by GDAL (in-process ogr2ogr), with
+//! the details each format needs: a UTF-8 `.cpg`, a `.prj` and a list of renamed fields for
+//! shapefiles (zipped), WKT for CSV.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use gdal::vector::LayerAccess;
+use nexus_store::{Collection, FeatureFilter, Store};
+
+use crate::error::IngestError;
+use crate::ffi;
+use crate::gdal_errors;
+use crate::pipeline::Progress;
+
+/// A format features can be exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// RFC 7946 GeoJSON.
+    GeoJson,
+    /// OGC GeoPackage.
+    GeoPackage,
+    /// ESRI Shapefile, zipped with its parts.
+    Shapefile,
+    /// CSV with a WKT geometry column.
+    Csv,
+    /// KML.
+    Kml,
+    /// FlatGeobuf.
+    FlatGeobuf,
+}
+
+impl ExportFormat {
+    /// Every format.
+    pub const ALL: &'static [ExportFormat] = &[
+        ExportFormat::GeoJson,
+        ExportFormat::GeoPackage,
+        ExportFormat::Shapefile,
+        ExportFormat::Csv,
+        ExportFormat::Kml,
+        ExportFormat::FlatGeobuf,
+    ];
+
+    /// By the name used on the command line (`geojson`, `gpkg`, `shp`, `csv`, `kml`, `fgb`).
+    pub fn from_name(name: &str) -> Option<ExportFormat> {
+        Some(match name {
+            "geojson" | "json" => ExportFormat::GeoJson,
+            "gpkg" => ExportFormat::GeoPackage,
+            "shp" | "shp.zip" | "zip" => ExportFormat::Shapefile,
+            "csv" => ExportFormat::Csv,
+            "kml" => ExportFormat::Kml,
+            "fgb" => ExportFormat::FlatGeobuf,
+            _ => return None,
+        })
+    }
+
+    /// The file extension.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::GeoJson => "geojson",
+            ExportFormat::GeoPackage => "gpkg",
+            ExportFormat::Shapefile => "shp.zip",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Kml => "kml",
+            ExportFormat::FlatGeobuf => "fgb",
+        }
+    }
+
+    /// A name for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ExportFormat::GeoJson => "GeoJSON",
+            ExportFormat::GeoPackage => "GeoPackage",
+            ExportFormat::Shapefile => "Shapefile",
+            ExportFormat::Csv => "CSV",
+            ExportFormat::Kml => "KML",
+            ExportFormat::FlatGeobuf => "FlatGeobuf",
+        }
+    }
+
+    /// The media type.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            ExportFormat::GeoJson => "application/geo+json",
+            ExportFormat::GeoPackage => "application/geopackage+sqlite3",
+            ExportFormat::Shapefile => "application/zip",
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Kml => "application/vnd.google-earth.kml+xml",
+            ExportFormat::FlatGeobuf => "application/flatgeobuf",
+        }
+    }
+}
+
+/// What to export, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportJob<'a> {
+    /// The layer's name inside the file (and the file's stem for shapefile parts).
+    pub name: &'a str,
+    /// Which features.
+    pub filter: &'a FeatureFilter,
+    /// Decimals of GeoJSON coordinates (other formats get full precision).
+    pub precision: u8,
+    /// The format.
+    pub format: ExportFormat,
+}
+
+/// Writes the GeoJSON export of `c` to `dest`, counting features into `progress`.
+async fn write_geojson(
+    store: &Store,
+    c: Collection<'_>,
+    filter: &FeatureFilter,
+    precision: u8,
+    dest: &Path,
+    progress: &dyn Progress,
+) -> Result<u64, IngestError> {
+    let io = |e: std::io::Error| IngestError::Io { path: dest.to_owned(), reason: e.to_string() };
+    let mut stream = std::pin::pin!(store.export_geojson(c, filter, precision).await?);
+    let mut tmp = temp_beside(dest)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+    let mut n = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        n += chunk.bytes.len() as u64;
+        out.write_all(&chunk.bytes).map_err(io)?;
+        progress.update(chunk.features);
+    }
+    out.flush().map_err(io)?;
+    drop(out);
+    tmp.persist(dest).map_err(|e| io(e.error))?;
+    Ok(n)
+}
+
+/// A temporary file in `dest`'s folder: written whole, then renamed over `dest`, so a failed
+/// export never leaves half a file under the name asked for.
+fn temp_beside(dest: &Path) -> Result<tempfile::NamedTempFile, IngestError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |e: std::io::Error| IngestError::Io { path: dest.to_owned(), reason: e.to_string() };
+    let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new().prefix(".nexus-export").tempfile_in(folder).map_err(io)?;
+    // Temporary files are private (0600); an export is an ordinary file.
+    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    Ok(tmp)
+}
+
+/// Copies `from` to `dest` through a temporary file beside it.
+fn install(from: &Path, dest: &Path) -> Result<(), IngestError> {
+    let io = |e: std::io::Error| IngestError::Io { path: dest.to_owned(), reason: e.to_string() };
+    let mut tmp = temp_beside(dest)?;
+    std::io::copy(&mut std::fs::File::open(from).map_err(io)?, tmp.as_file_mut()).map_err(io)?;
+    tmp.persist(dest).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Exports `c` to `dest` as `job` says; returns the bytes written. `progress` hears the
+/// number of matching features, then features read from the database, then (for formats
+/// other than GeoJSON) a "writing" stage measured in the same features.
+///
+/// # Errors
+/// When the database or GDAL fails, or `dest` cannot be written.
+pub async fn export(
+    store: &Store,
+    c: Collection<'_>,
+    job: &ExportJob<'_>,
+    dest: &Path,
+    progress: Arc<dyn Progress>,
+) -> Result<u64, IngestError> {
+    let progress_ref: &dyn Progress = &*progress;
+    let total = u64::try_from(store.count_features(c, job.filter).await?).unwrap_or(0);
+    progress.start(Some(total));
+    if job.format == ExportFormat::GeoJson {
+        let n = write_geojson(store, c, job.filter, job.precision, dest, progress_ref).await;
+        progress.finish();
+        return n;
+    }
+    let work = tempfile::Builder::new()
+        .prefix("nexus-export")
+        .tempdir()
+        .map_err(|e| IngestError::Io { path: std::env::temp_dir(), reason: e.to_string() })?;
+    let staging = work.path().join(format!("{}.geojson", job.name));
+    // GDAL reads the same stream at full precision and writes the target format from it.
+    if let Err(e) = write_geojson(store, c, job.filter, job.precision.max(9), &staging, progress_ref).await {
+        progress.finish();
+        return Err(e);
+    }
+    progress.stage(&format!("writing {}", job.format.label()));
+    let (name, format, dest) = (job.name.to_owned(), job.format, dest.to_owned());
+    let work_dir = work.path().to_owned();
+    let bar = Arc::clone(&progress);
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let written = tokio::task::spawn_blocking(move || {
+        let on_progress = |f: f64| bar.update((f.clamp(0.0, 1.0) * total as f64) as u64);
+        translate(&staging, &work_dir, &name, format, &dest, &on_progress)
+    })
+    .await
+    .map_err(|e| IngestError::Task(e.to_string()))
+    .and_then(|r| r);
+    progress.finish();
+    drop(work);
+    written
+}
+
+fn translate(
+    staging: &Path,
+    work: &Path,
+    name: &str,
+    format: ExportFormat,
+    dest: &Path,
+    progress: &dyn Fn(f64),
+) -> Result<u64, IngestError> {
+    gdal_errors::install();
+    gdal_errors::clear();
+    let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };
+    // CSV and KML have no date type GDAL writes as ISO 8601 ("2021/03/01" otherwise, and
+    // LIBKML leaves dates out of its schema): there dates stay the strings the GeoJSON holds.
+    let dates_as_text = matches!(format, ExportFormat::Csv | ExportFormat::Kml);
+    let open_options: &[&str] = if dates_as_text { &["DATE_AS_STRING=YES"] } else { &[] };
+    let src = gdal::Dataset::open_ex(
+        staging,
+        gdal::DatasetOptions { open_options: Some(open_options), ..gdal::DatasetOptions::default() },
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let run = |out: &Path, args: &[&str]| {
+        ffi::vector_translate(&src, &out.to_string_lossy(), args, progress).map_err(|e| {
+            let said = gdal_errors::take();
+            fail(if said.is_empty() { e } else { said.join("; ") })
+        })
+    };
+    let families = mixed_families(&src);
+    // One family mixing single and multi parts (polygons with multipolygons): declare the
+    // multi type, so the file says "MultiPolygon" rather than "unknown geometry".
+    let promote = if let [(_, _, multi)] = families.as_slice() { Some(*multi) } else { None };
+    if format == ExportFormat::Shapefile {
+        let dir = work.join("shp");
+        let parts: Vec<ShapefilePart> = if families.len() > 1 {
+            families
+                .iter()
+                .map(|(suffix, filter, multi)| ShapefilePart {
+                    name: format!("{name}_{suffix}"),
+                    filter: Some(filter),
+                    geometry_type: Some(multi),
+                })
+                .collect()
+        } else {
+            vec![ShapefilePart { name: name.to_owned(), filter: None, geometry_type: promote }]
+        };
+        for part in &parts {
+            let mut args = vec!["-f", "ESRI Shapefile", "-nln", &part.name, "-lco", "ENCODING=UTF-8"];
+            if let Some(filter) = part.filter {
+                args.extend(["-where", filter]);
+            }
+            if let Some(t) = part.geometry_type {
+                args.extend(["-nlt", t]);
+            }
+            run(&dir, &args)?;
+        }
+        let mapping = field_mapping(&src, &dir, &parts[0].name).map_err(fail)?;
+        if is_plain_shp(dest) {
+            unpack_shapefile(&dir, &parts, &mapping, name, dest)?;
+        } else {
+            zip_shapefile(&dir, &parts, &mapping, name, dest)?;
+        }
+    } else {
+        let out = work.join(format!("out.{}", format.extension()));
+        let mut args: Vec<&str> = match format {
+            ExportFormat::GeoPackage => vec!["-f", "GPKG", "-nln", name],
+            ExportFormat::Csv => vec!["-f", "CSV", "-lco", "GEOMETRY=AS_WKT", "-lco", "STRING_QUOTING=IF_NEEDED"],
+            ExportFormat::Kml => vec!["-f", "LIBKML", "-nln", name],
+            ExportFormat::FlatGeobuf => vec!["-f", "FlatGeobuf", "-nln", name],
+            ExportFormat::GeoJson | ExportFormat::Shapefile => unreachable!("handled above"),
+        };
+        if let (Some(t), ExportFormat::GeoPackage | ExportFormat::FlatGeobuf) = (promote, format) {
+            args.extend(["-nlt", t]);
+        }
+        run(&out, &args)?;
+        install(&out, dest)?;
+    }
+    Ok(std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0))
+}
+
+/// One shapefile of an export: a shapefile holds a single kind of geometry, so a layer
+/// that mixes points, lines and polygons becomes one file per kind.
+struct ShapefilePart {
+    name: String,
+    filter: Option<&'static str>,
+    geometry_type: Option<&'static str>,
+}
+
+const FAMILIES: [(&str, &str, &str); 3] = [
+    ("points", "OGR_GEOMETRY IN ('POINT','MULTIPOINT')", "MULTIPOINT"),
+    ("lines", "OGR_GEOMETRY IN ('LINESTRING','MULTILINESTRING')", "MULTILINESTRING"),
+    ("polygons", "OGR_GEOMETRY IN ('POLYGON','MULTIPOLYGON')", "MULTIPOLYGON"),
+];
+
+/// The geometry families (name, filter, multi type) of a layer whose features do not all
+/// share one type; empty when GDAL's GeoJSON reader named a single type for the layer.
+fn mixed_families(src: &gdal::Dataset) -> Vec<(&'static str, &'static str, &'static str)> {
+    let Ok(mut layer) = src.layer(0) else { return Vec::new() };
+    if layer.defn().geom_fields().next().map_or(0, |g| g.field_type()) != gdal_sys::OGRwkbGeometryType::wkbUnknown {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for family in FAMILIES {
+        if layer.set_attribute_filter(family.1).is_ok() && layer.feature_count() > 0 {
+            found.push(family);
+        }
+    }
+    layer.clear_attribute_filter();
+    found
+}
+
+/// Whether `dest` names a bare `.shp` (the parts are written beside it) rather than a zip.
+fn is_plain_shp(dest: &Path) -> bool {
+    dest.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+}
+
+/// `NAME.fields.csv`: every attribute's original name and its (at most ten-character) name
+/// in the `.dbf`.
+fn field_mapping(src: &gdal::Dataset, dir: &Path, first_part: &str) -> Result<String, String> {
+    let original: Vec<String> = src.layer(0).map(|l| l.defn().fields().map(|f| f.name()).collect()).unwrap_or_default();
+    let shp = gdal::Dataset::open(dir.join(format!("{first_part}.shp"))).map_err(|e| e.to_string())?;
+    let renamed: Vec<String> = shp.layer(0).map(|l| l.defn().fields().map(|f| f.name()).collect()).unwrap_or_default();
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut mapping = String::from("original,shapefile\n");
+    for (o, r) in original.iter().zip(&renamed) {
+        mapping.push_str(&format!("{},{}\n", quote(o), quote(r)));
+    }
+    Ok(mapping)
+}
+
+/// Copies the parts beside `dest`, named after it (`out.shp`, `out.dbf`, …, or
+/// `out_points.shp`, … for mixed layers), with `out.fields.csv`.
+fn unpack_shapefile(
+    dir: &Path,
+    parts: &[ShapefilePart],
+    mapping: &str,
+    name: &str,
+    dest: &Path,
+) -> Result<(), IngestError> {
+    let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };
+    let stem = dest.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned());
+    let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    for part in parts {
+        let target = part.name.replacen(name, &stem, 1);
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            let from = dir.join(format!("{}.{ext}", part.name));
+            if from.exists() {
+                std::fs::copy(&from, folder.join(format!("{target}.{ext}"))).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+    }
+    std::fs::write(folder.join(format!("{stem}.fields.csv")), mapping).map_err(|e| fail(e.to_string()))
+}
+
+/// Zips the shapefiles' parts with `NAME.fields.csv`.
+fn zip_shapefile(
+    dir: &Path,
+    parts: &[ShapefilePart],
+    mapping: &str,
+    name: &str,
+    dest: &Path,
+) -> Result<(), IngestError> {
+    let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };
+    let mut tmp = temp_beside(dest)?;
+    let mut z = zip::ZipWriter::new(std::io::BufWriter::new(tmp.as_file_mut()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    for part in parts {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            let path = dir.join(format!("{}.{ext}", part.name));
+            let Ok(mut f) = std::fs::File::open(&path) else { continue };
+            z.start_file(format!("{}.{ext}", part.name), opts).map_err(|e| fail(e.to_string()))?;
+            std::io::copy(&mut f, &mut z).map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    z.start_file(format!("{name}.fields.csv"), opts).map_err(|e| fail(e.to_string()))?;
+    z.write_all(mapping.as_bytes()).map_err(|e| fail(e.to_string()))?;
+    z.finish().map_err(|e| fail(e.to_string()))?.into_inner().map_err(|e| fail(e.to_string()))?;
+    tmp.persist(dest).map_err(|e| fail(e.error.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Query parameters of `/collections/{id}/items` (and exports), checked strictly: an unknown
+//! parameter or a malformed value is a 400 that says which and why.
+
+use std::collections::HashMap;
+
+use nexus_core::Bbox;
+use nexus_store::{FeatureFilter, TimeRange};
+
+use crate::error::ApiError;
+
+/// Items returned when `limit` is not given.
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Most items one page returns; larger `limit`s are capped to it.
+pub const MAX_LIMIT: i64 = 10_000;
+
+/// Parsed items parameters.
+#[derive(Debug, Clone)]
+pub struct ItemsParams {
+    /// Page size.
+    pub limit: i64,
+    /// Items skipped.
+    pub offset: i64,
+    /// `f=`.
+    pub f: Option<String>,
+    /// Decimals of coordinates.
+    pub precision: u8,
+    /// The filter.
+    pub filter: FeatureFilter,
+}
+
+fn bad(msg: String) -> ApiError {
+    ApiError::bad_request(msg)
+}
+
+/// Parses `bbox=minLon,minLat,maxLon,maxLat` (or the 6-number form with heights).
+pub fn bbox(v: &str) -> Result<Bbox, ApiError> {
+    let nums: Vec<f64> = v
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad(format!("bbox must be 4 or 6 comma-separated numbers, not '{}'", v.escape_default())))?;
+    let b = match nums.as_slice() {
+        [a, b, c, d] => Bbox::new(*a, *b, *c, *d),
+        [a, b, _, d, e, _] => Bbox::new(*a, *b, *d, *e),
+        _ => return Err(bad(format!("bbox must be 4 or 6 numbers, got {}", nums.len()))),
+    };
+    b.map_err(|e| bad(e.to_string()))
+}
+
+fn instant(v: &str) -> Result<Option<String>, ApiError> {
+    if v == ".." || v.is_empty() {
+        return Ok(None);
+    }
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    let ok = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).is_ok()
+        || time::Date::parse(v, date).is_ok();
+    if ok {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err(bad(format!("datetime '{}' is not an RFC 3339 date-time, a date, or '..'", v.escape_default())))
+    }
+}
+
+/// Parses `datetime=` (an instant, `start/end`, `../end`, `start/..`).
+pub fn datetime(v: &str) -> Result<TimeRange, ApiError> {
+    match v.split_once('/') {
+        None => {
+            let t = instant(v)?.ok_or_else(|| bad("datetime '..' needs a '/' to be an interval".into()))?;
+            Ok(TimeRange { start: Some(t.clone()), end: Some(t) })
+        }
+        Some((a, b)) => {
+            let r = TimeRange { start: instant(a)?, end: instant(b)? };
+            if r.start.is_none() && r.end.is_none() {
+                return Err(bad("datetime '../..' has no bound".into()));
+            }
+            Ok(r)
+        }
+    }
+}
+
+fn integer(name: &str, v: &str, min: i64) -> Result<i64, ApiError> {
+    let n: i64 = v.parse().map_err(|_| bad(format!("{name} must be a whole number, not '{}'", v.escape_default())))?;
+    if n < min {
+        return Err(bad(format!("{name} must be at least {min}")));
+    }
+    Ok(n)
+}
+
+/// Parses items parameters; `queryables` are the property names that may be filtered on.
+pub fn items(
+    query: &HashMap<String, String>,
+    queryables: &[String],
+    with_paging: bool,
+) -> Result<ItemsParams, ApiError> {
+    let mut p =
+        ItemsParams { limit: DEFAULT_LIMIT, offset: 0, f: None, precision: 6, filter: FeatureFilter::default() };
+    let mut keys: Vec<&String> = query.keys().collect();
+    keys.sort();
+    for k in keys {
+        let v = &query[k];
+        match k.as_str() {
+            "limit" if with_paging => p.limit = integer("limit", v, 1)?.min(MAX_LIMIT),
+            "offset" if with_paging => p.offset = integer("offset", v, 0)?,
+            "f" => p.f = Some(v.clone()),
+            "bbox" => p.filter.bbox = Some(bbox(v)?),
+            "bbox-crs" => {
+                if v != "http://www.opengis.net/def/crs/OGC/1.3/CRS84" {
+                    return Err(bad(
+                        "bbox-crs: only CRS84 (http://www.opengis.net/def/crs/OGC/1.3/CRS84) is supported".into(),
+                    ));
+                }
+            }
+            "datetime" => p.filter.time = Some(datetime(v)?),
+            "precision" => {
+                let n = integer("precision", v, 0)?;
+                p.precision = u8::try_from(n.min(15)).unwrap_or(15);
+            }
+            other if queryables.iter().any(|q| q == other) => p.filter.equals.push((other.to_owned(), v.clone())),
+            other => {
+                let mut known = if with_paging { vec!["limit", "offset"] } else { vec![] };
+                known.extend(["bbox", "datetime", "precision", "f"]);
+                let props = if queryables.is_empty() {
+                    String::new()
+                } else {
+                    format!(", or a property: {}", queryables.join(", "))
+                };
+                return Err(bad(format!(
+                    "unknown query parameter '{}'; use {}{props}",
+                    other.escape_default(),
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn good_parameters_parse() {
+        let p = items(
+            &q(&[("limit", "20"), ("offset", "40"), ("bbox", "98,18,99,19"), ("city", "chiang-mai")]),
+            &["city".into()],
+            true,
+        )
+        .unwrap();
+        assert_eq!((p.limit, p.offset), (20, 40));
+        assert!(p.filter.bbox.unwrap().contains(98.5, 18.5));
+        assert_eq!(p.filter.equals, vec![("city".to_owned(), "chiang-mai".to_owned())]);
+        assert_eq!(items(&q(&[("limit", "999999")]), &[], true).unwrap().limit, MAX_LIMIT);
+        let t = items(&q(&[("datetime", "2017-01-01/..")]), &[], true).unwrap().filter.time.unwrap();
+        assert_eq!((t.start.as_deref(), t.end), (Some("2017-01-01"), None));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let err = |pairs: &[(&str, &str)]| items(&q(pairs), &[], true).unwrap_err().message;
+        assert!(err(&[("limit", "unlimited")]).contains("limit must be a whole number"));
+        assert!(err(&[("limit", "0")]).contains("at least 1"));
+        assert!(err(&[("offset", "-1")]).contains("at least 0"));
+        assert!(err(&[("bbox", "1,2,3")]).contains("4 or 6"));
+        assert!(err(&[("bbox", "0,0,200,1")]).contains("outside"));
+        assert!(err(&[("datetime", "yesterday")]).contains("not an RFC 3339"));
+        assert!(err(&[("datetime", "../..")]).contains("no bound"));
+        assert!(err(&[("colour", "red")]).starts_with("unknown query parameter 'colour'"));
+    }
+}

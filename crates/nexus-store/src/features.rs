@@ -1,0 +1,436 @@
+//! Features as GeoJSON: pages for OGC API - Features, single features, and whole-layer
+//! exports streamed with constant memory.
+//!
+//! Geometry leaves PostGIS as RFC 7946 GeoJSON: longitude/latitude (CRS84), exterior rings
+//! counter-clockwise and holes clockwise (`ST_ForcePolygonCCW`), a fixed number of decimals,
+//! no `crs` member. Every request value is a bound parameter; table and column names are
+//! constants or come from a validated layer id.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use nexus_core::{Bbox, Layer};
+use tokio_postgres::types::ToSql;
+
+use crate::error::{describe, StoreError, StoreResult};
+use crate::pool::Store;
+
+/// A set of features that can be listed.
+#[derive(Debug, Clone, Copy)]
+pub enum Collection<'a> {
+    /// A layer's features.
+    Layer(&'a Layer),
+    /// The projects (`include_drafts` for planners).
+    Projects {
+        /// Whether draft projects are included.
+        include_drafts: bool,
+    },
+}
+
+/// A time interval; open ends are `None`. Values are RFC 3339 instants or dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Start (inclusive).
+    pub start: Option<String>,
+    /// End (inclusive).
+    pub end: Option<String>,
+}
+
+/// Which features.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureFilter {
+    /// Only features intersecting this box (CRS84).
+    pub bbox: Option<Bbox>,
+    /// Property = value pairs (already checked against the collection's queryables).
+    pub equals: Vec<(String, String)>,
+    /// Only features whose time intersects this range (ignored for collections without time).
+    pub time: Option<TimeRange>,
+}
+
+/// Projects' queryable properties, and how each is filtered.
+pub const PROJECT_QUERYABLES: &[&str] = &["city", "status", "sector", "dimension", "slug"];
+
+/// Filters every layer accepts besides its own properties: the layer's city and sectors.
+pub const LAYER_QUERYABLES: &[&str] = &["city", "sector"];
+
+/// The first date or date-time field of a layer: its time, for `datetime` filters.
+pub fn time_field(layer: &Layer) -> Option<&str> {
+    layer
+        .fields
+        .iter()
+        .find(|f| matches!(f.ty, nexus_core::FieldType::Date | nexus_core::FieldType::DateTime))
+        .map(|f| f.name.as_str())
+}
+
+type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+
+/// The FROM/WHERE part of a query, its parameters, and the feature-building select list.
+struct Query {
+    from: String,
+    select: String,
+    wheres: Vec<String>,
+    params: Params,
+    /// The feature id column.
+    key: &'static str,
+    /// The primary-key order, so pages and exports read the index instead of sorting rows.
+    order: &'static str,
+    /// Restricts the outer query of a page to the primary key's leading column.
+    key_prefix: String,
+    /// JSON-quoted property names, one per select column after the geometry; `None` when
+    /// the third column is the whole properties object.
+    keys: Option<Vec<String>>,
+}
+
+impl Query {
+    fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(v));
+        format!("${}", self.params.len())
+    }
+
+    fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8) -> Query {
+        let prec = i32::from(precision.min(15));
+        let mut q = Query {
+            from: String::new(),
+            select: String::new(),
+            wheres: Vec::new(),
+            params: Vec::new(),
+            key: "",
+            order: "",
+            key_prefix: String::new(),
+            keys: None,
+        };
+        match c {
+            Collection::Layer(l) => {
+                q.from = format!("\"f_{}\"", l.id.as_str());
+                // One column per field, so properties leave in the layer's field order (jsonb
+                // keeps its own) without parsing them again here.
+                let mut select = format!("fid, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec})");
+                for field in &l.fields {
+                    select.push_str(&format!(", (properties->{})::text", sql_literal(&field.name)));
+                }
+                q.select = select;
+                q.keys = Some(l.fields.iter().map(|f| serde_json::Value::from(f.name.as_str()).to_string()).collect());
+                q.key = "fid";
+                q.order = "layer_id, fid";
+                // A literal, not a parameter: queries that do not use it must not carry it,
+                // and a LayerId's alphabet cannot leave the quotes.
+                q.key_prefix = format!("layer_id = '{}' AND ", l.id.as_str());
+                for (k, v) in &f.equals {
+                    if !l.fields.iter().any(|field| field.name == *k) && LAYER_QUERYABLES.contains(&k.as_str()) {
+                        // `city` and `sector` name the layer's own metadata when its features
+                        // have no such property: all of the layer, or none of it.
+                        let matches = match k.as_str() {
+                            "city" => l.city.as_ref().is_some_and(|c| c.as_str() == v),
+                            _ => l.sectors.iter().any(|s| s.as_str() == v),
+                        };
+                        if !matches {
+                            q.wheres.push("false".into());
+                        }
+                        continue;
+                    }
+                    let (k, v) = (q.param(k.clone()), q.param(v.clone()));
+                    q.wheres.push(format!("properties->>{k} = {v}"));
+                }
+                if let (Some(t), Some(field)) = (&f.time, time_field(l)) {
+                    let field = q.param(field.to_owned());
+                    let value = format!("nexus_try_timestamptz(properties->>{field})");
+                    if let Some(s) = &t.start {
+                        let s = q.param(s.clone());
+                        q.wheres.push(format!("{value} >= nexus_try_timestamptz({s})"));
+                    }
+                    if let Some(e) = &t.end {
+                        let e = q.param(e.clone());
+                        q.wheres.push(format!("{value} <= nexus_try_timestamptz({e})"));
+                    }
+                    q.wheres.push(format!("{value} IS NOT NULL"));
+                }
+            }
+            Collection::Projects { include_drafts } => {
+                q.from = "projects".into();
+                q.select = format!(
+                    "id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec}), json_build_object(
+                        'slug', slug, 'city', city, 'title', title, 'title_local', title_local,
+                        'description', description, 'description_local', description_local,
+                        'sectors', sectors, 'dimensions', dimensions, 'status', status,
+                        'budget', budget, 'currency', currency, 'start_date', start_date, 'end_date', end_date,
+                        'partners', partners, 'source', source, 'approximate', approximate,
+                        'visibility', visibility, 'revision', revision, 'updated_at', updated_at)::text"
+                );
+                q.key = "id";
+                q.order = "id";
+                if !include_drafts {
+                    q.wheres.push("visibility = 'public'".into());
+                }
+                for (k, v) in &f.equals {
+                    let p = q.param(v.clone());
+                    match k.as_str() {
+                        "city" => q.wheres.push(format!("city = {p}")),
+                        "status" => q.wheres.push(format!("status = {p}")),
+                        "slug" => q.wheres.push(format!("slug = {p}")),
+                        "sector" => q.wheres.push(format!("{p} = ANY(sectors)")),
+                        "dimension" => q.wheres.push(format!("{p} = ANY(dimensions)")),
+                        _ => q.wheres.push("false".into()),
+                    }
+                }
+                if let Some(t) = &f.time {
+                    if let Some(s) = &t.start {
+                        let s = q.param(s.clone());
+                        q.wheres
+                            .push(format!("coalesce(end_date, start_date)::timestamptz >= nexus_try_timestamptz({s})"));
+                    }
+                    if let Some(e) = &t.end {
+                        let e = q.param(e.clone());
+                        q.wheres
+                            .push(format!("coalesce(start_date, end_date)::timestamptz <= nexus_try_timestamptz({e})"));
+                    }
+                }
+            }
+        }
+        if let Some(b) = f.bbox {
+            // Search the (indexed) web-mercator copy with the box clipped to mercator's
+            // latitudes, then test the exact geometry against the box in CRS84.
+            let lat = 85.051_128_779_806_59;
+            let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(b.max_lon), q.param(b.max_lat));
+            let (x0, y0, x1, y1) =
+                (format!("{x0}::float8"), format!("{y0}::float8"), format!("{x1}::float8"), format!("{y1}::float8"));
+            q.wheres.push(format!(
+                "geom_3857 && ST_Transform(ST_MakeEnvelope({x0}, greatest({y0}, -{lat}), {x1}, least({y1}, {lat}), 4326), 3857)
+                 AND ST_Intersects(geom, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))"
+            ));
+        }
+        q
+    }
+
+    fn where_sql(&self) -> String {
+        if self.wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.wheres.join(" AND "))
+        }
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// A piece of a streamed export.
+#[derive(Debug, Clone)]
+pub struct ExportChunk {
+    /// The next bytes of the FeatureCollection.
+    pub bytes: Bytes,
+    /// Features written so far, this chunk included.
+    pub features: u64,
+}
+
+/// A SQL string literal (standard_conforming_strings, the default since PostgreSQL 9.1).
+fn sql_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\0', "").replace('\'', "''"))
+}
+
+/// Writes one GeoJSON Feature from a row: id, geometry, then the properties (one column
+/// per key, or one object).
+fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: Option<&[String]>) {
+    out.put_slice(b"{\"type\":\"Feature\",\"id\":");
+    out.put_slice(row.get::<_, i64>(0).to_string().as_bytes());
+    out.put_slice(b",\"geometry\":");
+    out.put_slice(row.get::<_, Option<&str>>(1).unwrap_or("null").as_bytes());
+    out.put_slice(b",\"properties\":");
+    match keys {
+        None => out.put_slice(row.get::<_, Option<&str>>(2).unwrap_or("{}").as_bytes()),
+        Some(keys) => {
+            out.put_u8(b'{');
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.put_u8(b',');
+                }
+                out.put_slice(key.as_bytes());
+                out.put_u8(b':');
+                out.put_slice(row.get::<_, Option<&str>>(i + 2).unwrap_or("null").as_bytes());
+            }
+            out.put_u8(b'}');
+        }
+    }
+    out.put_u8(b'}');
+}
+
+fn q(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+    move |e| match e.code() {
+        Some(c) if c == &tokio_postgres::error::SqlState::UNDEFINED_TABLE => {
+            StoreError::Invalid("the layer has no data yet".into())
+        }
+        _ => StoreError::Query { what, reason: describe(&e) },
+    }
+}
+
+impl Store {
+    /// How many features match.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn count_features(&self, c: Collection<'_>, f: &FeatureFilter) -> StoreResult<i64> {
+        if let Collection::Layer(l) = c {
+            if l.feature_count == 0 {
+                return Ok(0);
+            }
+        }
+        let query = Query::build(c, f, 6);
+        let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
+        let client = self.client().await?;
+        let row = client.query_one(&sql, &query.refs()).await.map_err(q("count_features"))?;
+        Ok(row.get(0))
+    }
+
+    /// One page of features, each a complete GeoJSON Feature text, in id order.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn features_page(
+        &self,
+        c: Collection<'_>,
+        f: &FeatureFilter,
+        limit: i64,
+        offset: i64,
+        precision: u8,
+    ) -> StoreResult<Vec<Bytes>> {
+        if let Collection::Layer(l) = c {
+            if l.feature_count == 0 {
+                return Ok(Vec::new());
+            }
+        }
+        let mut query = Query::build(c, f, precision);
+        let (lim, off) = (query.param(limit), query.param(offset));
+        // The page's ids come from the primary key alone; only those rows are turned into
+        // GeoJSON, so a deep offset skips index entries rather than rendering geometries.
+        let (key, order, from) = (query.key, query.order, &query.from);
+        let sql = format!(
+            "SELECT {sel} FROM {from} WHERE {prefix}{key} = ANY(ARRAY(
+                 SELECT {key} FROM {from} {wheres} ORDER BY {order} LIMIT {lim} OFFSET {off}))
+             ORDER BY {order}",
+            sel = query.select,
+            prefix = query.key_prefix,
+            wheres = query.where_sql(),
+        );
+        let client = self.client().await?;
+        let rows = client.query(&sql, &query.refs()).await.map_err(q("features_page"))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let mut b = BytesMut::with_capacity(256);
+                feature_json(&mut b, r, query.keys.as_deref());
+                b.freeze()
+            })
+            .collect())
+    }
+
+    /// One feature by id.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn feature(&self, c: Collection<'_>, id: i64, precision: u8) -> StoreResult<Option<Bytes>> {
+        if let Collection::Layer(l) = c {
+            if l.feature_count == 0 {
+                return Ok(None);
+            }
+        }
+        let mut query = Query::build(c, &FeatureFilter::default(), precision);
+        let p = query.param(id);
+        query.wheres.push(format!("{} = {p}", query.key));
+        let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());
+        let client = self.client().await?;
+        let row = client.query_opt(&sql, &query.refs()).await.map_err(q("feature"))?;
+        Ok(row.map(|r| {
+            let mut b = BytesMut::with_capacity(256);
+            feature_json(&mut b, &r, query.keys.as_deref());
+            b.freeze()
+        }))
+    }
+
+    /// Every matching feature as one RFC 7946 FeatureCollection, streamed in chunks of
+    /// about 256 KiB through a server-side cursor, so memory does not grow with the layer.
+    ///
+    /// # Errors
+    /// When the query cannot start; errors during the stream end it with an `Err` item.
+    pub async fn export_geojson(
+        &self,
+        c: Collection<'_>,
+        f: &FeatureFilter,
+        precision: u8,
+    ) -> StoreResult<impl Stream<Item = StoreResult<ExportChunk>> + Send + 'static> {
+        let mut query = Query::build(c, f, precision);
+        let keys = query.keys.take();
+        let empty = matches!(c, Collection::Layer(l) if l.feature_count == 0);
+        // Without a box the primary key gives the order for free; the planner would rather
+        // sort every (wide) row, spilling the whole layer to disk before the first byte.
+        let walk_index = f.bbox.is_none();
+        let sql = format!("SELECT {} FROM {} {} ORDER BY {}", query.select, query.from, query.where_sql(), query.order);
+        let client = self.client().await?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<ExportChunk>>(4);
+        tokio::spawn(async move {
+            let head = Bytes::from_static(b"{\"type\":\"FeatureCollection\",\"features\":[");
+            if tx.send(Ok(ExportChunk { bytes: head, features: 0 })).await.is_err() {
+                return;
+            }
+            let mut written = 0u64;
+            if !empty {
+                let mut client = client;
+                let result: StoreResult<()> = async {
+                    let txn = client.build_transaction().read_only(true).start().await.map_err(q("export_begin"))?;
+                    if walk_index {
+                        txn.batch_execute("SET LOCAL enable_sort = off").await.map_err(q("export_begin"))?;
+                    }
+                    let stmt = txn.prepare(&sql).await.map_err(q("export_prepare"))?;
+                    let portal = txn.bind_raw(&stmt, query.refs()).await.map_err(q("export_bind"))?;
+                    let mut first = true;
+                    let mut buf = BytesMut::with_capacity(300 << 10);
+                    loop {
+                        let rows = txn.query_portal_raw(&portal, 2000).await.map_err(q("export_fetch"))?;
+                        let mut rows = std::pin::pin!(rows);
+                        let mut n = 0;
+                        while let Some(row) = rows.next().await {
+                            let row = row.map_err(q("export_row"))?;
+                            n += 1;
+                            if !first {
+                                buf.put_u8(b',');
+                            }
+                            first = false;
+                            feature_json(&mut buf, &row, keys.as_deref());
+                            written += 1;
+                            if buf.len() >= 256 << 10
+                                && tx
+                                    .send(Ok(ExportChunk { bytes: buf.split().freeze(), features: written }))
+                                    .await
+                                    .is_err()
+                            {
+                                return Ok(());
+                            }
+                        }
+                        if n < 2000 {
+                            break;
+                        }
+                    }
+                    if !buf.is_empty()
+                        && tx.send(Ok(ExportChunk { bytes: buf.split().freeze(), features: written })).await.is_err()
+                    {
+                        return Ok(());
+                    }
+                    txn.commit().await.map_err(q("export_commit"))?;
+                    Ok(())
+                }
+                .await;
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+            let _ = tx.send(Ok(ExportChunk { bytes: Bytes::from_static(b"]}\n"), features: written })).await;
+        });
+        Ok(tokio_stream_from(rx))
+    }
+}
+
+/// A receiver as a stream.
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl Stream<Item = T> + Send + 'static {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
