@@ -1,5 +1,9 @@
 //! Command line and configuration: flags beat environment variables, which beat the
 //! configuration file (`nexus.toml`), which beats the defaults.
+//!
+//! clap turns doc comments into `--help` text, so the argument types are documented by their
+//! help (`nexus help COMMAND`) rather than by a second comment on every field.
+#![allow(missing_docs, reason = "doc comments here are the --help text clap prints")]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

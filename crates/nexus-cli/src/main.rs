@@ -1,42 +1,40 @@
-//! `nexus`: serve the atlas, manage its embedded PostGIS, load data.
-//!
-//! This is the only crate with `main`, configuration loading, the tracing subscriber and
-//! `anyhow`. Every failure ends as one line on stderr, `error: …`, saying what to do.
+//! `nexus`: the commands that need no GDAL run here; the others become `nexus-gdal` by `exec`
+//! (see the library's documentation for why).
 
-mod alloc;
-mod cmd;
-mod config;
-mod database;
-
+use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-use crate::config::Cli;
+use nexus_cli::config::{Cli, Command};
 
 fn main() -> ExitCode {
-    alloc::tune();
+    nexus_cli::alloc::tune();
     let cli = Cli::parse();
-    init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
+    if nexus_cli::needs_gdal(&cli.command) {
+        return exec_gdal();
+    }
+    nexus_cli::start_with(cli, nexus_cli::Threads::One, |cli, settings, _file| async move {
+        match cli.command {
+            Command::Db { action } => nexus_cli::db::run(&settings, action).await,
+            Command::Export(args) => nexus_cli::export::run_geojson(&settings, args).await,
+            _ => unreachable!("needs_gdal sends every other command to nexus-gdal"),
+        }
+    })
+}
+
+/// Replaces this process with `nexus-gdal` from the same folder, with the same arguments.
+fn exec_gdal() -> ExitCode {
+    let full = match std::env::current_exe() {
+        Ok(exe) => exe.with_file_name("nexus-gdal"),
         Err(e) => {
-            eprintln!("error: cannot start the async runtime ({e})");
+            eprintln!("error: cannot find this program's own path ({e})");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cmd::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("NEXUS_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,tokio_postgres=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let err = std::process::Command::new(&full).arg0("nexus").args(std::env::args_os().skip(1)).exec();
+    eprintln!(
+        "error: cannot start {} ({err}); it is built with nexus (`cargo build -p nexus-cli`) and must sit beside it",
+        full.display()
+    );
+    ExitCode::FAILURE
 }

@@ -8,15 +8,19 @@
 mod bbox;
 mod city;
 mod enums;
+mod export_format;
 mod ids;
 mod layer;
 mod project;
+pub mod query;
 mod tile;
 
 pub use bbox::{Bbox, BboxError};
 pub use city::{City, CityCollection, CityError};
 pub use enums::{Dimension, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};
+pub use export_format::ExportFormat;
 pub use ids::{CitySlug, IdError, LayerId, ProjectSlug};
 pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
+pub use query::{FeatureFilter, ItemsQuery, QueryError, TimeRange};
 pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

@@ -7,92 +7,14 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use gdal::vector::LayerAccess;
-use nexus_store::{Collection, FeatureFilter, Store};
+use nexus_core::{ExportFormat, FeatureFilter};
+use nexus_store::{temp_beside, Collection, Store};
 
 use crate::error::IngestError;
 use crate::ffi;
 use crate::gdal_errors;
 use crate::pipeline::Progress;
-
-/// A format features can be exported to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// RFC 7946 GeoJSON.
-    GeoJson,
-    /// OGC GeoPackage.
-    GeoPackage,
-    /// ESRI Shapefile, zipped with its parts.
-    Shapefile,
-    /// CSV with a WKT geometry column.
-    Csv,
-    /// KML.
-    Kml,
-    /// FlatGeobuf.
-    FlatGeobuf,
-}
-
-impl ExportFormat {
-    /// Every format.
-    pub const ALL: &'static [ExportFormat] = &[
-        ExportFormat::GeoJson,
-        ExportFormat::GeoPackage,
-        ExportFormat::Shapefile,
-        ExportFormat::Csv,
-        ExportFormat::Kml,
-        ExportFormat::FlatGeobuf,
-    ];
-
-    /// By the name used on the command line (`geojson`, `gpkg`, `shp`, `csv`, `kml`, `fgb`).
-    pub fn from_name(name: &str) -> Option<ExportFormat> {
-        Some(match name {
-            "geojson" | "json" => ExportFormat::GeoJson,
-            "gpkg" => ExportFormat::GeoPackage,
-            "shp" | "shp.zip" | "zip" => ExportFormat::Shapefile,
-            "csv" => ExportFormat::Csv,
-            "kml" => ExportFormat::Kml,
-            "fgb" => ExportFormat::FlatGeobuf,
-            _ => return None,
-        })
-    }
-
-    /// The file extension.
-    pub const fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::GeoJson => "geojson",
-            ExportFormat::GeoPackage => "gpkg",
-            ExportFormat::Shapefile => "shp.zip",
-            ExportFormat::Csv => "csv",
-            ExportFormat::Kml => "kml",
-            ExportFormat::FlatGeobuf => "fgb",
-        }
-    }
-
-    /// A name for people.
-    pub const fn label(self) -> &'static str {
-        match self {
-            ExportFormat::GeoJson => "GeoJSON",
-            ExportFormat::GeoPackage => "GeoPackage",
-            ExportFormat::Shapefile => "Shapefile",
-            ExportFormat::Csv => "CSV",
-            ExportFormat::Kml => "KML",
-            ExportFormat::FlatGeobuf => "FlatGeobuf",
-        }
-    }
-
-    /// The media type.
-    pub const fn media_type(self) -> &'static str {
-        match self {
-            ExportFormat::GeoJson => "application/geo+json",
-            ExportFormat::GeoPackage => "application/geopackage+sqlite3",
-            ExportFormat::Shapefile => "application/zip",
-            ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Kml => "application/vnd.google-earth.kml+xml",
-            ExportFormat::FlatGeobuf => "application/flatgeobuf",
-        }
-    }
-}
 
 /// What to export, and how.
 #[derive(Debug, Clone, Copy)]
@@ -105,44 +27,6 @@ pub struct ExportJob<'a> {
     pub precision: u8,
     /// The format.
     pub format: ExportFormat,
-}
-
-/// Writes the GeoJSON export of `c` to `dest`, counting features into `progress`.
-async fn write_geojson(
-    store: &Store,
-    c: Collection<'_>,
-    filter: &FeatureFilter,
-    precision: u8,
-    dest: &Path,
-    progress: &dyn Progress,
-) -> Result<u64, IngestError> {
-    let io = |e: std::io::Error| IngestError::Io { path: dest.to_owned(), reason: e.to_string() };
-    let mut stream = std::pin::pin!(store.export_geojson(c, filter, precision).await?);
-    let mut tmp = temp_beside(dest)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-    let mut n = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        n += chunk.bytes.len() as u64;
-        out.write_all(&chunk.bytes).map_err(io)?;
-        progress.update(chunk.features);
-    }
-    out.flush().map_err(io)?;
-    drop(out);
-    tmp.persist(dest).map_err(|e| io(e.error))?;
-    Ok(n)
-}
-
-/// A temporary file in `dest`'s folder: written whole, then renamed over `dest`, so a failed
-/// export never leaves half a file under the name asked for.
-fn temp_beside(dest: &Path) -> Result<tempfile::NamedTempFile, IngestError> {
-    use std::os::unix::fs::PermissionsExt;
-    let io = |e: std::io::Error| IngestError::Io { path: dest.to_owned(), reason: e.to_string() };
-    let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new().prefix(".nexus-export").tempfile_in(folder).map_err(io)?;
-    // Temporary files are private (0600); an export is an ordinary file.
-    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    Ok(tmp)
 }
 
 /// Copies `from` to `dest` through a temporary file beside it.
@@ -167,13 +51,12 @@ pub async fn export(
     dest: &Path,
     progress: Arc<dyn Progress>,
 ) -> Result<u64, IngestError> {
-    let progress_ref: &dyn Progress = &*progress;
     let total = u64::try_from(store.count_features(c, job.filter).await?).unwrap_or(0);
     progress.start(Some(total));
     if job.format == ExportFormat::GeoJson {
-        let n = write_geojson(store, c, job.filter, job.precision, dest, progress_ref).await;
+        let n = store.export_geojson_file(c, job.filter, job.precision, dest, &|n| progress.update(n)).await;
         progress.finish();
-        return n;
+        return Ok(n?);
     }
     let work = tempfile::Builder::new()
         .prefix("nexus-export")
@@ -181,9 +64,11 @@ pub async fn export(
         .map_err(|e| IngestError::Io { path: std::env::temp_dir(), reason: e.to_string() })?;
     let staging = work.path().join(format!("{}.geojson", job.name));
     // GDAL reads the same stream at full precision and writes the target format from it.
-    if let Err(e) = write_geojson(store, c, job.filter, job.precision.max(9), &staging, progress_ref).await {
+    if let Err(e) =
+        store.export_geojson_file(c, job.filter, job.precision.max(9), &staging, &|n| progress.update(n)).await
+    {
         progress.finish();
-        return Err(e);
+        return Err(e.into());
     }
     progress.stage(&format!("writing {}", job.format.label()));
     let (name, format, dest) = (job.name.to_owned(), job.format, dest.to_owned());

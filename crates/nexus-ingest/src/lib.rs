@@ -23,8 +23,9 @@ mod source;
 mod wkb;
 
 pub use error::IngestError;
-pub use export::{export, ExportFormat, ExportJob};
+pub use export::{export, ExportJob};
 pub use formats::{gdal_version, Format, FormatError};
+pub use nexus_core::ExportFormat;
 pub use options::{sidecar_path, IngestOptions, Limits, Sidecar, SidecarLayer};
 pub use pipeline::{ingest, layer_names, NoProgress, Progress};
 pub use report::{Action, Counts, IngestReport, Issue, MAX_ISSUES};

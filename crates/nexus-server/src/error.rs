@@ -70,6 +70,12 @@ impl From<&StoreError> for ApiError {
     }
 }
 
+impl From<nexus_core::QueryError> for ApiError {
+    fn from(e: nexus_core::QueryError) -> Self {
+        ApiError::bad_request(e.0)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::from(&e)

@@ -88,6 +88,14 @@ pub enum StoreError {
     /// The embedded cluster could not be managed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// An export file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        reason: String,
+    },
 }
 
 impl StoreError {

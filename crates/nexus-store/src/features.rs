@@ -8,7 +8,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
-use nexus_core::{Bbox, Layer};
+use nexus_core::{FeatureFilter, Layer};
 use tokio_postgres::types::ToSql;
 
 use crate::error::{describe, StoreError, StoreResult};
@@ -24,26 +24,6 @@ pub enum Collection<'a> {
         /// Whether draft projects are included.
         include_drafts: bool,
     },
-}
-
-/// A time interval; open ends are `None`. Values are RFC 3339 instants or dates.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TimeRange {
-    /// Start (inclusive).
-    pub start: Option<String>,
-    /// End (inclusive).
-    pub end: Option<String>,
-}
-
-/// Which features.
-#[derive(Debug, Clone, Default)]
-pub struct FeatureFilter {
-    /// Only features intersecting this box (CRS84).
-    pub bbox: Option<Bbox>,
-    /// Property = value pairs (already checked against the collection's queryables).
-    pub equals: Vec<(String, String)>,
-    /// Only features whose time intersects this range (ignored for collections without time).
-    pub time: Option<TimeRange>,
 }
 
 /// Projects' queryable properties, and how each is filtered.
@@ -213,6 +193,14 @@ impl Query {
     }
 }
 
+/// Rows fetched from the export's portal at a time.
+const EXPORT_FETCH_ROWS: i32 = 500;
+/// Bytes of GeoJSON per chunk handed on.
+const EXPORT_CHUNK_BYTES: usize = 128 << 10;
+/// Chunks waiting for the reader: with the fetch and the chunk being filled, the export's
+/// memory, whatever the layer's size.
+const EXPORT_CHUNKS_IN_FLIGHT: usize = 2;
+
 /// A piece of a streamed export.
 #[derive(Debug, Clone)]
 pub struct ExportChunk {
@@ -364,7 +352,7 @@ impl Store {
         let walk_index = f.bbox.is_none();
         let sql = format!("SELECT {} FROM {} {} ORDER BY {}", query.select, query.from, query.where_sql(), query.order);
         let client = self.client().await?;
-        let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<ExportChunk>>(4);
+        let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<ExportChunk>>(EXPORT_CHUNKS_IN_FLIGHT);
         tokio::spawn(async move {
             let head = Bytes::from_static(b"{\"type\":\"FeatureCollection\",\"features\":[");
             if tx.send(Ok(ExportChunk { bytes: head, features: 0 })).await.is_err() {
@@ -381,9 +369,9 @@ impl Store {
                     let stmt = txn.prepare(&sql).await.map_err(q("export_prepare"))?;
                     let portal = txn.bind_raw(&stmt, query.refs()).await.map_err(q("export_bind"))?;
                     let mut first = true;
-                    let mut buf = BytesMut::with_capacity(300 << 10);
+                    let mut buf = BytesMut::with_capacity(EXPORT_CHUNK_BYTES + (EXPORT_CHUNK_BYTES >> 3));
                     loop {
-                        let rows = txn.query_portal_raw(&portal, 2000).await.map_err(q("export_fetch"))?;
+                        let rows = txn.query_portal_raw(&portal, EXPORT_FETCH_ROWS).await.map_err(q("export_fetch"))?;
                         let mut rows = std::pin::pin!(rows);
                         let mut n = 0;
                         while let Some(row) = rows.next().await {
@@ -395,7 +383,7 @@ impl Store {
                             first = false;
                             feature_json(&mut buf, &row, keys.as_deref());
                             written += 1;
-                            if buf.len() >= 256 << 10
+                            if buf.len() >= EXPORT_CHUNK_BYTES
                                 && tx
                                     .send(Ok(ExportChunk { bytes: buf.split().freeze(), features: written }))
                                     .await
@@ -404,7 +392,7 @@ impl Store {
                                 return Ok(());
                             }
                         }
-                        if n < 2000 {
+                        if n < EXPORT_FETCH_ROWS {
                             break;
                         }
                     }

@@ -13,6 +13,7 @@
 mod cities;
 pub mod cluster;
 mod error;
+mod export_file;
 mod features;
 mod health;
 mod layers;
@@ -26,9 +27,8 @@ pub mod testing;
 mod tiles;
 
 pub use error::{StoreError, StoreResult};
-pub use features::{
-    time_field, Collection, ExportChunk, FeatureFilter, TimeRange, LAYER_QUERYABLES, PROJECT_QUERYABLES,
-};
+pub use export_file::temp_beside;
+pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 pub use health::DatabaseInfo;
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};

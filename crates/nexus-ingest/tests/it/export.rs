@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gdal::vector::{Geometry, LayerAccess};
+use nexus_core::FeatureFilter;
 use nexus_core::{Layer, LayerId};
 use nexus_ingest::{ExportFormat, ExportJob, IngestOptions, NoProgress};
-use nexus_store::{Collection, FeatureFilter};
+use nexus_store::Collection;
 use serde_json::Value;
 
 use crate::util::Env;

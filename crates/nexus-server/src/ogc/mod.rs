@@ -5,7 +5,6 @@
 
 pub mod html;
 mod openapi;
-pub mod params;
 mod schema;
 
 use std::collections::HashMap;
@@ -362,7 +361,7 @@ async fn items(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let s = source(&state, &headers, &id).await?;
-    let p = params::items(&q, &s.queryables(), true)?;
+    let p = nexus_core::query::items(&q, &s.queryables(), true)?;
     let f = format(&q, &headers)?;
     let c = s.collection();
     let (matched, features) = tokio::try_join!(
@@ -445,7 +444,7 @@ async fn item(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let s = source(&state, &headers, &id).await?;
-    let p = params::items(&q, &[], false)?;
+    let p = nexus_core::query::items(&q, &[], false)?;
     let f = format(&q, &headers)?;
     let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));
     let n: i64 = fid.parse().map_err(|_| missing())?;

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::{schema, Source};
-use crate::ogc::params::{DEFAULT_LIMIT, MAX_LIMIT};
+use nexus_core::query::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The document, with `base` as the server URL. Besides the generic paths, each collection
 /// gets its own `items` path listing its queryable properties as parameters, which is where

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use nexus_ingest::ExportFormat;
 
 use crate::error::ApiError;
-use crate::ogc::{params, source, stream_body};
+use crate::ogc::{source, stream_body};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -38,7 +38,7 @@ async fn export(
         ApiError::not_found("downloads are /export/{id}.geojson, .gpkg, .shp.zip, .csv, .kml or .fgb")
     })?;
     let src = source(&state, &headers, id).await?;
-    let p = params::items(&q, &src.queryables(), false)?;
+    let p = nexus_core::query::items(&q, &src.queryables(), false)?;
     let file_name = format!("{id}.{}", format.extension());
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")).map_err(|e| ApiError::internal(&e))?;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use nexus_server::{AppState, ServerConfig};
 
-use crate::config::{FileConfig, ServeArgs, Settings};
-use crate::database;
+use nexus_cli::config::{FileConfig, ServeArgs, Settings};
+use nexus_cli::database;
 
 const DEFAULT_BIND: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 

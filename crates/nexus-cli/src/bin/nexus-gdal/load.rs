@@ -11,9 +11,9 @@ use nexus_core::{CityCollection, ProjectCollection};
 use nexus_ingest::{IngestOptions, Sidecar};
 use nexus_store::Store;
 
-use crate::cmd::ingest::ingest_one;
-use crate::config::Settings;
-use crate::database;
+use crate::ingest::ingest_one;
+use nexus_cli::config::Settings;
+use nexus_cli::database;
 
 pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()> {
     let dir = dir.unwrap_or_else(|| PathBuf::from("data"));

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use nexus_core::LayerId;
 
-use crate::config::Settings;
-use crate::database;
+use nexus_cli::config::Settings;
+use nexus_cli::database;
 
 pub async fn run(settings: &Settings, layers: Vec<LayerId>, maxzoom: u8) -> anyhow::Result<()> {
     let store = database::open(settings).await?;

@@ -1,25 +1,27 @@
 //! `nexus export LAYER --format … -o FILE`: a layer (or the projects) into a GIS file, with
-//! the filters of the OGC API items and a progress bar.
+//! the filters of the OGC API items and a progress bar. GeoJSON is streamed from the store
+//! here, in the `nexus` binary, which does not load GDAL; the other formats are written by
+//! `nexus-gdal` through GDAL, from the same stream.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use nexus_core::{Layer, LayerId};
-use nexus_ingest::{ExportFormat, ExportJob, Progress};
-use nexus_server::ogc::params;
-use nexus_store::{Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};
+use nexus_core::{ExportFormat, ItemsQuery, Layer, LayerId};
+use nexus_store::{Collection, Store, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 
 use crate::config::{ExportArgs, Settings};
 use crate::database;
 
 /// The format named by `--format`, or by the output file's extension.
-fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
+///
+/// # Errors
+/// When neither says a known format.
+pub fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
     if let Some(name) = &args.format {
         return ExportFormat::from_name(name)
             .ok_or_else(|| anyhow!("unknown format '{name}'; use geojson, gpkg, shp, csv, kml or fgb"));
@@ -31,7 +33,6 @@ fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
     ExportFormat::ALL
         .iter()
         .copied()
-        .chain([ExportFormat::Shapefile])
         .find(|f| file.ends_with(&format!(".{}", f.extension())))
         .or_else(|| file.ends_with(".shp").then_some(ExportFormat::Shapefile))
         .or_else(|| file.ends_with(".json").then_some(ExportFormat::GeoJson))
@@ -63,33 +64,65 @@ fn query_of(args: &ExportArgs) -> anyhow::Result<HashMap<String, String>> {
     Ok(q)
 }
 
-pub async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
-    let format = format_of(&args)?;
-    if args.output == Path::new("-") && format != ExportFormat::GeoJson {
-        bail!("only GeoJSON can go to standard output; give -o FILE for {}", format.label());
+/// What an export reads: the layer (`None` for the projects) and the checked filters.
+#[derive(Debug)]
+pub struct Target {
+    /// The layer, or `None` for `projects`.
+    pub layer: Option<Layer>,
+    /// Include draft projects.
+    pub drafts: bool,
+    /// Filters and precision.
+    pub query: ItemsQuery,
+}
+
+impl Target {
+    /// Looks the layer up and checks the filters against its fields.
+    ///
+    /// # Errors
+    /// When the layer does not exist or a filter is malformed.
+    pub async fn resolve(store: &Store, args: &ExportArgs) -> anyhow::Result<Target> {
+        let layer = if args.layer == "projects" {
+            None
+        } else {
+            let id = LayerId::new(args.layer.clone())?;
+            Some(store.layer(&id).await?.ok_or_else(|| anyhow!("no layer '{id}'; `nexus ingest` creates layers"))?)
+        };
+        let queryables: Vec<String> = match &layer {
+            Some(l) => l
+                .fields
+                .iter()
+                .map(|f| f.name.clone())
+                .chain(LAYER_QUERYABLES.iter().map(|s| (*s).to_owned()))
+                .collect(),
+            None => PROJECT_QUERYABLES.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let query = nexus_core::query::items(&query_of(args)?, &queryables, false)?;
+        Ok(Target { layer, drafts: args.drafts, query })
     }
-    let store = database::open(settings).await?;
-    let layer: Option<Layer> = if args.layer == "projects" {
-        None
-    } else {
-        let id = LayerId::new(args.layer.clone())?;
-        Some(store.layer(&id).await?.ok_or_else(|| anyhow!("no layer '{id}'; `nexus ingest` creates layers"))?)
-    };
-    let (collection, queryables) = match &layer {
-        Some(l) => {
-            let mut names: Vec<String> = l.fields.iter().map(|f| f.name.clone()).collect();
-            names.extend(LAYER_QUERYABLES.iter().map(|s| (*s).to_owned()));
-            (Collection::Layer(l), names)
+
+    /// The store's view of it.
+    pub fn collection(&self) -> Collection<'_> {
+        match &self.layer {
+            Some(l) => Collection::Layer(l),
+            None => Collection::Projects { include_drafts: self.drafts },
         }
-        None => (
-            Collection::Projects { include_drafts: args.drafts },
-            PROJECT_QUERYABLES.iter().map(|s| (*s).to_owned()).collect(),
-        ),
-    };
-    let p = params::items(&query_of(&args)?, &queryables, false).map_err(|e| anyhow!(e.message))?;
-    let started = Instant::now();
+    }
+}
+
+/// `nexus export` for GeoJSON (the `nexus` binary runs only this format itself).
+///
+/// # Errors
+/// When the layer, a filter or the output is wrong, or the database fails.
+pub async fn run_geojson(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
+    let format = format_of(&args)?;
+    if format != ExportFormat::GeoJson {
+        bail!("{} is written by nexus-gdal; run it through `nexus export`", format.label());
+    }
     if args.output == Path::new("-") {
-        let mut stream = std::pin::pin!(store.export_geojson(collection, &p.filter, p.precision).await?);
+        let store = database::open(settings).await?;
+        let target = Target::resolve(&store, &args).await?;
+        let (filter, precision) = (&target.query.filter, target.query.precision);
+        let mut stream = std::pin::pin!(store.export_geojson(target.collection(), filter, precision).await?);
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         while let Some(chunk) = stream.next().await {
             out.write_all(&chunk?.bytes)?;
@@ -97,16 +130,36 @@ pub async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    let job = ExportJob { name: &args.layer, filter: &p.filter, precision: p.precision, format };
-    let bar = Arc::new(Bar::new());
-    let bytes = nexus_ingest::export(&store, collection, &job, &args.output, Arc::clone(&bar) as Arc<dyn Progress>)
-        .await
-        .with_context(|| format!("exporting {} to {}", args.layer, args.output.display()))?;
+    let started = Instant::now();
+    let store = database::open(settings).await?;
+    let target = Target::resolve(&store, &args).await?;
+    let bar = Bar::new();
+    let total = store.count_features(target.collection(), &target.query.filter).await?;
+    bar.start(Some(u64::try_from(total).unwrap_or(0)));
+    let written = store
+        .export_geojson_file(target.collection(), &target.query.filter, target.query.precision, &args.output, &|n| {
+            bar.update(n);
+        })
+        .await;
+    bar.finish();
+    summary(&args, ExportFormat::GeoJson, bar.features(), written?, started)
+}
+
+/// The line an export ends with.
+///
+/// # Errors
+/// When standard output is closed.
+pub fn summary(
+    args: &ExportArgs,
+    format: ExportFormat,
+    features: u64,
+    bytes: u64,
+    started: Instant,
+) -> anyhow::Result<()> {
     writeln!(
         std::io::stdout(),
-        "{}: {} features, {} as {} in {:.1} s → {}",
+        "{}: {features} features, {} as {} in {:.1} s → {}",
         args.layer,
-        bar.features(),
         human_bytes(bytes),
         format.label(),
         started.elapsed().as_secs_f64(),
@@ -126,23 +179,31 @@ fn human_bytes(n: u64) -> String {
 }
 
 /// An indicatif bar on stderr (drawn only on a terminal): features read, then written.
-struct Bar {
+#[derive(Debug)]
+pub struct Bar {
     bar: ProgressBar,
     total: std::sync::atomic::AtomicU64,
 }
 
-impl Bar {
-    fn new() -> Bar {
-        Bar { bar: ProgressBar::hidden(), total: std::sync::atomic::AtomicU64::new(0) }
-    }
-
-    fn features(&self) -> u64 {
-        self.total.load(std::sync::atomic::Ordering::Relaxed)
+impl Default for Bar {
+    fn default() -> Self {
+        Bar::new()
     }
 }
 
-impl Progress for Bar {
-    fn start(&self, total: Option<u64>) {
+impl Bar {
+    /// A bar not yet shown.
+    pub fn new() -> Bar {
+        Bar { bar: ProgressBar::hidden(), total: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// Features the export holds.
+    pub fn features(&self) -> u64 {
+        self.total.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Shows the bar for `total` features.
+    pub fn start(&self, total: Option<u64>) {
         self.total.store(total.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
         self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         self.bar.set_length(total.unwrap_or(0));
@@ -154,16 +215,19 @@ impl Progress for Bar {
         self.bar.enable_steady_tick(Duration::from_millis(200));
     }
 
-    fn update(&self, done: u64) {
+    /// `done` features so far in this stage.
+    pub fn update(&self, done: u64) {
         self.bar.set_position(done);
     }
 
-    fn stage(&self, what: &str) {
+    /// A new stage (GDAL writing the file) counts from zero again.
+    pub fn stage(&self, what: &str) {
         self.bar.set_message(what.to_owned());
         self.bar.reset();
     }
 
-    fn finish(&self) {
+    /// Done.
+    pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }

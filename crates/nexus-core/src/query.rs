@@ -1,12 +1,35 @@
-//! Query parameters of `/collections/{id}/items` (and exports), checked strictly: an unknown
-//! parameter or a malformed value is a 400 that says which and why.
+//! Which features: the filters of OGC API items, downloads and `nexus export`, and the strict
+//! parsing of their query parameters (an unknown parameter or a malformed value is an error
+//! that names it and says why).
 
 use std::collections::HashMap;
 
-use nexus_core::Bbox;
-use nexus_store::{FeatureFilter, TimeRange};
+use crate::Bbox;
 
-use crate::error::ApiError;
+/// A time interval; open ends are `None`. Values are RFC 3339 instants or dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Start (inclusive).
+    pub start: Option<String>,
+    /// End (inclusive).
+    pub end: Option<String>,
+}
+
+/// Which features.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureFilter {
+    /// Only features intersecting this box (CRS84).
+    pub bbox: Option<Bbox>,
+    /// Property = value pairs (already checked against the collection's queryables).
+    pub equals: Vec<(String, String)>,
+    /// Only features whose time intersects this range (ignored for collections without time).
+    pub time: Option<TimeRange>,
+}
+
+/// A query parameter that is unknown or malformed, said in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryError(pub String);
 
 /// Items returned when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -15,7 +38,7 @@ pub const MAX_LIMIT: i64 = 10_000;
 
 /// Parsed items parameters.
 #[derive(Debug, Clone)]
-pub struct ItemsParams {
+pub struct ItemsQuery {
     /// Page size.
     pub limit: i64,
     /// Items skipped.
@@ -28,12 +51,12 @@ pub struct ItemsParams {
     pub filter: FeatureFilter,
 }
 
-fn bad(msg: String) -> ApiError {
-    ApiError::bad_request(msg)
+fn bad(msg: String) -> QueryError {
+    QueryError(msg)
 }
 
 /// Parses `bbox=minLon,minLat,maxLon,maxLat` (or the 6-number form with heights).
-pub fn bbox(v: &str) -> Result<Bbox, ApiError> {
+pub fn bbox(v: &str) -> Result<Bbox, QueryError> {
     let nums: Vec<f64> = v
         .split(',')
         .map(|p| p.trim().parse::<f64>())
@@ -47,7 +70,7 @@ pub fn bbox(v: &str) -> Result<Bbox, ApiError> {
     b.map_err(|e| bad(e.to_string()))
 }
 
-fn instant(v: &str) -> Result<Option<String>, ApiError> {
+fn instant(v: &str) -> Result<Option<String>, QueryError> {
     if v == ".." || v.is_empty() {
         return Ok(None);
     }
@@ -62,7 +85,7 @@ fn instant(v: &str) -> Result<Option<String>, ApiError> {
 }
 
 /// Parses `datetime=` (an instant, `start/end`, `../end`, `start/..`).
-pub fn datetime(v: &str) -> Result<TimeRange, ApiError> {
+pub fn datetime(v: &str) -> Result<TimeRange, QueryError> {
     match v.split_once('/') {
         None => {
             let t = instant(v)?.ok_or_else(|| bad("datetime '..' needs a '/' to be an interval".into()))?;
@@ -78,7 +101,7 @@ pub fn datetime(v: &str) -> Result<TimeRange, ApiError> {
     }
 }
 
-fn integer(name: &str, v: &str, min: i64) -> Result<i64, ApiError> {
+fn integer(name: &str, v: &str, min: i64) -> Result<i64, QueryError> {
     let n: i64 = v.parse().map_err(|_| bad(format!("{name} must be a whole number, not '{}'", v.escape_default())))?;
     if n < min {
         return Err(bad(format!("{name} must be at least {min}")));
@@ -91,9 +114,8 @@ pub fn items(
     query: &HashMap<String, String>,
     queryables: &[String],
     with_paging: bool,
-) -> Result<ItemsParams, ApiError> {
-    let mut p =
-        ItemsParams { limit: DEFAULT_LIMIT, offset: 0, f: None, precision: 6, filter: FeatureFilter::default() };
+) -> Result<ItemsQuery, QueryError> {
+    let mut p = ItemsQuery { limit: DEFAULT_LIMIT, offset: 0, f: None, precision: 6, filter: FeatureFilter::default() };
     let mut keys: Vec<&String> = query.keys().collect();
     keys.sort();
     for k in keys {
@@ -161,7 +183,7 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = |pairs: &[(&str, &str)]| items(&q(pairs), &[], true).unwrap_err().message;
+        let err = |pairs: &[(&str, &str)]| items(&q(pairs), &[], true).unwrap_err().0;
         assert!(err(&[("limit", "unlimited")]).contains("limit must be a whole number"));
         assert!(err(&[("limit", "0")]).contains("at least 1"));
         assert!(err(&[("offset", "-1")]).contains("at least 0"));

@@ -9,6 +9,10 @@ use nexus_store::{Store, StoreConfig};
 use crate::config::{DbAction, Settings};
 use crate::database;
 
+/// Runs `nexus db ACTION`.
+///
+/// # Errors
+/// When the cluster or database cannot be managed as asked.
 pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if let Some(url) = &settings.database_url {

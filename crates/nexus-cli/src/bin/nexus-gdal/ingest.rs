@@ -12,8 +12,8 @@ use nexus_core::{LayerId, LayerMeta};
 use nexus_ingest::{Action, IngestError, IngestOptions, IngestReport, Progress, Sidecar};
 use nexus_store::Store;
 
-use crate::config::{IngestArgs, Settings};
-use crate::database;
+use nexus_cli::config::{IngestArgs, Settings};
+use nexus_cli::database;
 
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
     let sidecar = Sidecar::for_file(&args.path)?.unwrap_or_default();

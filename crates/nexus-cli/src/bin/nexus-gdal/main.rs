@@ -1,0 +1,25 @@
+//! `nexus-gdal`: every `nexus` command, GDAL included (`nexus` hands over the ones that need
+//! it: serve, ingest, load, prerender, and exports to formats other than GeoJSON).
+
+mod export;
+mod ingest;
+mod load;
+mod prerender;
+mod serve;
+
+use std::process::ExitCode;
+
+use nexus_cli::config::Command;
+
+fn main() -> ExitCode {
+    nexus_cli::start(nexus_cli::Threads::Many, |cli, settings, file| async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(&settings, &file, args).await,
+            Command::Db { action } => nexus_cli::db::run(&settings, action).await,
+            Command::Ingest(args) => ingest::run(&settings, *args).await,
+            Command::Export(args) => export::run(&settings, args).await,
+            Command::Load { dir } => load::run(&settings, dir).await,
+            Command::Prerender { layers, maxzoom } => prerender::run(&settings, layers, maxzoom).await,
+        }
+    })
+}
