@@ -84,6 +84,9 @@ pub struct ServeArgs {
     /// Memory for cached tiles, in MiB [default: 256]
     #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
     pub tile_cache_mb: Option<u64>,
+    /// Downloads (/export/…) served at once; more get 503 [default: 4]
+    #[arg(long, env = "NEXUS_MAX_EXPORTS")]
+    pub max_exports: Option<usize>,
     /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]
     #[arg(long, env = "NEXUS_PRERENDER_MAXZOOM", allow_hyphen_values = true)]
     pub prerender_maxzoom: Option<i16>,
@@ -209,6 +212,7 @@ pub struct FileConfig {
     pub max_upload_mb: Option<u64>,
     pub public_url: Option<String>,
     pub tile_cache_mb: Option<u64>,
+    pub max_exports: Option<usize>,
     pub prerender_maxzoom: Option<i16>,
 }
 

@@ -18,8 +18,9 @@ pub struct TimeRange {
 /// Which features.
 #[derive(Debug, Clone, Default)]
 pub struct FeatureFilter {
-    /// Only features intersecting this box (CRS84).
-    pub bbox: Option<Bbox>,
+    /// Only features intersecting one of these boxes (CRS84): one box, or two for a box that
+    /// crosses the antimeridian.
+    pub bbox: Vec<Bbox>,
     /// Property = value pairs (already checked against the collection's queryables).
     pub equals: Vec<(String, String)>,
     /// Only features whose time intersects this range (ignored for collections without time).
@@ -35,6 +36,9 @@ pub struct QueryError(pub String);
 pub const DEFAULT_LIMIT: i64 = 100;
 /// Most items one page returns; larger `limit`s are capped to it.
 pub const MAX_LIMIT: i64 = 10_000;
+
+/// The parameters items and downloads take besides property filters.
+pub const RESERVED: &[&str] = &["limit", "offset", "bbox", "bbox-crs", "datetime", "precision", "f"];
 
 /// Parsed items parameters.
 #[derive(Debug, Clone)]
@@ -55,44 +59,66 @@ fn bad(msg: String) -> QueryError {
     QueryError(msg)
 }
 
-/// Parses `bbox=minLon,minLat,maxLon,maxLat` (or the 6-number form with heights).
-pub fn bbox(v: &str) -> Result<Bbox, QueryError> {
+/// Parses `bbox=minLon,minLat,maxLon,maxLat` (or the 6-number form with heights). Values a
+/// little past the world's edges are clamped to them; a box whose west edge is east of its
+/// east edge crosses the antimeridian and becomes two boxes.
+pub fn bbox(v: &str) -> Result<Vec<Bbox>, QueryError> {
     let nums: Vec<f64> = v
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad(format!("bbox must be 4 or 6 comma-separated numbers, not '{}'", v.escape_default())))?;
-    let b = match nums.as_slice() {
-        [a, b, c, d] => Bbox::new(*a, *b, *c, *d),
-        [a, b, _, d, e, _] => Bbox::new(*a, *b, *d, *e),
+    let (w, s, e, n) = match nums.as_slice() {
+        [a, b, c, d] => (*a, *b, *c, *d),
+        [a, b, _, d, e, _] => (*a, *b, *d, *e),
         _ => return Err(bad(format!("bbox must be 4 or 6 numbers, got {}", nums.len()))),
     };
-    b.map_err(|e| bad(e.to_string()))
+    // Clients round outward; a box up to a degree past the edges means "to the edge".
+    let clamp = |x: f64, limit: f64| if x.abs() > limit && x.abs() <= limit + 1.0 { x.signum() * limit } else { x };
+    let (w, s, e, n) = (clamp(w, 180.0), clamp(s, 90.0), clamp(e, 180.0), clamp(n, 90.0));
+    let boxes = if w > e && (-180.0..=180.0).contains(&w) && (-180.0..=180.0).contains(&e) {
+        vec![Bbox::new(w, s, 180.0, n), Bbox::new(-180.0, s, e, n)]
+    } else {
+        vec![Bbox::new(w, s, e, n)]
+    };
+    boxes.into_iter().map(|b| b.map_err(|e| bad(e.to_string()))).collect()
 }
 
-fn instant(v: &str) -> Result<Option<String>, QueryError> {
+/// Which end of an interval a value bounds: a date alone means the start of that day (UTC)
+/// as a start, and its last instant as an end, so `2021-03-01/2021-03-31` is all of March.
+#[derive(Clone, Copy)]
+enum End {
+    Start,
+    End,
+}
+
+fn instant(v: &str, end: End) -> Result<Option<String>, QueryError> {
     if v == ".." || v.is_empty() {
         return Ok(None);
     }
+    if time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).is_ok() {
+        return Ok(Some(v.to_owned()));
+    }
     let date = time::macros::format_description!("[year]-[month]-[day]");
-    let ok = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).is_ok()
-        || time::Date::parse(v, date).is_ok();
-    if ok {
-        Ok(Some(v.to_owned()))
-    } else {
-        Err(bad(format!("datetime '{}' is not an RFC 3339 date-time, a date, or '..'", v.escape_default())))
+    match time::Date::parse(v, date) {
+        Ok(_) => Ok(Some(match end {
+            End::Start => format!("{v}T00:00:00Z"),
+            End::End => format!("{v}T23:59:59.999999Z"),
+        })),
+        Err(_) => Err(bad(format!("datetime '{}' is not an RFC 3339 date-time, a date, or '..'", v.escape_default()))),
     }
 }
 
-/// Parses `datetime=` (an instant, `start/end`, `../end`, `start/..`).
+/// Parses `datetime=` (an instant or a date, `start/end`, `../end`, `start/..`).
 pub fn datetime(v: &str) -> Result<TimeRange, QueryError> {
     match v.split_once('/') {
         None => {
-            let t = instant(v)?.ok_or_else(|| bad("datetime '..' needs a '/' to be an interval".into()))?;
-            Ok(TimeRange { start: Some(t.clone()), end: Some(t) })
+            let start =
+                instant(v, End::Start)?.ok_or_else(|| bad("datetime '..' needs a '/' to be an interval".into()))?;
+            Ok(TimeRange { start: Some(start), end: instant(v, End::End)? })
         }
         Some((a, b)) => {
-            let r = TimeRange { start: instant(a)?, end: instant(b)? };
+            let r = TimeRange { start: instant(a, End::Start)?, end: instant(b, End::End)? };
             if r.start.is_none() && r.end.is_none() {
                 return Err(bad("datetime '../..' has no bound".into()));
             }
@@ -124,7 +150,7 @@ pub fn items(
             "limit" if with_paging => p.limit = integer("limit", v, 1)?.min(MAX_LIMIT),
             "offset" if with_paging => p.offset = integer("offset", v, 0)?,
             "f" => p.f = Some(v.clone()),
-            "bbox" => p.filter.bbox = Some(bbox(v)?),
+            "bbox" => p.filter.bbox = bbox(v)?,
             "bbox-crs" => {
                 if v != "http://www.opengis.net/def/crs/OGC/1.3/CRS84" {
                     return Err(bad(
@@ -174,11 +200,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!((p.limit, p.offset), (20, 40));
-        assert!(p.filter.bbox.unwrap().contains(98.5, 18.5));
+        assert!(p.filter.bbox[0].contains(98.5, 18.5));
         assert_eq!(p.filter.equals, vec![("city".to_owned(), "chiang-mai".to_owned())]);
         assert_eq!(items(&q(&[("limit", "999999")]), &[], true).unwrap().limit, MAX_LIMIT);
         let t = items(&q(&[("datetime", "2017-01-01/..")]), &[], true).unwrap().filter.time.unwrap();
-        assert_eq!((t.start.as_deref(), t.end), (Some("2017-01-01"), None));
+        assert_eq!((t.start.as_deref(), t.end), (Some("2017-01-01T00:00:00Z"), None));
+        let day = datetime("2021-03-01").unwrap();
+        assert_eq!(day.start.as_deref(), Some("2021-03-01T00:00:00Z"));
+        assert_eq!(day.end.as_deref(), Some("2021-03-01T23:59:59.999999Z"), "a date is the whole day");
+        let exact = datetime("2021-03-01T10:00:00+07:00").unwrap();
+        assert_eq!(exact.start, exact.end);
     }
 
     #[test]
@@ -189,8 +220,20 @@ mod tests {
         assert!(err(&[("offset", "-1")]).contains("at least 0"));
         assert!(err(&[("bbox", "1,2,3")]).contains("4 or 6"));
         assert!(err(&[("bbox", "0,0,200,1")]).contains("outside"));
+        assert!(err(&[("bbox", "0,0,1")]).contains("4 or 6"));
         assert!(err(&[("datetime", "yesterday")]).contains("not an RFC 3339"));
         assert!(err(&[("datetime", "../..")]).contains("no bound"));
         assert!(err(&[("colour", "red")]).starts_with("unknown query parameter 'colour'"));
+    }
+
+    #[test]
+    fn boxes_are_clamped_and_split_at_the_antimeridian() {
+        let world = bbox("-180.5,-90.2,180.3,90.1").unwrap();
+        assert_eq!(world.len(), 1);
+        assert_eq!((world[0].min_lon, world[0].max_lat), (-180.0, 90.0));
+        let pacific = bbox("170,-20,-170,-10").unwrap();
+        assert_eq!(pacific.len(), 2);
+        assert!(pacific[0].contains(175.0, -15.0) && pacific[1].contains(-175.0, -15.0));
+        assert!(!pacific.iter().any(|b| b.contains(0.0, -15.0)));
     }
 }

@@ -120,14 +120,30 @@ fn translate(
     if format == ExportFormat::Shapefile {
         let dir = work.join("shp");
         let parts: Vec<ShapefilePart> = if families.len() > 1 {
-            families
+            let mut parts: Vec<ShapefilePart> = families
                 .iter()
                 .map(|(suffix, filter, multi)| ShapefilePart {
                     name: format!("{name}_{suffix}"),
                     filter: Some(filter),
                     geometry_type: Some(multi),
                 })
-                .collect()
+                .collect();
+            // Features without a place keep their attributes in a table of their own.
+            let (placeless, in_parts, total) = split_counts(&src);
+            if placeless > 0 {
+                parts.push(ShapefilePart {
+                    name: format!("{name}_no_geometry"),
+                    filter: Some("OGR_GEOMETRY IS NULL"),
+                    geometry_type: Some("NONE"),
+                });
+            }
+            if in_parts + placeless < total {
+                return Err(fail(format!(
+                    "{} features are geometry collections, which a shapefile cannot hold; export to GeoPackage instead",
+                    total - in_parts - placeless
+                )));
+            }
+            parts
         } else {
             vec![ShapefilePart { name: name.to_owned(), filter: None, geometry_type: promote }]
         };
@@ -143,10 +159,9 @@ fn translate(
         }
         let mapping = field_mapping(&src, &dir, &parts[0].name).map_err(fail)?;
         if is_plain_shp(dest) {
-            unpack_shapefile(&dir, &parts, &mapping, name, dest)?;
-        } else {
-            zip_shapefile(&dir, &parts, &mapping, name, dest)?;
+            return unpack_shapefile(&dir, &parts, &mapping, name, dest);
         }
+        zip_shapefile(&dir, &parts, &mapping, name, dest)?;
     } else {
         let out = work.join(format!("out.{}", format.extension()));
         let mut args: Vec<&str> = match format {
@@ -196,6 +211,26 @@ fn mixed_families(src: &gdal::Dataset) -> Vec<(&'static str, &'static str, &'sta
     found
 }
 
+/// Features without geometry, features in one of the three families, and all features.
+fn split_counts(src: &gdal::Dataset) -> (u64, u64, u64) {
+    let Ok(mut layer) = src.layer(0) else { return (0, 0, 0) };
+    let mut count = |filter: Option<&str>| {
+        match filter {
+            Some(f) => {
+                if layer.set_attribute_filter(f).is_err() {
+                    return 0;
+                }
+            }
+            None => layer.clear_attribute_filter(),
+        }
+        layer.feature_count()
+    };
+    let placeless = count(Some("OGR_GEOMETRY IS NULL"));
+    let in_parts = FAMILIES.iter().map(|(_, f, _)| count(Some(f))).sum();
+    let total = count(None);
+    (placeless, in_parts, total)
+}
+
 /// Whether `dest` names a bare `.shp` (the parts are written beside it) rather than a zip.
 fn is_plain_shp(dest: &Path) -> bool {
     dest.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"))
@@ -229,20 +264,25 @@ fn unpack_shapefile(
     mapping: &str,
     name: &str,
     dest: &Path,
-) -> Result<(), IngestError> {
-    let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };
+) -> Result<u64, IngestError> {
     let stem = dest.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned());
     let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut written = 0;
     for part in parts {
         let target = part.name.replacen(name, &stem, 1);
         for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
             let from = dir.join(format!("{}.{ext}", part.name));
             if from.exists() {
-                std::fs::copy(&from, folder.join(format!("{target}.{ext}"))).map_err(|e| fail(e.to_string()))?;
+                let to = folder.join(format!("{target}.{ext}"));
+                install(&from, &to)?;
+                written += std::fs::metadata(&to).map_or(0, |m| m.len());
             }
         }
     }
-    std::fs::write(folder.join(format!("{stem}.fields.csv")), mapping).map_err(|e| fail(e.to_string()))
+    let list = dir.join("fields.csv");
+    std::fs::write(&list, mapping).map_err(|e| IngestError::Io { path: list.clone(), reason: e.to_string() })?;
+    install(&list, &folder.join(format!("{stem}.fields.csv")))?;
+    Ok(written + mapping.len() as u64)
 }
 
 /// Zips the shapefiles' parts with `NAME.fields.csv`.

@@ -25,8 +25,13 @@ enum Looks {
 impl Looks {
     fn of(s: &str) -> Looks {
         let b = s.as_bytes();
-        let date = b.len() >= 10
+        let shaped = b.len() >= 10
             && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        // A real calendar day: `2021-02-30` or `0000-00-00` would make readers null the value.
+        let date = shaped
+            && s.get(..10).is_some_and(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+            });
         if !date {
             Looks::Text
         } else if b.len() == 10 {
@@ -174,6 +179,8 @@ mod tests {
         assert_eq!(Looks::of("2021-03-01 10:00"), Looks::Text);
         assert_eq!(Looks::of("21.01.04.1005"), Looks::Text);
         assert_eq!(Looks::of("2021-3-1"), Looks::Text);
+        assert_eq!(Looks::of("2021-02-30"), Looks::Text);
+        assert_eq!(Looks::of("0000-00-00"), Looks::Text);
         assert_eq!(Looks::Unseen.and(Looks::Dates).and(Looks::Dates), Looks::Dates);
         assert_eq!(Looks::Dates.and(Looks::DateTimes), Looks::Text);
         assert_eq!(Looks::Dates.and(Looks::Text).and(Looks::Dates), Looks::Text);

@@ -12,7 +12,10 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     let get = |name: &str| {
         headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.split(',').next().unwrap_or(s).trim().to_owned())
     };
-    let proto = get("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+    // Only the two schemes a link may carry: anything else in the header is ignored.
+    let proto = get("x-forwarded-proto")
+        .filter(|p| p.eq_ignore_ascii_case("http") || p.eq_ignore_ascii_case("https"))
+        .map_or_else(|| "http".to_owned(), |p| p.to_ascii_lowercase());
     let host =
         get("x-forwarded-host").or_else(|| get(header::HOST.as_str())).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let prefix = get("x-forwarded-prefix").unwrap_or_default();

@@ -20,6 +20,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Tile cache and pre-rendering.
     pub tiles: crate::tiles::TileSettings,
+    /// Downloads served at once; each holds a database connection while it streams, so a few
+    /// slow clients must not take the pool from tiles and the API.
+    pub max_exports: usize,
 }
 
 impl ServerConfig {
@@ -31,6 +34,7 @@ impl ServerConfig {
             max_upload_bytes: 256 << 20,
             public_url: None,
             tiles: crate::tiles::TileSettings::default(),
+            max_exports: 4,
         }
     }
 }
@@ -43,6 +47,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("public_url", &self.public_url)
             .field("tiles", &self.tiles)
+            .field("max_exports", &self.max_exports)
             .finish()
     }
 }
@@ -56,6 +61,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Vector tiles: catalog, cache, pre-rendering.
     pub tiles: Arc<Tiles>,
+    /// Permits for downloads in progress (`ServerConfig::max_exports`).
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -66,6 +73,7 @@ impl AppState {
     /// When the layer catalog cannot be read.
     pub async fn start(store: Store, config: ServerConfig) -> Result<Self, StoreError> {
         let tiles = Tiles::start(store.clone(), config.tiles).await?;
-        Ok(AppState { store, config: Arc::new(config), tiles })
+        let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
+        Ok(AppState { store, config: Arc::new(config), tiles, exports })
     }
 }

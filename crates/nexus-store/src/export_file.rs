@@ -11,17 +11,20 @@ use crate::error::{StoreError, StoreResult};
 use crate::features::Collection;
 use crate::pool::Store;
 
-/// A temporary file in `dest`'s folder, readable like an ordinary file (0644), to be
-/// `persist`ed over `dest` once complete.
+/// A temporary file in `dest`'s folder, with the permissions an ordinary new file gets (0666
+/// less the umask, where temporary files are private), to be `persist`ed over `dest` once
+/// complete.
 ///
 /// # Errors
 /// When the folder cannot be written.
 pub fn temp_beside(dest: &Path) -> StoreResult<tempfile::NamedTempFile> {
     use std::os::unix::fs::PermissionsExt;
     let folder = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new().prefix(".nexus-export").tempfile_in(folder).map_err(file_error(dest))?;
-    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(file_error(dest))?;
-    Ok(tmp)
+    tempfile::Builder::new()
+        .prefix(".nexus-export")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(folder)
+        .map_err(file_error(dest))
 }
 
 fn file_error(dest: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {

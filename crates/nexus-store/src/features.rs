@@ -8,7 +8,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
-use nexus_core::{FeatureFilter, Layer};
+use nexus_core::{FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
 use crate::error::{describe, StoreError, StoreResult};
@@ -107,8 +107,23 @@ impl Query {
                         }
                         continue;
                     }
-                    let (k, v) = (q.param(k.clone()), q.param(v.clone()));
-                    q.wheres.push(format!("properties->>{k} = {v}"));
+                    let ty = l.fields.iter().find(|field| field.name == *k).map(|field| field.ty);
+                    match ty {
+                        // Numbers compare as numbers (`?population=1000.0` finds 1000).
+                        Some(FieldType::Integer | FieldType::Number) => match v.trim().parse::<f64>() {
+                            Ok(x) if x.is_finite() => {
+                                let (key, x) = (q.param(k.clone()), q.param(x));
+                                q.wheres.push(format!(
+                                    "jsonb_typeof(properties->{key}) = 'number' AND (properties->>{key})::float8 = {x}::float8"
+                                ));
+                            }
+                            _ => q.wheres.push("false".into()),
+                        },
+                        _ => {
+                            let (key, v) = (q.param(k.clone()), q.param(v.clone()));
+                            q.wheres.push(format!("properties->>{key} = {v}"));
+                        }
+                    }
                 }
                 if let (Some(t), Some(field)) = (&f.time, time_field(l)) {
                     let field = q.param(field.to_owned());
@@ -152,30 +167,51 @@ impl Query {
                     }
                 }
                 if let Some(t) = &f.time {
+                    // A project spans its start to its end date; a missing end means it is still
+                    // running, a missing start that it began before anyone recorded.
+                    q.wheres.push("(start_date IS NOT NULL OR end_date IS NOT NULL)".into());
                     if let Some(s) = &t.start {
                         let s = q.param(s.clone());
-                        q.wheres
-                            .push(format!("coalesce(end_date, start_date)::timestamptz >= nexus_try_timestamptz({s})"));
+                        q.wheres.push(format!(
+                            "(coalesce(end_date, 'infinity'::date)::timestamp + interval '1 day') AT TIME ZONE 'UTC'
+                               > nexus_try_timestamptz({s})"
+                        ));
                     }
                     if let Some(e) = &t.end {
                         let e = q.param(e.clone());
-                        q.wheres
-                            .push(format!("coalesce(start_date, end_date)::timestamptz <= nexus_try_timestamptz({e})"));
+                        q.wheres.push(format!(
+                            "coalesce(start_date, '-infinity'::date)::timestamp AT TIME ZONE 'UTC' <= nexus_try_timestamptz({e})"
+                        ));
                     }
                 }
             }
         }
-        if let Some(b) = f.bbox {
-            // Search the (indexed) web-mercator copy with the box clipped to mercator's
-            // latitudes, then test the exact geometry against the box in CRS84.
+        if !f.bbox.is_empty() {
+            // Search the (indexed) web-mercator copy with each box clipped to mercator's
+            // latitudes, then test the exact geometry against the box in CRS84. Features wholly
+            // beyond mercator's latitudes have an empty copy; a box reaching there looks at
+            // those too.
             let lat = 85.051_128_779_806_59;
-            let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(b.max_lon), q.param(b.max_lat));
-            let (x0, y0, x1, y1) =
-                (format!("{x0}::float8"), format!("{y0}::float8"), format!("{x1}::float8"), format!("{y1}::float8"));
-            q.wheres.push(format!(
-                "geom_3857 && ST_Transform(ST_MakeEnvelope({x0}, greatest({y0}, -{lat}), {x1}, least({y1}, {lat}), 4326), 3857)
-                 AND ST_Intersects(geom, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))"
-            ));
+            let mut any = Vec::new();
+            for b in &f.bbox {
+                let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(b.max_lon), q.param(b.max_lat));
+                let (x0, y0, x1, y1) = (
+                    format!("{x0}::float8"),
+                    format!("{y0}::float8"),
+                    format!("{x1}::float8"),
+                    format!("{y1}::float8"),
+                );
+                let exact = format!("ST_Intersects(geom, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))");
+                let indexed = format!(
+                    "geom_3857 && ST_Transform(ST_MakeEnvelope({x0}, greatest({y0}, -{lat}), {x1}, least({y1}, {lat}), 4326), 3857)"
+                );
+                if b.min_lat < -lat || b.max_lat > lat {
+                    any.push(format!("(({indexed} OR ST_IsEmpty(geom_3857)) AND {exact})"));
+                } else {
+                    any.push(format!("({indexed} AND {exact})"));
+                }
+            }
+            q.wheres.push(format!("({})", any.join(" OR ")));
         }
         q
     }
@@ -210,9 +246,10 @@ pub struct ExportChunk {
     pub features: u64,
 }
 
-/// A SQL string literal (standard_conforming_strings, the default since PostgreSQL 9.1).
+/// A SQL string literal that means the same whatever `standard_conforming_strings` says:
+/// an `E''` string, with backslashes and quotes doubled. (PostgreSQL text cannot hold NUL.)
 fn sql_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\0', "").replace('\'', "''"))
+    format!("E'{}'", s.replace('\0', "").replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Writes one GeoJSON Feature from a row: id, geometry, then the properties (one column
@@ -257,8 +294,9 @@ impl Store {
     /// When the query fails.
     pub async fn count_features(&self, c: Collection<'_>, f: &FeatureFilter) -> StoreResult<i64> {
         if let Collection::Layer(l) = c {
-            if l.feature_count == 0 {
-                return Ok(0);
+            // The catalog keeps the count of every revision; paging clients ask on every page.
+            if l.feature_count == 0 || (f.bbox.is_empty() && f.equals.is_empty() && f.time.is_none()) {
+                return Ok(l.feature_count);
             }
         }
         let query = Query::build(c, f, 6);
@@ -349,7 +387,7 @@ impl Store {
         let empty = matches!(c, Collection::Layer(l) if l.feature_count == 0);
         // Without a box the primary key gives the order for free; the planner would rather
         // sort every (wide) row, spilling the whole layer to disk before the first byte.
-        let walk_index = f.bbox.is_none();
+        let walk_index = f.bbox.is_empty();
         let sql = format!("SELECT {} FROM {} {} ORDER BY {}", query.select, query.from, query.where_sql(), query.order);
         let client = self.client().await?;
         let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<ExportChunk>>(EXPORT_CHUNKS_IN_FLIGHT);
@@ -384,10 +422,7 @@ impl Store {
                             feature_json(&mut buf, &row, keys.as_deref());
                             written += 1;
                             if buf.len() >= EXPORT_CHUNK_BYTES
-                                && tx
-                                    .send(Ok(ExportChunk { bytes: buf.split().freeze(), features: written }))
-                                    .await
-                                    .is_err()
+                                && !hand_on(&tx, ExportChunk { bytes: buf.split().freeze(), features: written }).await
                             {
                                 return Ok(());
                             }
@@ -397,7 +432,7 @@ impl Store {
                         }
                     }
                     if !buf.is_empty()
-                        && tx.send(Ok(ExportChunk { bytes: buf.split().freeze(), features: written })).await.is_err()
+                        && !hand_on(&tx, ExportChunk { bytes: buf.split().freeze(), features: written }).await
                     {
                         return Ok(());
                     }
@@ -414,6 +449,15 @@ impl Store {
         });
         Ok(tokio_stream_from(rx))
     }
+}
+
+/// How long an export waits for its reader to take the next chunk before it gives up, so a
+/// client that stops reading cannot hold a database connection and a transaction for ever.
+const EXPORT_READER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Hands a chunk to the reader; false when the reader has gone or stalled.
+async fn hand_on(tx: &tokio::sync::mpsc::Sender<StoreResult<ExportChunk>>, chunk: ExportChunk) -> bool {
+    matches!(tokio::time::timeout(EXPORT_READER_PATIENCE, tx.send(Ok(chunk))).await, Ok(Ok(())))
 }
 
 /// A receiver as a stream.

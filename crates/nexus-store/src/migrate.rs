@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "0003_project_slugs.sql", sql: include_str!("../migrations/0003_project_slugs.sql") },
     Migration { version: 4, name: "0004_tiles.sql", sql: include_str!("../migrations/0004_tiles.sql") },
     Migration { version: 5, name: "0005_features_api.sql", sql: include_str!("../migrations/0005_features_api.sql") },
+    Migration {
+        version: 6,
+        name: "0006_feature_time_utc.sql",
+        sql: include_str!("../migrations/0006_feature_time_utc.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

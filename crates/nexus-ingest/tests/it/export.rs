@@ -73,10 +73,15 @@ fn read_back(path: &str, rename: &BTreeMap<String, String>) -> Vec<Read> {
                 let original = rename.get(name).cloned().unwrap_or_else(|| name.clone());
                 props.insert(original, feature.field_as_string(i).unwrap().filter(|s| !s.is_empty()));
             }
-            let g = feature.geometry().unwrap_or_else(|| panic!("{path}: a feature lost its geometry"));
             let mut v = Vec::new();
-            vertices(g, &mut v);
-            out.push(Read { props, family: family(&g.geometry_name()), vertices: v });
+            let family = match feature.geometry() {
+                Some(g) => {
+                    vertices(g, &mut v);
+                    family(&g.geometry_name())
+                }
+                None => "none",
+            };
+            out.push(Read { props, family, vertices: v });
         }
     }
     out
@@ -230,7 +235,12 @@ async fn shapefiles_map_long_names_and_split_mixed_geometries() {
     // Projects mix points, lines and polygons: one shapefile per kind.
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/projects.geojson")).unwrap();
-    let projects = nexus_core::ProjectCollection::from_geojson(&text).unwrap().0;
+    let mut projects = nexus_core::ProjectCollection::from_geojson(&text).unwrap().0;
+    // A project not yet placed on the map keeps its attributes in a table of its own.
+    let unplaced = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,
+        "properties":{"slug":"cm-unplaced","city":"chiang-mai","title":"Somewhere in the city","title_local":"ที่ใดที่หนึ่ง",
+        "sectors":["water","food"],"status":"idea","visibility":"public"}}]}"#;
+    projects.extend(nexus_core::ProjectCollection::from_geojson(unplaced).unwrap().0);
     env.store.upsert_projects(&projects).await.unwrap();
     let filter = FeatureFilter::default();
     let job = ExportJob { name: "projects", filter: &filter, precision: 6, format: ExportFormat::Shapefile };
@@ -242,8 +252,10 @@ async fn shapefiles_map_long_names_and_split_mixed_geometries() {
     for kind in ["points", "lines", "polygons"] {
         assert!(names.contains(&format!("projects_{kind}.shp").as_str()), "no {kind} shapefile in {names:?}");
     }
+    assert!(names.contains(&"projects_no_geometry.dbf"), "{names:?}");
     let read = read_back(&format!("/vsizip/{}", dest.display()), &shapefile_renames(&dest, "projects"));
-    assert_eq!(read.len(), projects.len());
+    assert_eq!(read.len(), projects.len(), "no project is lost");
+    assert_eq!(read.iter().filter(|r| r.family == "none").count(), 1);
     let titles: Vec<&str> = read.iter().filter_map(|r| r.props.get("title_local")?.as_deref()).collect();
     for p in &projects {
         if let Some(local) = &p.meta.title_local {

@@ -94,6 +94,10 @@ pub async fn source(state: &AppState, headers: &HeaderMap, id: &str) -> Result<S
     if id == "projects" {
         return Ok(Source::Projects { drafts: is_planner(headers, state) });
     }
+    // One collection per id: the tile routes' comma lists (`a,b`) are not collections.
+    if nexus_core::LayerId::new(id).is_err() {
+        return Err(ApiError::not_found(format!("no collection '{}'", id.escape_default())));
+    }
     let layers = crate::tiles::resolve(state, headers, id).await.map_err(|e| {
         if e.status == StatusCode::BAD_REQUEST {
             ApiError::not_found(format!("no collection '{id}'"))

@@ -55,11 +55,13 @@ pub fn properties(s: &Source) -> Vec<(String, Value)> {
     }
 }
 
-/// The schema of each queryable (equality filters of `items`).
+/// The schema of each queryable (equality filters of `items`); a property named like a
+/// standard parameter (`limit`, `bbox`, …) is not one, since the parameter wins.
 pub fn queryables(s: &Source) -> Vec<(String, Value)> {
     let props = properties(s);
     s.queryables()
         .into_iter()
+        .filter(|name| !nexus_core::query::RESERVED.contains(&name.as_str()))
         .map(|name| {
             let schema = props.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
             let schema = match schema {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -38,13 +40,25 @@ async fn export(
         ApiError::not_found("downloads are /export/{id}.geojson, .gpkg, .shp.zip, .csv, .kml or .fgb")
     })?;
     let src = source(&state, &headers, id).await?;
+    let permit = Arc::clone(&state.exports).try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many downloads are running; try again in a minute".to_owned(),
+        )
+    })?;
     let p = nexus_core::query::items(&q, &src.queryables(), false)?;
     let file_name = format!("{id}.{}", format.extension());
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")).map_err(|e| ApiError::internal(&e))?;
     let mut res = if format == ExportFormat::GeoJson {
         let stream = state.store.export_geojson(src.collection(), &p.filter, p.precision).await?;
-        stream_body(futures_util::StreamExt::map(stream, |c| c.map(|c| c.bytes))).into_response()
+        // The permit is released when the body (and with it the stream) is dropped.
+        stream_body(futures_util::StreamExt::map(stream, move |c| {
+            let _held = &permit;
+            c.map(|c| c.bytes)
+        }))
+        .into_response()
     } else {
         let dir = tempfile::Builder::new().prefix("nexus-download").tempdir().map_err(|e| ApiError::internal(&e))?;
         let path = dir.path().join(&file_name);
@@ -60,16 +74,16 @@ async fn export(
         .map_err(|e| ApiError::internal(&e))?;
         let file = tokio::fs::File::open(&path).await.map_err(|e| ApiError::internal(&e))?;
         // The folder (and file) go away once the body has been sent.
-        let stream = futures_util::stream::unfold((file, dir), |(mut file, dir)| async move {
+        let stream = futures_util::stream::unfold((file, dir, permit), |(mut file, dir, permit)| async move {
             use tokio::io::AsyncReadExt;
             let mut buf = vec![0u8; 256 << 10];
             match file.read(&mut buf).await {
                 Ok(0) => None,
                 Ok(n) => {
                     buf.truncate(n);
-                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(buf)), (file, dir)))
+                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(buf)), (file, dir, permit)))
                 }
-                Err(e) => Some((Err(e), (file, dir))),
+                Err(e) => Some((Err(e), (file, dir, permit))),
             }
         });
         Body::from_stream(stream).into_response()

@@ -229,6 +229,38 @@ async fn items_filter_by_property_box_time_and_layer_metadata() {
     assert_eq!(count(&cm), 2);
     let (_, dn) = t.get_json("/collections/zones/items?city=da-nang").await;
     assert_eq!(count(&dn), 0);
+    // A project with a start and no end is still running; projects without dates have no time.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/projects.geojson")).unwrap();
+    let data: Value = serde_json::from_str(&text).unwrap();
+    let dated = |from: &str| -> Vec<String> {
+        let mut v: Vec<String> = data["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["start_date"].is_string() && p["end_date"].as_str().is_none_or(|e| e >= from))
+            .map(|p| p["slug"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let slugs = |fc: &Value| -> Vec<String> {
+        let mut v: Vec<String> = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["slug"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let (_, running) = t.get_json("/collections/projects/items?datetime=2025-01-01/..").await;
+    assert!(slugs(&running).contains(&"ub-eco-village-khoroo-19".to_owned()), "started 2018, no end: still running");
+    assert_eq!(slugs(&running), dated("2025-01-01"));
+    let (_, before) = t.get_json("/collections/projects/items?datetime=../2015-11-30").await;
+    assert!(!slugs(&before).contains(&"ub-eco-village-khoroo-19".to_owned()), "it started on 3 July 2018");
+    let (_, that_day) = t.get_json("/collections/projects/items?datetime=2018-07-03").await;
+    assert!(slugs(&that_day).contains(&"ub-eco-village-khoroo-19".to_owned()), "a date is the whole day");
     // Projects filter by city, sector and status.
     let (_, p) = t.get_json("/collections/projects/items?city=chiang-mai&sector=water").await;
     assert!(count(&p) >= 1);
@@ -410,4 +442,90 @@ async fn gdal_lists_pages_through_and_copies_collections() {
     ])
     .await;
     assert!(thai.contains("โรงบำบัดน้ำเสียเทศบาลนครเชียงใหม่"), "Thai text arrives intact");
+}
+
+#[tokio::test]
+async fn hostile_field_names_stay_data_whatever_the_string_settings() {
+    let t = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.geojson");
+    std::fs::write(
+        &file,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[98.99,18.79]},
+           "properties":{"it's":"quote","back\\slash":"slash","x' || pg_sleep(3) || '":"sql"}}]}"#,
+    )
+    .unwrap();
+    let mut o = nexus_ingest::IngestOptions::new(&file, nexus_core::LayerId::new("hostile").unwrap());
+    public(&mut o);
+    nexus_ingest::ingest(&t.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap();
+    // Old servers (or a DBA) may turn standard_conforming_strings off, which changes what a
+    // backslash in a plain string literal means; the names must survive either way.
+    let (admin, conn) = tokio_postgres::connect(t.db.admin_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!("ALTER DATABASE \"{}\" SET standard_conforming_strings = off", t.db.name))
+        .await
+        .unwrap();
+    let app = t.second_instance().await;
+    for uri in ["/collections/hostile/items", "/export/hostile.geojson"] {
+        let started = std::time::Instant::now();
+        let res = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let fc: Value = serde_json::from_slice(&body).unwrap();
+        let props = &fc["features"][0]["properties"];
+        assert_eq!(props["it's"], "quote", "{uri}: {props}");
+        assert_eq!(props["back\\slash"], "slash", "{uri}: {props}");
+        assert_eq!(props["x' || pg_sleep(3) || '"], "sql", "{uri}: {props}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{uri}: nothing was executed");
+    }
+}
+
+#[tokio::test]
+async fn ids_links_numbers_and_boxes_are_read_carefully() {
+    let t = atlas().await;
+    // A comma list is a tile-source combination, not a collection.
+    let (status, _) = t.get_json("/collections/places,zones/items").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = t.get_json("/export/places,zones.geojson").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Only http and https from a proxy's header make it into links.
+    let (_, _, body) = get_with(&t, "/collections", &[("x-forwarded-proto", "javascript:alert(1)//")]).await;
+    let doc: Value = serde_json::from_slice(&body).unwrap();
+    assert!(rel(&doc, "self").unwrap().starts_with("http://"), "{doc}");
+    let (_, _, body) = get_with(&t, "/collections", &[("x-forwarded-proto", "https")]).await;
+    let doc: Value = serde_json::from_slice(&body).unwrap();
+    assert!(rel(&doc, "self").unwrap().starts_with("https://"));
+    // Numbers compare as numbers.
+    let (_, p) = t.get_json("/collections/places/items?population=127240.0").await;
+    assert_eq!(p["numberMatched"], 1);
+    let (_, p) = t.get_json("/collections/places/items?population=many").await;
+    assert_eq!(p["numberMatched"], 0);
+    // A box a little past the world is the world; one across the antimeridian is two boxes.
+    let (status, p) = t.get_json("/collections/places/items?bbox=-180.5,-90.5,180.5,90.5").await;
+    assert_eq!((status, p["numberMatched"].as_i64()), (StatusCode::OK, Some(6)));
+    let (_, p) = t.get_json("/collections/places/items?bbox=100,0,-170,60").await;
+    let names: Vec<&str> =
+        p["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Rizhao") && names.contains(&"Ulaanbaatar") && !names.contains(&"Chiang Mai"), "{names:?}");
+}
+
+#[tokio::test]
+async fn downloads_are_rationed_so_slow_clients_cannot_take_the_pool() {
+    let t = TestApp::with(|c| c.max_exports = 1).await;
+    t.ingest("places.geojson", "places", public).await;
+    t.await_revision("places", 1).await;
+    // A client that has the headers but has not read the body yet holds its permit.
+    let first =
+        t.app.clone().oneshot(Request::get("/export/places.geojson").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let (status, body) = t.get_json("/export/places.gpkg").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("try again"));
+    let (status, _) = t.get_json("/collections/places/items").await;
+    assert_eq!(status, StatusCode::OK, "the API is not rationed");
+    let body = first.into_body().collect().await.unwrap().to_bytes();
+    assert!(serde_json::from_slice::<Value>(&body).is_ok());
+    let (status, _, _) = t.get("/export/places.geojson").await;
+    assert_eq!(status, StatusCode::OK, "the permit came back with the finished download");
 }

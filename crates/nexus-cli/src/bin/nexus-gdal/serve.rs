@@ -34,6 +34,9 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
         tracing::info!("no planner token configured: uploads and edits are disabled");
     }
     config.public_url = args.public_url.or_else(|| file.public_url.clone());
+    if let Some(n) = args.max_exports.or(file.max_exports) {
+        config.max_exports = n.max(1);
+    }
     if let Some(mb) = args.tile_cache_mb.or(file.tile_cache_mb) {
         config.tiles.cache_bytes = mb.saturating_mul(1 << 20);
     }
