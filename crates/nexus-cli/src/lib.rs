@@ -15,6 +15,7 @@ pub mod config;
 pub mod database;
 pub mod db;
 pub mod export;
+pub mod rules;
 
 use std::future::Future;
 use std::process::ExitCode;

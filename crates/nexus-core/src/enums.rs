@@ -128,6 +128,20 @@ word_enum! {
         LandUse => "land_use",
         /// Points of interest that fit no other kind.
         Place => "place",
+        /// Drinking-water intakes and public wells.
+        WaterIntake => "water_intake",
+        /// Wastewater outfalls and discharge points.
+        Outfall => "outfall",
+        /// Airports and runways.
+        Airport => "airport",
+        /// Floodplains and flood-prone zones.
+        FloodZone => "flood_zone",
+        /// Biogas and anaerobic-digestion plants.
+        BiogasPlant => "biogas_plant",
+        /// Solar farms and other ground-mounted energy projects.
+        SolarFarm => "solar_farm",
+        /// Parks, wetlands, retention ponds, riparian planting.
+        GreenInfrastructure => "green_infrastructure",
         /// Anything else.
         Other => "other",
     }
@@ -144,6 +158,18 @@ word_enum! {
         UnderConstruction => "under_construction",
         /// Done.
         Completed => "completed",
+    }
+}
+
+word_enum! {
+    /// What a Nexus interlinkage means for planning.
+    Effect, "effect" {
+        /// The two gain from being close (biogas beside a treatment plant).
+        Synergy => "synergy",
+        /// The two should not be close (a landfill beside a canal).
+        Conflict => "conflict",
+        /// The one needs approval because of the other (works in a heritage zone).
+        Constraint => "constraint",
     }
 }
 

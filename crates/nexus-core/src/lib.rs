@@ -13,14 +13,16 @@ mod ids;
 mod layer;
 mod project;
 pub mod query;
+mod rules;
 mod tile;
 
 pub use bbox::{Bbox, BboxError};
 pub use city::{City, CityCollection, CityError};
-pub use enums::{Dimension, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};
+pub use enums::{Dimension, Effect, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};
 pub use export_format::ExportFormat;
 pub use ids::{CitySlug, IdError, LayerId, ProjectSlug};
 pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
 pub use query::{FeatureFilter, ItemsQuery, QueryError, TimeRange};
+pub use rules::{GridSettings, Override, Rule, RuleError, RuleSet, Selector, MAX_DISTANCE_M};
 pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

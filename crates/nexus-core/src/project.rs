@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::enums::{Dimension, ProjectStatus, Sector, Visibility};
+use crate::enums::{Dimension, LayerKind, ProjectStatus, Sector, Visibility};
 use crate::ids::{CitySlug, ProjectSlug};
 
 /// A project record that breaks a rule.
@@ -59,6 +59,10 @@ pub struct ProjectMeta {
     pub sectors: Vec<Sector>,
     /// Nexus dimensions it works on.
     pub dimensions: Vec<Dimension>,
+    /// What it builds, when it is a facility of a kind the Nexus rules know (a waste site, a
+    /// biogas plant, green infrastructure …); every project is also a `project_footprint`.
+    #[serde(default)]
+    pub kind: Option<LayerKind>,
     /// Where it is in its life.
     pub status: ProjectStatus,
     /// Money, when known.
@@ -151,6 +155,7 @@ struct Props {
     sectors: Vec<Sector>,
     #[serde(default)]
     dimensions: Vec<Dimension>,
+    kind: Option<LayerKind>,
     status: ProjectStatus,
     budget: Option<f64>,
     currency: Option<String>,
@@ -200,6 +205,7 @@ impl ProjectCollection {
                 description_local: p.description_local,
                 sectors: p.sectors,
                 dimensions: p.dimensions,
+                kind: p.kind,
                 status: p.status,
                 budget,
                 start_date: date(p.start_date, &p.slug)?,
@@ -232,6 +238,7 @@ mod tests {
             description_local: None,
             sectors: vec![Sector::Water, Sector::Land],
             dimensions: vec![Dimension::Governance, Dimension::InclusiveDecisionMaking],
+            kind: Some(LayerKind::GreenInfrastructure),
             status: ProjectStatus::UnderConstruction,
             budget: Some(Budget { amount: 1.0e6, currency: "THB".into() }),
             start_date: Some(date!(2017 - 03 - 17)),

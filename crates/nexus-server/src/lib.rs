@@ -7,6 +7,7 @@
 mod auth;
 pub mod error;
 mod links;
+mod nexus_worker;
 pub mod ogc;
 mod routes;
 mod state;

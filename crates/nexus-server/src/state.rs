@@ -23,6 +23,8 @@ pub struct ServerConfig {
     /// Downloads served at once; each holds a database connection while it streams, so a few
     /// slow clients must not take the pool from tiles and the API.
     pub max_exports: usize,
+    /// Keep the Nexus overlays current (at start and after every change).
+    pub nexus_overlays: bool,
 }
 
 impl ServerConfig {
@@ -35,6 +37,7 @@ impl ServerConfig {
             public_url: None,
             tiles: crate::tiles::TileSettings::default(),
             max_exports: 4,
+            nexus_overlays: true,
         }
     }
 }
@@ -48,6 +51,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("public_url", &self.public_url)
             .field("tiles", &self.tiles)
             .field("max_exports", &self.max_exports)
+            .field("nexus_overlays", &self.nexus_overlays)
             .finish()
     }
 }
@@ -73,6 +77,9 @@ impl AppState {
     /// When the layer catalog cannot be read.
     pub async fn start(store: Store, config: ServerConfig) -> Result<Self, StoreError> {
         let tiles = Tiles::start(store.clone(), config.tiles).await?;
+        if config.nexus_overlays {
+            crate::nexus_worker::start(store.clone());
+        }
         let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
         Ok(AppState { store, config: Arc::new(config), tiles, exports })
     }

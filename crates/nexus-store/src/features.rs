@@ -27,7 +27,7 @@ pub enum Collection<'a> {
 }
 
 /// Projects' queryable properties, and how each is filtered.
-pub const PROJECT_QUERYABLES: &[&str] = &["city", "status", "sector", "dimension", "slug"];
+pub const PROJECT_QUERYABLES: &[&str] = &["city", "status", "sector", "dimension", "kind", "slug"];
 
 /// Filters every layer accepts besides its own properties: the layer's city and sectors.
 pub const LAYER_QUERYABLES: &[&str] = &["city", "sector"];
@@ -145,7 +145,7 @@ impl Query {
                     "id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec}), json_build_object(
                         'slug', slug, 'city', city, 'title', title, 'title_local', title_local,
                         'description', description, 'description_local', description_local,
-                        'sectors', sectors, 'dimensions', dimensions, 'status', status,
+                        'sectors', sectors, 'dimensions', dimensions, 'kind', kind, 'status', status,
                         'budget', budget, 'currency', currency, 'start_date', start_date, 'end_date', end_date,
                         'partners', partners, 'source', source, 'approximate', approximate,
                         'visibility', visibility, 'revision', revision, 'updated_at', updated_at)::text"
@@ -161,6 +161,7 @@ impl Query {
                         "city" => q.wheres.push(format!("city = {p}")),
                         "status" => q.wheres.push(format!("status = {p}")),
                         "slug" => q.wheres.push(format!("slug = {p}")),
+                        "kind" => q.wheres.push(format!("kind = {p}")),
                         "sector" => q.wheres.push(format!("{p} = ANY(sectors)")),
                         "dimension" => q.wheres.push(format!("{p} = ANY(dimensions)")),
                         _ => q.wheres.push("false".into()),
@@ -248,7 +249,7 @@ pub struct ExportChunk {
 
 /// A SQL string literal that means the same whatever `standard_conforming_strings` says:
 /// an `E''` string, with backslashes and quotes doubled. (PostgreSQL text cannot hold NUL.)
-fn sql_literal(s: &str) -> String {
+pub(crate) fn sql_literal(s: &str) -> String {
     format!("E'{}'", s.replace('\0', "").replace('\\', "\\\\").replace('\'', "''"))
 }
 

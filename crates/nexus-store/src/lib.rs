@@ -20,6 +20,7 @@ mod layers;
 mod listen;
 mod load;
 pub mod migrate;
+mod nexus;
 mod pool;
 mod projects;
 mod sqltypes;
@@ -32,5 +33,6 @@ pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJEC
 pub use health::DatabaseInfo;
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
+pub use nexus::{Draft, EvaluatedLink, NexusRefresh, HEX as NEXUS_HEX, LINKS as NEXUS_LINKS};
 pub use pool::{Store, StoreConfig};
 pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT};

@@ -23,6 +23,8 @@ pub enum Change {
     },
     /// One or more projects changed.
     Projects,
+    /// The Nexus rules changed.
+    Rules,
     /// The listener lost its connection and is back: anything may have changed meanwhile.
     Resync,
 }
@@ -32,6 +34,7 @@ pub enum Change {
 enum Payload {
     Layer { id: String, revision: i64 },
     Projects,
+    Rules,
 }
 
 const CHANNEL: &str = "nexus_changes";
@@ -68,6 +71,7 @@ impl Store {
                                 let change = match serde_json::from_str::<Payload>(&payload) {
                                     Ok(Payload::Layer { id, revision }) => Change::Layer { id, revision },
                                     Ok(Payload::Projects) => Change::Projects,
+                                    Ok(Payload::Rules) => Change::Rules,
                                     Err(e) => {
                                         tracing::warn!(error = %e, payload, "unreadable change notification");
                                         continue;

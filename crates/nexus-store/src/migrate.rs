@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_feature_time_utc.sql",
         sql: include_str!("../migrations/0006_feature_time_utc.sql"),
     },
+    Migration { version: 7, name: "0007_nexus.sql", sql: include_str!("../migrations/0007_nexus.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

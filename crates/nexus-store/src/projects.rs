@@ -19,9 +19,9 @@ impl Store {
             .prepare(
                 "INSERT INTO projects (slug, city, title, title_local, description, description_local, sectors,
                      dimensions, status, budget, currency, start_date, end_date, partners, source, approximate,
-                     visibility, geom)
+                     visibility, geom, kind)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::float8::numeric, $11, $12, $13, $14, $15, $16, $17,
-                         ST_SetSRID(ST_GeomFromGeoJSON($18::text), 4326))
+                         ST_SetSRID(ST_GeomFromGeoJSON($18::text), 4326), $19)
                  ON CONFLICT (slug) DO UPDATE SET
                      city = EXCLUDED.city, title = EXCLUDED.title, title_local = EXCLUDED.title_local,
                      description = EXCLUDED.description, description_local = EXCLUDED.description_local,
@@ -29,16 +29,18 @@ impl Store {
                      budget = EXCLUDED.budget, currency = EXCLUDED.currency, start_date = EXCLUDED.start_date,
                      end_date = EXCLUDED.end_date, partners = EXCLUDED.partners, source = EXCLUDED.source,
                      approximate = EXCLUDED.approximate, visibility = EXCLUDED.visibility, geom = EXCLUDED.geom,
-                     revision = projects.revision + 1, updated_at = now()
+                     kind = EXCLUDED.kind, revision = projects.revision + 1, updated_at = now()
                  WHERE (projects.city, projects.title, projects.title_local, projects.description,
                         projects.description_local, projects.sectors, projects.dimensions, projects.status,
                         projects.budget, projects.currency, projects.start_date, projects.end_date, projects.partners,
-                        projects.source, projects.approximate, projects.visibility, ST_AsEWKB(projects.geom))
+                        projects.source, projects.approximate, projects.visibility, ST_AsEWKB(projects.geom),
+                        projects.kind)
                        IS DISTINCT FROM
                        (EXCLUDED.city, EXCLUDED.title, EXCLUDED.title_local, EXCLUDED.description,
                         EXCLUDED.description_local, EXCLUDED.sectors, EXCLUDED.dimensions, EXCLUDED.status,
                         EXCLUDED.budget, EXCLUDED.currency, EXCLUDED.start_date, EXCLUDED.end_date, EXCLUDED.partners,
-                        EXCLUDED.source, EXCLUDED.approximate, EXCLUDED.visibility, ST_AsEWKB(EXCLUDED.geom))",
+                        EXCLUDED.source, EXCLUDED.approximate, EXCLUDED.visibility, ST_AsEWKB(EXCLUDED.geom),
+                        EXCLUDED.kind)",
             )
             .await
             .map_err(StoreError::query("upsert_projects_prepare"))?;
@@ -73,6 +75,7 @@ impl Store {
                         &m.approximate,
                         &m.visibility.as_str(),
                         &p.geometry,
+                        &m.kind.map(nexus_core::LayerKind::as_str),
                     ],
                 )
                 .await

@@ -211,7 +211,7 @@ async fn the_sample_atlas_loads_and_reloads_quickly() {
     ] {
         assert!(ids.contains(&want), "{want} missing from {ids:?}");
     }
-    assert!(layers.iter().all(|l| l.2 > 0), "{layers:?}");
+    assert!(layers.iter().filter(|l| l.0 != "nexus-hex").all(|l| l.2 > 0), "{layers:?}");
     let thai: String = c
         .query_one("SELECT properties->>'name_th' FROM features WHERE layer_id = 'cm-tambon' AND properties->>'pcode' = 'TH500101'", &[])
         .await
@@ -228,10 +228,35 @@ async fn the_sample_atlas_loads_and_reloads_quickly() {
         c.query_one("SELECT count(*) FROM projects WHERE visibility = 'public'", &[]).await.unwrap().get(0);
     assert!(projects >= 10, "{projects}");
 
+    // The Nexus rules came in with the data, and Chiang Mai's Mae Kha links are there, each
+    // explained by its rule.
+    let links: Vec<(String, String, String, String, String)> = c
+        .query(
+            "SELECT properties->>'rule', properties->>'from_name', properties->>'to_layer', properties->>'rationale',
+                    properties->>'source'
+             FROM features WHERE layer_id = 'nexus-links' AND properties->>'city' = 'chiang-mai'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    let mae_kha = links
+        .iter()
+        .find(|l| l.0 == "green-riparian" && l.1 == "Mae Kha canal rehabilitation" && l.2 == "cm-mae-kha-canal")
+        .unwrap_or_else(|| panic!("the rehabilitation and its canal are linked: {links:?}"));
+    assert!(mae_kha.3.contains("floodwater") && mae_kha.4.contains("Mae Kha"), "{mae_kha:?}");
+    assert!(links.iter().all(|l| !l.3.is_empty() && !l.4.is_empty()), "every link says why and on whose authority");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("loaded 15 Nexus rules") && said.contains("Nexus overlays: recomputed"), "{said}");
+
     let (again, _) =
         run_with_timeout(nexus(&wd.path).arg("load").arg(&data).env("DATABASE_URL", &db.url), Duration::from_secs(60));
     assert!(again.status.success());
     let said = String::from_utf8_lossy(&again.stdout);
-    assert_eq!(said.matches(": unchanged (").count(), layers.len(), "{said}");
+    let data_layers = layers.iter().filter(|l| !l.0.starts_with("nexus-")).count();
+    assert_eq!(said.matches(": unchanged (").count(), data_layers, "{said}");
     assert!(said.contains("projects.geojson (0 new or changed)"), "{said}");
+    assert!(said.contains("(unchanged)") && said.contains("Nexus overlays: updated (0 sources"), "{said}");
 }

@@ -39,6 +39,7 @@ pub fn properties(s: &Source) -> Vec<(String, Value)> {
                 ("description_local".into(), text()),
                 ("sectors".into(), words()),
                 ("dimensions".into(), words()),
+                ("kind".into(), text()),
                 ("status".into(), text()),
                 ("budget".into(), json!({ "type": "number" })),
                 ("currency".into(), text()),

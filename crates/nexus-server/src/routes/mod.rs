@@ -4,6 +4,7 @@ pub mod cities;
 pub mod export;
 pub mod health;
 pub mod layers;
+pub mod nexus;
 
 use axum::Router;
 
@@ -15,5 +16,6 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
     Router::new()
         .merge(cities::router())
         .merge(layers::router(max_upload_bytes))
+        .merge(nexus::router())
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

@@ -177,7 +177,7 @@ impl Tiles {
                     self.queue_prerender(&l);
                 }
             }
-            Change::Projects => {}
+            Change::Projects | Change::Rules => {}
         }
         Ok(())
     }

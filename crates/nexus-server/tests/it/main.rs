@@ -5,6 +5,7 @@
 
 mod api;
 mod export;
+mod nexus;
 mod ogc;
 mod support;
 mod tiles;

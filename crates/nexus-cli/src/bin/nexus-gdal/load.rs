@@ -1,7 +1,8 @@
 //! `nexus load [DIR]`: puts what `data/` holds into the database: `cities.geojson` into the
 //! cities, `projects.geojson` into the projects, and every file that has a `.nexus.toml`
-//! sidecar into its layer(s). Layers whose file and description have not changed since
-//! their last ingest are skipped, so running it again is quick.
+//! sidecar into its layer(s), `nexus-rules.toml` into the Nexus rules; then the Nexus overlays
+//! are brought up to date. Layers whose file and description have not changed since their last
+//! ingest are skipped, so running it again is quick.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,28 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
             path.display()
         )?;
     }
+    let path = dir.join("nexus-rules.toml");
+    if path.exists() {
+        let rules = nexus_cli::rules::read(&path)?;
+        let changed = store.replace_rules(&rules).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        writeln!(
+            std::io::stdout(),
+            "loaded {} Nexus rules from {}{}",
+            rules.rules.len(),
+            path.display(),
+            if changed { "" } else { " (unchanged)" }
+        )?;
+    }
+    let refresh = store.refresh_nexus().await?;
+    writeln!(
+        std::io::stdout(),
+        "Nexus overlays: {} ({} sources, {} links removed, {} added) in {} ms",
+        if refresh.full { "recomputed" } else { "updated" },
+        refresh.sources,
+        refresh.links_removed,
+        refresh.links_added,
+        refresh.elapsed_ms
+    )?;
     if refused > 0 {
         bail!(
             "{refused} layer{} of {} could not be loaded; see above",

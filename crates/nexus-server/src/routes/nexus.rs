@@ -1,0 +1,89 @@
+//! The Nexus API: `GET/PUT /api/nexus/rules`, `POST /api/nexus/evaluate` (what a sketch would
+//! link to, stored nowhere) and `POST /api/nexus/refresh` (planners).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use nexus_core::{CitySlug, Effect, LayerKind, RuleSet, Sector};
+use nexus_store::{Draft, NexusRefresh};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{is_planner, Planner};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/nexus/rules", get(rules).put(replace_rules))
+        .route("/nexus/evaluate", post(evaluate))
+        .route("/nexus/refresh", post(refresh))
+}
+
+async fn rules(State(state): State<AppState>) -> Result<Json<RuleSet>, ApiError> {
+    Ok(Json(state.store.rule_set().await?))
+}
+
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not what this endpoint takes: {e}")))
+}
+
+async fn replace_rules(
+    State(state): State<AppState>,
+    _planner: Planner,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let set: RuleSet = body(&bytes)?;
+    let changed = state.store.replace_rules(&set).await?;
+    let refresh = state.store.refresh_nexus().await?;
+    Ok(Json(json!({ "rules": set.rules.len(), "changed": changed, "refresh": refresh })))
+}
+
+async fn refresh(State(state): State<AppState>, _planner: Planner) -> Result<Json<NexusRefresh>, ApiError> {
+    Ok(Json(state.store.refresh_nexus().await?))
+}
+
+/// What `POST /api/nexus/evaluate` takes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sketch {
+    geometry: Value,
+    #[serde(default)]
+    sectors: Vec<Sector>,
+    kind: Option<LayerKind>,
+    city: Option<CitySlug>,
+}
+
+async fn evaluate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let sketch: Sketch = body(&bytes)?;
+    let kind = sketch.geometry.get("type").and_then(Value::as_str).unwrap_or_default();
+    if !matches!(kind, "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon") {
+        return Err(ApiError::bad_request(
+            "geometry must be a GeoJSON Point, LineString or Polygon (or their Multi forms) in longitude/latitude",
+        ));
+    }
+    if sketch.sectors.is_empty() && sketch.kind.is_none() {
+        return Err(ApiError::bad_request("say what the sketch is: its sectors, its kind, or both"));
+    }
+    let draft = Draft {
+        geometry: sketch.geometry.to_string(),
+        kind: sketch.kind,
+        sectors: sketch.sectors,
+        city: sketch.city.map(|c| c.as_str().to_owned()),
+    };
+    let links = state.store.evaluate(&draft, is_planner(&headers, &state)).await?;
+    let count = |e: Effect| links.iter().filter(|l| l.feature["properties"]["effect"] == e.as_str()).count();
+    let summary = json!({
+        "synergies": count(Effect::Synergy),
+        "conflicts": count(Effect::Conflict),
+        "constraints": count(Effect::Constraint),
+    });
+    let features: Vec<Value> = links.into_iter().map(|l| l.feature).collect();
+    Ok(Json(json!({ "type": "FeatureCollection", "features": features, "summary": summary })))
+}

@@ -1,0 +1,483 @@
+//! The Nexus overlays on small worlds whose answers are known by construction: features
+//! placed at chosen distances on the ground (a waste site 400 m and another 600 m from a
+//! canal, a project straddling a heritage boundary, …), national overrides, drafts kept out,
+//! the incremental recompute after an edit, the what-if evaluation, and the overlays served
+//! as tiles and features like any layer.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use nexus_core::{CityCollection, LayerKind, ProjectCollection, RuleSet, Sector, Visibility};
+use serde_json::{json, Value};
+
+use crate::support::{TestApp, PLANNER_TOKEN};
+
+/// WGS 84.
+const A: f64 = 6_378_137.0;
+const E2: f64 = 0.006_694_379_990_14;
+
+/// Degrees of latitude for `m` metres north at latitude `lat`.
+fn north(lat: f64, m: f64) -> f64 {
+    let s = lat.to_radians().sin();
+    let meridional = A * (1.0 - E2) / (1.0 - E2 * s * s).powf(1.5);
+    (m / meridional).to_degrees()
+}
+
+/// Degrees of longitude for `m` metres east at latitude `lat`.
+fn east(lat: f64, m: f64) -> f64 {
+    let s = lat.to_radians().sin();
+    let normal = A / (1.0 - E2 * s * s).sqrt();
+    (m / (normal * lat.to_radians().cos())).to_degrees()
+}
+
+/// Chiang Mai's latitude, where the world is built; Naga's for the override.
+const LAT: f64 = 18.79;
+const LON: f64 = 99.0;
+const NAGA: (f64, f64) = (123.19, 13.62);
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({ "type": "Point", "coordinates": [lon, lat] })
+}
+
+/// A square of `side` metres whose south-west corner is at (lon, lat).
+fn square(lon: f64, lat: f64, side: f64) -> Value {
+    let (dx, dy) = (east(lat, side), north(lat, side));
+    json!({ "type": "Polygon", "coordinates": [[[lon, lat], [lon + dx, lat], [lon + dx, lat + dy], [lon, lat + dy], [lon, lat]]] })
+}
+
+fn fc(features: &[(Value, Value)]) -> String {
+    let features: Vec<Value> =
+        features.iter().map(|(g, p)| json!({ "type": "Feature", "geometry": g, "properties": p })).collect();
+    json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
+struct World {
+    t: TestApp,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn layer(&self, id: &str, kind: LayerKind, sectors: &[Sector], city: &str, public: bool, geojson: String) {
+        let file = self._dir.path().join(format!("{id}.geojson"));
+        std::fs::write(&file, geojson).unwrap();
+        let mut o = nexus_ingest::IngestOptions::new(&file, nexus_core::LayerId::new(id).unwrap());
+        o.meta.kind = Some(kind);
+        o.meta.sectors = Some(sectors.to_vec());
+        o.meta.city = Some(nexus_core::CitySlug::new(city).unwrap());
+        o.meta.visibility = Some(if public { Visibility::Public } else { Visibility::Draft });
+        let r = nexus_ingest::ingest(&self.t.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap();
+        assert!(r.committed, "{id}");
+    }
+
+    async fn projects(&self, features: &[(Value, Value)]) {
+        let projects = ProjectCollection::from_geojson(&fc(features)).unwrap().0;
+        self.t.store.upsert_projects(&projects).await.unwrap();
+    }
+
+    /// Every stored link as (rule, from name, to name, distance).
+    async fn links(&self) -> Vec<(String, String, String, f64)> {
+        let (status, page) = self.t.get_json("/collections/nexus-links/items?limit=10000").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let mut out: Vec<(String, String, String, f64)> = page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["rule"].as_str().unwrap().to_owned(),
+                    p["from_name"].as_str().unwrap().to_owned(),
+                    p["to_name"].as_str().unwrap().to_owned(),
+                    p["distance_m"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        out
+    }
+}
+
+fn named(name: &str) -> Value {
+    json!({ "name": name })
+}
+
+fn project(slug: &str, title: &str, kind: Option<&str>, sectors: &[&str]) -> Value {
+    json!({ "slug": slug, "city": "chiang-mai", "title": title, "kind": kind, "sectors": sectors,
+            "status": "planned", "visibility": "public" })
+}
+
+/// The built world: a canal along latitude LAT; waste sites 400 m and 600 m north of it; a
+/// treatment plant with a biogas plant 450 m east, housing 200 m and 300 m away, farmland
+/// 2.5 km away; a heritage square; and a landfill 2.5 km from an airport in Chiang Mai and
+/// in Naga (the Philippines' 2,000 m override keeps Naga's apart).
+async fn world() -> World {
+    let t = TestApp::with(|c| c.nexus_overlays = false).await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let rules: RuleSet = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/nexus-rules.toml")).unwrap(),
+    )
+    .unwrap();
+    t.store.replace_rules(&rules).await.unwrap();
+    let w = World { t, _dir: tempfile::tempdir().unwrap() };
+    let canal = json!({ "type": "LineString", "coordinates": [[LON - 0.05, LAT], [LON + 0.05, LAT]] });
+    w.layer("canal", LayerKind::Waterway, &[Sector::Water], "chiang-mai", true, fc(&[(canal, named("Canal"))])).await;
+    w.layer(
+        "dumps",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "chiang-mai",
+        true,
+        fc(&[
+            (point(LON, LAT + north(LAT, 400.0)), named("Dump 400 m")),
+            (point(LON + 0.02, LAT + north(LAT, 600.0)), named("Dump 600 m")),
+        ]),
+    )
+    .await;
+    let (wx, wy) = (LON + 0.03, LAT - north(LAT, 5_000.0));
+    w.layer(
+        "wwtp",
+        LayerKind::TreatmentPlant,
+        &[Sector::Water],
+        "chiang-mai",
+        true,
+        fc(&[(point(wx, wy), named("WWTP"))]),
+    )
+    .await;
+    w.layer(
+        "biogas",
+        LayerKind::BiogasPlant,
+        &[Sector::Energy],
+        "chiang-mai",
+        true,
+        fc(&[(point(wx + east(wy, 450.0), wy), named("Digester 450 m"))]),
+    )
+    .await;
+    w.layer(
+        "housing",
+        LayerKind::Settlement,
+        &[Sector::Land],
+        "chiang-mai",
+        true,
+        fc(&[
+            (square(wx, wy + north(wy, 200.0), 100.0), named("Housing 200 m")),
+            (square(wx - east(wy, 400.0), wy - north(wy, 300.0) - north(wy, 100.0), 100.0), named("Housing 300 m")),
+        ]),
+    )
+    .await;
+    w.layer(
+        "farms",
+        LayerKind::Farmland,
+        &[Sector::Food],
+        "chiang-mai",
+        true,
+        fc(&[(square(wx, wy - north(wy, 2_500.0) - north(wy, 500.0), 500.0), named("Farm 2.5 km"))]),
+    )
+    .await;
+    // Heritage: a 1 km square well north of everything else.
+    let (hx, hy) = (LON, LAT + north(LAT, 10_000.0));
+    w.layer(
+        "heritage",
+        LayerKind::HeritageZone,
+        &[Sector::Land],
+        "chiang-mai",
+        true,
+        fc(&[(square(hx, hy, 1_000.0), named("Old town"))]),
+    )
+    .await;
+    // Airports 2.5 km from a landfill, in Chiang Mai (3 km applies) and in Naga (2 km applies).
+    let (ax, ay) = (LON + 0.2, LAT);
+    w.layer(
+        "cm-airport",
+        LayerKind::Airport,
+        &[Sector::Land],
+        "chiang-mai",
+        true,
+        fc(&[(point(ax, ay), named("CNX"))]),
+    )
+    .await;
+    w.layer(
+        "cm-landfill",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "chiang-mai",
+        true,
+        fc(&[(point(ax, ay + north(ay, 2_500.0)), named("Landfill near CNX"))]),
+    )
+    .await;
+    w.layer(
+        "naga-airport",
+        LayerKind::Airport,
+        &[Sector::Land],
+        "naga",
+        true,
+        fc(&[(point(NAGA.0, NAGA.1), named("WNP"))]),
+    )
+    .await;
+    w.layer(
+        "naga-landfill",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "naga",
+        true,
+        fc(&[(point(NAGA.0, NAGA.1 + north(NAGA.1, 2_500.0)), named("Landfill near WNP"))]),
+    )
+    .await;
+    // A draft dump beside the canal: drafts stay out of the public overlays.
+    w.layer(
+        "draft-dumps",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "chiang-mai",
+        false,
+        fc(&[(point(LON, LAT + north(LAT, 50.0)), named("Secret dump"))]),
+    )
+    .await;
+    // Projects: one straddles the heritage boundary, one lies outside it.
+    let straddle = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 200.0), hy + north(hy, 500.0)], [hx + east(hy, 200.0), hy + north(hy, 500.0)]] });
+    let outside = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 600.0), hy + north(hy, 500.0)], [hx - east(hy, 300.0), hy + north(hy, 500.0)]] });
+    w.projects(&[
+        (straddle, project("cm-straddle", "Drain across the wall", None, &["water"])),
+        (outside, project("cm-outside", "Drain outside the wall", None, &["water"])),
+    ])
+    .await;
+    w
+}
+
+fn has(links: &[(String, String, String, f64)], rule: &str, from: &str, to: &str) -> Option<f64> {
+    links.iter().find(|l| l.0 == rule && l.1 == from && l.2 == to).map(|l| l.3)
+}
+
+#[tokio::test]
+async fn every_rule_finds_exactly_the_pairs_built_for_it() {
+    let w = world().await;
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(r.full && r.links_added > 0, "{r:?}");
+    let links = w.links().await;
+    let d =
+        has(&links, "landfill-surface-water", "Dump 400 m", "Canal").expect("the dump 400 m from the canal conflicts");
+    assert!((d - 400.0).abs() < 2.0, "distance on the ground: {d}");
+    assert!(has(&links, "landfill-surface-water", "Dump 600 m", "Canal").is_none(), "600 m is beyond 500 m: {links:?}");
+    let d = has(&links, "wwtp-biogas", "WWTP", "Digester 450 m").expect("biogas synergy");
+    assert!((d - 450.0).abs() < 2.0, "{d}");
+    let d = has(&links, "wwtp-housing", "WWTP", "Housing 200 m").expect("housing too close");
+    assert!((d - 200.0).abs() < 2.0, "{d}");
+    assert!(has(&links, "wwtp-housing", "WWTP", "Housing 300 m").is_none(), "300 m is beyond 250 m");
+    let d = has(&links, "wwtp-farmland-reuse", "WWTP", "Farm 2.5 km").expect("reuse within 3 km");
+    assert!((d - 2_500.0).abs() < 5.0, "{d}");
+    assert!(has(&links, "heritage", "Drain across the wall", "Old town").is_some(), "constraint: {links:?}");
+    assert!(has(&links, "heritage", "Drain outside the wall", "Old town").is_none());
+    assert!(has(&links, "landfill-airport", "Landfill near CNX", "CNX").is_some(), "Thailand: the 3 km default");
+    assert!(has(&links, "landfill-airport", "Landfill near WNP", "WNP").is_none(), "the Philippines: 2 km");
+    assert!(!links.iter().any(|l| l.1 == "Secret dump"), "drafts stay out of the public overlay");
+    // Nothing else: every link above is one built for.
+    assert_eq!(links.len(), 6, "{links:#?}");
+
+    // Each link carries its rule's reasons, and a geometry between the two.
+    let (_, page) = w.t.get_json("/collections/nexus-links/items?rule=wwtp-biogas").await;
+    let f = &page["features"][0];
+    assert_eq!(f["properties"]["effect"], "synergy");
+    assert_eq!(f["properties"]["weight"], 2);
+    assert!(f["properties"]["rationale"].as_str().unwrap().contains("biogas"));
+    assert!(f["properties"]["source"].as_str().unwrap().contains("PPS18"));
+    assert_eq!(f["geometry"]["type"], "LineString");
+    let (_, page) = w.t.get_json("/collections/nexus-links/items?rule=heritage").await;
+    assert_eq!(page["features"][0]["geometry"]["type"], "Point", "an intersection is marked where it is");
+
+    // A second refresh with nothing changed does nothing.
+    let again = w.t.store.refresh_nexus().await.unwrap();
+    assert!(!again.changed() && again.sources == 0, "{again:?}");
+}
+
+#[tokio::test]
+async fn an_edit_recomputes_only_what_it_touches() {
+    let w = world().await;
+    w.t.store.refresh_nexus().await.unwrap();
+    let before = w.links().await;
+    let revision = w.t.store.layer(&nexus_core::LayerId::new("nexus-links").unwrap()).await.unwrap().unwrap().revision;
+    // The straddling drain is moved out of the heritage zone.
+    let (hx, hy) = (LON, LAT + north(LAT, 10_000.0));
+    let moved = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 900.0), hy + north(hy, 500.0)], [hx - east(hy, 700.0), hy + north(hy, 500.0)]] });
+    w.projects(&[(moved, project("cm-straddle", "Drain across the wall", None, &["water"]))]).await;
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(!r.full && r.sources == 1 && r.links_removed == 1 && r.links_added == 0, "{r:?}");
+    let after = w.links().await;
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(has(&after, "heritage", "Drain across the wall", "Old town").is_none());
+    let now = w.t.store.layer(&nexus_core::LayerId::new("nexus-links").unwrap()).await.unwrap().unwrap().revision;
+    assert!(now > revision, "the links layer has a new revision, so tiles refresh");
+
+    // A new dump beside the canal arrives with a re-ingest of its layer.
+    w.layer(
+        "dumps",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "chiang-mai",
+        true,
+        fc(&[(point(LON + 0.01, LAT - north(LAT, 100.0)), named("Dump 100 m"))]),
+    )
+    .await;
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(!r.full && r.sources == 1, "{r:?}");
+    let links = w.links().await;
+    assert!(has(&links, "landfill-surface-water", "Dump 100 m", "Canal").is_some());
+    assert!(has(&links, "landfill-surface-water", "Dump 400 m", "Canal").is_none(), "the layer was replaced");
+
+    // New rules recompute everything.
+    let mut rules = w.t.store.rule_set().await.unwrap();
+    rules.rules.retain(|r| r.id != "heritage");
+    assert!(w.t.store.replace_rules(&rules).await.unwrap());
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(r.full, "{r:?}");
+    assert!(!w.links().await.iter().any(|l| l.0 == "heritage"));
+}
+
+#[tokio::test]
+async fn the_what_if_answers_without_storing_anything() {
+    let w = world().await;
+    w.t.store.refresh_nexus().await.unwrap();
+    let before = w.links().await;
+    let sketch = json!({
+        "geometry": point(LON + 0.03, LAT + north(LAT, 300.0)),
+        "kind": "waste_site", "sectors": ["waste"], "city": "chiang-mai"
+    });
+    let req = Request::post("/api/nexus/evaluate")
+        .header("content-type", "application/json")
+        .body(Body::from(sketch.to_string()))
+        .unwrap();
+    let (status, _, answer) = w.t.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let features = answer["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "{answer}");
+    let p = &features[0]["properties"];
+    assert_eq!(
+        (p["rule"].as_str(), p["to_name"].as_str(), p["from_layer"].as_str()),
+        (Some("landfill-surface-water"), Some("Canal"), Some("draft"))
+    );
+    assert!((p["distance_m"].as_f64().unwrap() - 300.0).abs() < 2.0, "{p}");
+    assert_eq!(answer["summary"]["conflicts"], 1);
+    assert_eq!(w.links().await, before, "nothing was stored");
+
+    // The same sketch as a biogas plant beside the treatment plant is a synergy.
+    let (wx, wy) = (LON + 0.03, LAT - north(LAT, 5_000.0));
+    let sketch = json!({ "geometry": point(wx - east(wy, 300.0), wy), "kind": "biogas_plant", "sectors": ["energy"], "city": "chiang-mai" });
+    let req = Request::post("/api/nexus/evaluate").body(Body::from(sketch.to_string())).unwrap();
+    let (_, _, answer) = w.t.send(req).await;
+    let rules: Vec<&str> =
+        answer["features"].as_array().unwrap().iter().map(|f| f["properties"]["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"wwtp-biogas"), "{answer}");
+    assert_eq!(answer["summary"]["synergies"], rules.iter().filter(|r| **r == "wwtp-biogas").count());
+
+    // Drafts count for planners only: the secret dump is 50 m from the canal.
+    let sketch = json!({ "geometry": point(LON, LAT + north(LAT, 60.0)), "kind": "settlement", "sectors": ["land"], "city": "chiang-mai" });
+    let ask = |token: Option<&str>| {
+        let mut r = Request::post("/api/nexus/evaluate");
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.body(Body::from(sketch.to_string())).unwrap()
+    };
+    let (_, _, public) = w.t.send(ask(None)).await;
+    let (_, _, planner) = w.t.send(ask(Some(PLANNER_TOKEN))).await;
+    let names = |a: &Value| -> Vec<String> {
+        a["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["from_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!names(&public).contains(&"Secret dump".to_owned()), "{public}");
+    assert!(names(&planner).contains(&"Secret dump".to_owned()), "{planner}");
+
+    for (body, says) in [
+        (
+            json!({ "geometry": { "type": "Point", "coordinates": [1] }, "sectors": ["water"] }).to_string(),
+            "not usable GeoJSON",
+        ),
+        (json!({ "geometry": { "type": "Feature" }, "sectors": ["water"] }).to_string(), "must be a GeoJSON Point"),
+        (json!({ "geometry": point(LON, LAT) }).to_string(), "its sectors, its kind"),
+        (json!({ "geometry": point(LON, LAT), "sectors": ["air"] }).to_string(), "unknown variant `air`"),
+        ("not json".to_owned(), "not what this endpoint takes"),
+    ] {
+        let (status, _, err) =
+            w.t.send(Request::post("/api/nexus/evaluate").body(Body::from(body.clone())).unwrap()).await;
+        assert!(status.is_client_error(), "{body}: {status} {err}");
+        let msg = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(says), "{body}: '{msg}' should say '{says}'");
+    }
+}
+
+#[tokio::test]
+async fn rules_are_data_that_planners_replace() {
+    let w = world().await;
+    let (status, rules) = w.t.get_json("/api/nexus/rules").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rules["rule"].as_array().unwrap().len(), 15);
+    let mut edited = rules.clone();
+    edited["rule"][0]["distance_m"] = json!(700);
+    let put = |token: Option<&str>, body: String| {
+        let mut r = Request::put("/api/nexus/rules").header("content-type", "application/json");
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.body(Body::from(body)).unwrap()
+    };
+    let (status, _, _) = w.t.send(put(None, edited.to_string())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, answer) = w.t.send(put(Some(PLANNER_TOKEN), edited.to_string())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["refresh"]["full"].as_bool().unwrap());
+    assert!(has(&w.links().await, "landfill-surface-water", "Dump 600 m", "Canal").is_some(), "700 m now reaches it");
+    let mut broken = rules.clone();
+    broken["rule"][1]["weight"] = json!(9);
+    let (status, _, err) = w.t.send(put(Some(PLANNER_TOKEN), broken.to_string())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("weight"));
+    assert!(has(&w.links().await, "landfill-surface-water", "Dump 600 m", "Canal").is_some(), "the rules stayed");
+}
+
+#[tokio::test]
+async fn the_server_keeps_the_overlays_current_and_serves_them_as_tiles() {
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let rules: RuleSet = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/nexus-rules.toml")).unwrap(),
+    )
+    .unwrap();
+    t.store.replace_rules(&rules).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = World { t, _dir: dir };
+    let canal = json!({ "type": "LineString", "coordinates": [[LON - 0.05, LAT], [LON + 0.05, LAT]] });
+    w.layer("canal", LayerKind::Waterway, &[Sector::Water], "chiang-mai", true, fc(&[(canal, named("Canal"))])).await;
+    w.layer(
+        "dumps",
+        LayerKind::WasteSite,
+        &[Sector::Waste],
+        "chiang-mai",
+        true,
+        fc(&[(point(LON, LAT + north(LAT, 100.0)), named("Dump"))]),
+    )
+    .await;
+    // No explicit refresh: the server hears the ingest and updates the overlays itself.
+    let mut found = Value::Null;
+    for _ in 0..200 {
+        let (status, page) = w.t.get_json("/collections/nexus-links/items").await;
+        if status == StatusCode::OK && page["numberMatched"] == 1 {
+            found = page;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(found["features"][0]["properties"]["from_name"], "Dump", "the overlay did not follow the ingest");
+    let links = nexus_core::LayerId::new("nexus-links").unwrap();
+    let layer = w.t.store.layer(&links).await.unwrap().unwrap();
+    w.t.await_revision("nexus-links", layer.revision).await;
+    let tile = nexus_core::TileCoord::containing(LON, LAT, 14);
+    let (status, ctype, body) = w.t.get(&format!("/tiles/nexus-links/14/{}/{}.mvt", tile.x, tile.y)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert!(ctype.contains("mapbox-vector-tile"));
+    let reader = mvt_reader::Reader::new(body).unwrap();
+    let features = reader.get_features(0).unwrap();
+    assert_eq!(features.len(), 1);
+}

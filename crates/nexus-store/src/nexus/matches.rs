@@ -1,0 +1,96 @@
+//! The SQL that finds the features of one end within a rule's distance of the other's: a
+//! web-mercator prefilter that the GiST index answers, then the exact test on the ground
+//! (geography, on the spheroid), boundary to boundary.
+
+use nexus_core::Rule;
+
+use super::ends::End;
+use crate::features::sql_literal;
+
+/// Metres per degree of latitude, rounded down so the prefilter errs wide.
+const METRES_PER_DEGREE: f64 = 110_000.0;
+
+/// Every match of `rule` from `from` to `to`, one row each: both ends' reference, layer, id,
+/// name, kind and sectors, the city, the distance in metres and a geometry between them.
+pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
+    let a = from.sql("a", &rule.from);
+    let b = to.sql("b", &rule.to);
+    let max = rule.max_distance();
+    let (prefilter, exact) = if max <= 0.0 {
+        ("a.geom_3857 && b.geom_3857".to_owned(), "ST_Intersects(a.geom, b.geom)".to_owned())
+    } else {
+        // A ground distance d is at most d / cos(latitude) in web mercator, and the far end
+        // lies at most d further from the equator than the near one; 1% covers the spheroid.
+        let prefilter = format!(
+            "ST_DWithin(a.geom_3857, b.geom_3857, {max} * 1.01 / cos(radians(least(89.0, \
+             greatest(abs(ST_YMin(a.geom)), abs(ST_YMax(a.geom))) + {slack}))))",
+            slack = max / METRES_PER_DEGREE + 0.01
+        );
+        let distance = if rule.overrides.is_empty() {
+            format!("{}", rule.distance_m)
+        } else {
+            let countries: Vec<String> = rule.overrides.iter().map(|o| format!("'{}'", o.country)).collect();
+            let metres: Vec<String> = rule.overrides.iter().map(|o| format!("{}", o.distance_m)).collect();
+            format!(
+                "coalesce((SELECT o.d FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::float8[]) AS o(c, d) \
+                 WHERE o.c = coalesce({}, {})), {})",
+                countries.join(", "),
+                metres.join(", "),
+                a.country,
+                b.country,
+                rule.distance_m
+            )
+        };
+        (prefilter, format!("ST_DWithin(a.geom::geography, b.geom::geography, {distance})"))
+    };
+    let not_self = if from.overlaps(to) { format!(" AND {} <> {}", a.id, b.id) } else { String::new() };
+    format!(
+        "SELECT {ar} AS from_ref, {al} AS from_layer, {ai} AS from_id, {an} AS from_name, {ak} AS from_kind,
+                {asec} AS from_sectors,
+                {br} AS to_ref, {bl} AS to_layer, {bi} AS to_id, {bn} AS to_name, {bk} AS to_kind, {bsec} AS to_sectors,
+                coalesce({ac}, {bc}) AS city,
+                ST_Distance(a.geom::geography, b.geom::geography) AS distance,
+                CASE WHEN ST_Intersects(a.geom, b.geom) THEN ST_ClosestPoint(a.geom, b.geom)
+                     ELSE ST_ShortestLine(a.geom, b.geom) END AS link_geom
+         FROM {afrom} CROSS JOIN {bfrom}
+         WHERE {afilter} AND {bfilter} AND {prefilter} AND {exact}
+           AND ({ac} IS NULL OR {bc} IS NULL OR {ac} = {bc}){not_self}",
+        ar = a.reference,
+        al = a.layer,
+        ai = a.id,
+        an = a.name,
+        ak = a.kind,
+        asec = a.sectors,
+        br = b.reference,
+        bl = b.layer,
+        bi = b.id,
+        bn = b.name,
+        bk = b.kind,
+        bsec = b.sectors,
+        ac = a.city,
+        bc = b.city,
+        afrom = a.from,
+        bfrom = b.from,
+        afilter = a.filter,
+        bfilter = b.filter,
+    )
+}
+
+/// The properties of a stored link (or an evaluated one) from a row of [`match_sql`].
+pub(crate) fn link_properties(rule: &Rule) -> String {
+    format!(
+        "jsonb_build_object('rule', {id}, 'title', {title}, 'effect', '{effect}', 'weight', {weight},
+            'distance_m', round(m.distance::numeric, 1), 'city', m.city,
+            'from_layer', m.from_layer, 'from_id', m.from_id, 'from_name', m.from_name, 'from_kind', m.from_kind,
+            'from_sectors', to_jsonb(m.from_sectors),
+            'to_layer', m.to_layer, 'to_id', m.to_id, 'to_name', m.to_name, 'to_kind', m.to_kind,
+            'to_sectors', to_jsonb(m.to_sectors),
+            'rationale', {rationale}, 'source', {source}, 'from_ref', m.from_ref, 'to_ref', m.to_ref)",
+        id = sql_literal(&rule.id),
+        title = sql_literal(&rule.title),
+        effect = rule.effect.as_str(),
+        weight = rule.weight,
+        rationale = sql_literal(&rule.rationale),
+        source = sql_literal(&rule.source),
+    )
+}
