@@ -49,6 +49,12 @@ pub enum Command {
     Ingest(Box<IngestArgs>),
     /// Export a layer (or `projects`) to GeoJSON, GeoPackage, zipped Shapefile, CSV, KML or FlatGeobuf
     Export(ExportArgs),
+    /// Bring the Nexus overlays (links, intensity grid) up to date now; --full recomputes all
+    Overlays {
+        /// Recompute everything, not only what changed
+        #[arg(long)]
+        full: bool,
+    },
     /// Pre-render the low-zoom tiles of layers now (the server also does it after changes)
     Prerender {
         /// Layer ids [default: every layer]

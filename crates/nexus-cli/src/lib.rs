@@ -15,6 +15,7 @@ pub mod config;
 pub mod database;
 pub mod db;
 pub mod export;
+pub mod overlays;
 pub mod rules;
 
 use std::future::Future;
@@ -81,7 +82,7 @@ where
 /// Whether the command needs GDAL (or the server, which links it), i.e. `nexus-gdal`.
 pub fn needs_gdal(command: &Command) -> bool {
     match command {
-        Command::Db { .. } => false,
+        Command::Db { .. } | Command::Overlays { .. } => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
         Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::Prerender { .. } => true,

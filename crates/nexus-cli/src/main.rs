@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Db { action } => nexus_cli::db::run(&settings, action).await,
             Command::Export(args) => nexus_cli::export::run_geojson(&settings, args).await,
+            Command::Overlays { full } => nexus_cli::overlays::run(&settings, full).await,
             _ => unreachable!("needs_gdal sends every other command to nexus-gdal"),
         }
     })

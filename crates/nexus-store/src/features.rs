@@ -195,7 +195,10 @@ impl Query {
             let lat = 85.051_128_779_806_59;
             let mut any = Vec::new();
             for b in &f.bbox {
-                let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(b.max_lon), q.param(b.max_lat));
+                // A box of no width (a point query) would be a degenerate polygon that meets
+                // nothing: give it a hair's breadth.
+                let (max_lon, max_lat) = (b.max_lon.max(b.min_lon + 1e-9), b.max_lat.max(b.min_lat + 1e-9));
+                let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(max_lon), q.param(max_lat));
                 let (x0, y0, x1, y1) = (
                     format!("{x0}::float8"),
                     format!("{y0}::float8"),

@@ -33,6 +33,9 @@ pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJEC
 pub use health::DatabaseInfo;
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
-pub use nexus::{Draft, EvaluatedLink, NexusRefresh, HEX as NEXUS_HEX, LINKS as NEXUS_LINKS};
+pub use nexus::{
+    CitySummary, Draft, EvaluatedLink, NexusRefresh, ProjectProfile, TouchedLayer, HEX as NEXUS_HEX,
+    LINKS as NEXUS_LINKS,
+};
 pub use pool::{Store, StoreConfig};
-pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT};
+pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0006_feature_time_utc.sql"),
     },
     Migration { version: 7, name: "0007_nexus.sql", sql: include_str!("../migrations/0007_nexus.sql") },
+    Migration { version: 8, name: "0008_nexus_areas.sql", sql: include_str!("../migrations/0008_nexus_areas.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -232,9 +232,10 @@ async fn the_sample_atlas_loads_and_reloads_quickly() {
     // explained by its rule.
     let links: Vec<(String, String, String, String, String)> = c
         .query(
-            "SELECT properties->>'rule', properties->>'from_name', properties->>'to_layer', properties->>'rationale',
-                    properties->>'source'
-             FROM features WHERE layer_id = 'nexus-links' AND properties->>'city' = 'chiang-mai'",
+            "SELECT k.properties->>'rule', k.properties->>'from_name', k.properties->>'to_layer', r.body->>'rationale',
+                    r.body->>'source'
+             FROM features k JOIN nexus_rules r ON r.id = k.properties->>'rule'
+             WHERE k.layer_id = 'nexus-links' AND k.properties->>'city' = 'chiang-mai'",
             &[],
         )
         .await

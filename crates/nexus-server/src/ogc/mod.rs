@@ -237,6 +237,8 @@ fn visible_sources(state: &AppState, headers: &HeaderMap) -> Vec<Source> {
         .all()
         .into_iter()
         .filter(|l| planner || l.visibility == Visibility::Public)
+        // The projects' tile source is in the tile catalog; as a collection it is `projects`.
+        .filter(|l| l.id.as_str() != nexus_store::PROJECTS_TILES)
         .map(Source::Layer)
         .collect();
     out.push(Source::Projects { drafts: planner });

@@ -1,5 +1,6 @@
 //! The Nexus API: `GET/PUT /api/nexus/rules`, `POST /api/nexus/evaluate` (what a sketch would
-//! link to, stored nowhere) and `POST /api/nexus/refresh` (planners).
+//! link to, stored nowhere), `POST /api/nexus/refresh` (planners), a project's profile
+//! (`GET /api/projects/{slug}/nexus`) and a city's summary (`GET /api/cities/{slug}/nexus`).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -19,6 +20,30 @@ pub fn router() -> Router<AppState> {
         .route("/nexus/rules", get(rules).put(replace_rules))
         .route("/nexus/evaluate", post(evaluate))
         .route("/nexus/refresh", post(refresh))
+        .route("/projects/{slug}/nexus", get(profile))
+        .route("/cities/{slug}/nexus", get(summary))
+}
+
+async fn profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Json<nexus_store::ProjectProfile>, ApiError> {
+    let missing = || ApiError::not_found(format!("no project '{}'", slug.escape_default()));
+    nexus_core::ProjectSlug::new(slug.clone()).map_err(|_| missing())?;
+    let profile = state.store.project_profile(&slug, is_planner(&headers, &state)).await?;
+    Ok(Json(profile.ok_or_else(missing)?))
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Json<nexus_store::CitySummary>, ApiError> {
+    let missing = || ApiError::not_found(format!("no city '{}'", slug.escape_default()));
+    CitySlug::new(slug.clone()).map_err(|_| missing())?;
+    let summary = state.store.city_summary(&slug, is_planner(&headers, &state)).await?;
+    Ok(Json(summary.ok_or_else(missing)?))
 }
 
 async fn rules(State(state): State<AppState>) -> Result<Json<RuleSet>, ApiError> {

@@ -47,6 +47,7 @@ impl Tiles {
     /// When the catalog cannot be read.
     pub async fn start(store: Store, settings: TileSettings) -> Result<Arc<Tiles>, StoreError> {
         let catalog = Catalog::new(store.layers(true).await?);
+        catalog.put(store.projects_tile_source().await?);
         let (tx, rx) = mpsc::unbounded_channel();
         let tiles = Arc::new(Tiles {
             store: store.clone(),
@@ -71,6 +72,10 @@ impl Tiles {
     }
 
     fn queue_prerender(&self, layer: &Layer) {
+        // The projects change one by one and are few: they are always rendered on demand.
+        if layer.id.as_str() == nexus_store::PROJECTS_TILES {
+            return;
+        }
         if let Some(tx) = &self.prerender {
             if layer.prerendered_revision != Some(layer.revision) && layer.feature_count > 0 {
                 let _ = tx.send(layer.id.clone());
@@ -172,12 +177,17 @@ impl Tiles {
             }
             Change::Resync => {
                 self.catalog.replace_all(self.store.layers(true).await?);
+                self.catalog.put(self.store.projects_tile_source().await?);
                 self.cache.invalidate_all();
                 for l in self.catalog.all() {
                     self.queue_prerender(&l);
                 }
             }
-            Change::Projects | Change::Rules => {}
+            Change::Projects => {
+                self.catalog.put(self.store.projects_tile_source().await?);
+                self.invalidate(nexus_store::PROJECTS_TILES);
+            }
+            Change::Rules => {}
         }
         Ok(())
     }

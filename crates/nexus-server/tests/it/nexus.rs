@@ -73,8 +73,38 @@ impl World {
         self.t.store.upsert_projects(&projects).await.unwrap();
     }
 
+    /// Waits until this server's catalog has seen the overlays' latest revisions (a refresh
+    /// run straight on the store reaches it as a notification, like one from another instance).
+    async fn settle(&self) {
+        for id in ["nexus-links", "nexus-hex"] {
+            if let Some(l) = self.t.store.layer(&nexus_core::LayerId::new(id).unwrap()).await.unwrap() {
+                self.t.await_revision(id, l.revision).await;
+            }
+        }
+    }
+
+    /// Every stored cell of the grid as its first corner (to a centimetre or so) and counts.
+    async fn cells(&self) -> Vec<String> {
+        self.settle().await;
+        let (status, page) = self.t.get_json("/collections/nexus-hex/items?limit=10000").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let mut out: Vec<String> = page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let c = &f["geometry"]["coordinates"][0][0];
+                let round = |v: &Value| format!("{:.6}", v.as_f64().unwrap());
+                format!("{} {} {}", round(&c[0]), round(&c[1]), f["properties"])
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Every stored link as (rule, from name, to name, distance).
     async fn links(&self) -> Vec<(String, String, String, f64)> {
+        self.settle().await;
         let (status, page) = self.t.get_json("/collections/nexus-links/items?limit=10000").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let mut out: Vec<(String, String, String, f64)> = page["features"]
@@ -272,16 +302,42 @@ async fn every_rule_finds_exactly_the_pairs_built_for_it() {
     // Nothing else: every link above is one built for.
     assert_eq!(links.len(), 6, "{links:#?}");
 
-    // Each link carries its rule's reasons, and a geometry between the two.
+    // Each link names its rule, whose reasons the rules API gives, and has a geometry between
+    // the two.
     let (_, page) = w.t.get_json("/collections/nexus-links/items?rule=wwtp-biogas").await;
     let f = &page["features"][0];
     assert_eq!(f["properties"]["effect"], "synergy");
     assert_eq!(f["properties"]["weight"], 2);
-    assert!(f["properties"]["rationale"].as_str().unwrap().contains("biogas"));
-    assert!(f["properties"]["source"].as_str().unwrap().contains("PPS18"));
     assert_eq!(f["geometry"]["type"], "LineString");
+    let (_, rules) = w.t.get_json("/api/nexus/rules").await;
+    let rule = rules["rule"].as_array().unwrap().iter().find(|r| r["id"] == f["properties"]["rule"]).unwrap();
+    assert!(rule["rationale"].as_str().unwrap().contains("biogas"));
+    assert!(rule["source"].as_str().unwrap().contains("PPS18"));
     let (_, page) = w.t.get_json("/collections/nexus-links/items?rule=heritage").await;
     assert_eq!(page["features"][0]["geometry"]["type"], "Point", "an intersection is marked where it is");
+
+    // The intensity grid: the cell where the dump's link has its middle counts the conflict;
+    // the dump's own cell holds waste, the canal's water.
+    let cell = |lon: f64, lat: f64| {
+        let t = &w.t;
+        async move {
+            let (status, page) =
+                t.get_json(&format!("/collections/nexus-hex/items?bbox={lon},{lat},{lon},{lat}")).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["features"].as_array().unwrap().first().map(|f| f["properties"].clone()).unwrap_or(Value::Null)
+        }
+    };
+    let middle = cell(LON, LAT + north(LAT, 200.0)).await;
+    assert_eq!(middle["conflicts"], 1, "{middle}");
+    assert_eq!(middle["city"], "chiang-mai");
+    let dump = cell(LON, LAT + north(LAT, 400.0)).await;
+    assert!(dump["sector_list"].as_array().unwrap().contains(&json!("waste")), "{dump}");
+    let canal = cell(LON + 0.04, LAT).await;
+    assert_eq!(canal["sector_list"], json!(["water"]), "{canal}");
+    assert_eq!((canal["conflicts"].as_i64(), canal["features"].as_i64()), (Some(0), Some(1)));
+    let empty = cell(LON - 0.3, LAT - 0.3).await;
+    assert!(empty.is_null(), "cells with nothing are not stored: {empty}");
+    assert!(r.cells > 0);
 
     // A second refresh with nothing changed does nothing.
     let again = w.t.store.refresh_nexus().await.unwrap();
@@ -300,11 +356,18 @@ async fn an_edit_recomputes_only_what_it_touches() {
     w.projects(&[(moved, project("cm-straddle", "Drain across the wall", None, &["water"]))]).await;
     let r = w.t.store.refresh_nexus().await.unwrap();
     assert!(!r.full && r.sources == 1 && r.links_removed == 1 && r.links_added == 0, "{r:?}");
+    let _ = &before;
     let after = w.links().await;
     assert_eq!(after.len(), before.len() - 1);
     assert!(has(&after, "heritage", "Drain across the wall", "Old town").is_none());
     let now = w.t.store.layer(&nexus_core::LayerId::new("nexus-links").unwrap()).await.unwrap().unwrap().revision;
     assert!(now > revision, "the links layer has a new revision, so tiles refresh");
+    // Only the cells around the drain were looked at again, and the constraint is gone there.
+    assert!(r.cells > 0 && r.cells < 10, "{r:?}");
+    let (_, page) = w.t.get_json("/collections/nexus-hex/items?limit=10000").await;
+    let constraints: i64 =
+        page["features"].as_array().unwrap().iter().map(|f| f["properties"]["constraints"].as_i64().unwrap()).sum();
+    assert_eq!(constraints, 0);
 
     // A new dump beside the canal arrives with a re-ingest of its layer.
     w.layer(
@@ -321,6 +384,12 @@ async fn an_edit_recomputes_only_what_it_touches() {
     let links = w.links().await;
     assert!(has(&links, "landfill-surface-water", "Dump 100 m", "Canal").is_some());
     assert!(has(&links, "landfill-surface-water", "Dump 400 m", "Canal").is_none(), "the layer was replaced");
+
+    // What the edits left is what a rebuild from scratch finds, links and grid alike.
+    let (links, cells) = (w.links().await, w.cells().await);
+    assert!(w.t.store.rebuild_nexus().await.unwrap().full);
+    assert_eq!(w.links().await, links);
+    assert_eq!(w.cells().await, cells);
 
     // New rules recompute everything.
     let mut rules = w.t.store.rule_set().await.unwrap();
@@ -480,4 +549,133 @@ async fn the_server_keeps_the_overlays_current_and_serves_them_as_tiles() {
     let reader = mvt_reader::Reader::new(body).unwrap();
     let features = reader.get_features(0).unwrap();
     assert_eq!(features.len(), 1);
+}
+
+#[tokio::test]
+async fn a_project_profile_and_a_city_summary_add_up() {
+    let w = world().await;
+    // A biogas project beside the treatment plant, on the housing, and a draft one.
+    let (wx, wy) = (LON + 0.03, LAT - north(LAT, 5_000.0));
+    let on_housing = point(wx + east(wy, 50.0), wy + north(wy, 250.0));
+    w.projects(&[
+        (on_housing, project("cm-digester", "Digester for the plant", Some("biogas_plant"), &["energy", "waste"])),
+        (
+            point(LON, LAT + north(LAT, 50.0)),
+            json!({ "slug": "cm-hidden", "city": "chiang-mai", "title": "Hidden", "sectors": ["waste"], "kind": "waste_site",
+                    "status": "idea", "visibility": "draft" }),
+        ),
+    ])
+    .await;
+    w.t.store.refresh_nexus().await.unwrap();
+
+    let (status, p) = w.t.get_json("/api/projects/cm-digester/nexus").await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["touches"][0]["layer"], "housing", "{p}");
+    assert_eq!(p["sectors_on_the_ground"], json!(["energy", "land", "waste"]));
+    assert_eq!(p["cross_sector"], true);
+    let rules: Vec<&str> =
+        p["links"].as_array().unwrap().iter().map(|l| l["properties"]["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"wwtp-biogas"), "the plant 250 m away feeds it: {rules:?}");
+    assert!(rules.contains(&"biogas-housing"), "it stands on housing: {rules:?}");
+    assert_eq!(p["summary"]["synergy"], rules.iter().filter(|r| **r == "wwtp-biogas").count());
+    // The profile agrees with the stored overlay for public projects.
+    let (_, stored) = w.t.get_json("/collections/nexus-links/items?limit=1000").await;
+    let stored_for_it = stored["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["properties"]["from_ref"] == "project:cm-digester" || f["properties"]["to_ref"] == "project:cm-digester"
+        })
+        .count();
+    assert_eq!(stored_for_it, rules.len());
+
+    let (status, _) = w.t.get_json("/api/projects/cm-hidden/nexus").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "drafts are for planners");
+    let req = Request::get("/api/projects/cm-hidden/nexus")
+        .header("authorization", format!("Bearer {PLANNER_TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, hidden) = w.t.send(req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(hidden["links"].as_array().unwrap().iter().any(|l| l["properties"]["rule"] == "landfill-surface-water"));
+    let (status, _) = w.t.get_json("/api/projects/no-such/nexus").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, s) = w.t.get_json("/api/cities/chiang-mai/nexus").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let sectors: Vec<&str> = s["sectors"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    let at = |x: &str| sectors.iter().position(|s| *s == x).unwrap();
+    let conflicts = &s["matrix"]["conflict"];
+    // Dump-canal (waste-water), plant-housing (water-land), airport (waste-land), digester-housing (energy/waste-land).
+    assert_eq!(conflicts[at("waste")][at("water")], 1, "{s}");
+    assert_eq!(conflicts[at("water")][at("waste")], 1, "symmetric");
+    assert_eq!(
+        s["links"]["conflict"].as_i64().unwrap(),
+        s["rules"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(r, _)| ["landfill-surface-water", "wwtp-housing", "landfill-airport", "biogas-housing"]
+                .contains(&r.as_str()))
+            .map(|(_, n)| n.as_i64().unwrap())
+            .sum::<i64>()
+    );
+    assert_eq!(s["projects"]["status"]["planned"], 3, "public projects only: {s}");
+    assert_eq!(s["cross_sector_projects"], 1);
+    assert!(s["cells"].as_i64().unwrap() > 0 && s["max_sectors_in_a_cell"].as_i64().unwrap() >= 2);
+    let (status, _) = w.t.get_json("/api/cities/atlantis/nexus").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn projects_are_a_tile_source_that_follows_every_edit() {
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let w = World { t, _dir: tempfile::tempdir().unwrap() };
+    let draft = json!({ "slug": "cm-draft", "city": "chiang-mai", "title": "Draft", "sectors": ["water"], "status": "idea",
+                        "visibility": "draft" });
+    w.projects(&[
+        (point(LON, LAT), project("cm-pump", "Efficient pumps", None, &["energy", "water"])),
+        (point(LON + 0.001, LAT), draft),
+    ])
+    .await;
+    let tile = nexus_core::TileCoord::containing(LON, LAT, 12);
+    let uri = format!("/tiles/projects/12/{}/{}.mvt", tile.x, tile.y);
+    let features = |body: Vec<u8>| {
+        let reader = mvt_reader::Reader::new(body).unwrap();
+        assert_eq!(reader.get_layer_names().unwrap(), ["projects"]);
+        reader.get_features(0).unwrap()
+    };
+    let mut found = Vec::new();
+    for _ in 0..200 {
+        let (status, _, body) = w.t.get(&uri).await;
+        if status == StatusCode::OK {
+            found = features(body);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(found.len(), 1, "the public project only");
+    let props = found[0].properties.clone().unwrap();
+    assert_eq!(props.get("slug"), Some(&mvt_reader::feature::Value::String("cm-pump".into())));
+    assert_eq!(props.get("sector"), Some(&mvt_reader::feature::Value::String("energy".into())));
+    let (_, tj) = w.t.get_json("/tiles/projects.json").await;
+    assert!(tj["vector_layers"][0]["fields"].get("status").is_some(), "{tj}");
+    let before = tj["version"].clone();
+    // An edit moves the project away: the tile follows at once.
+    w.projects(&[(point(LON + 1.0, LAT), project("cm-pump", "Efficient pumps", None, &["energy", "water"]))]).await;
+    let mut gone = false;
+    for _ in 0..200 {
+        let (status, _, _) = w.t.get(&uri).await;
+        if status == StatusCode::NO_CONTENT {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(gone, "the moved project left the tile");
+    let (_, tj) = w.t.get_json("/tiles/projects.json").await;
+    assert_ne!(tj["version"], before, "tile URLs carry the new revision");
 }

@@ -248,7 +248,7 @@ async fn tilejson_describes_each_source_and_combinations() {
 
     let list: serde_json::Value = serde_json::from_slice(&get(&t.app, "/tiles", &[]).await.body).unwrap();
     let ids: Vec<&str> = list["sources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec!["places", "zones"]);
+    assert_eq!(ids, vec!["places", "projects", "zones"], "the layers, and the projects as a source of their own");
 }
 
 #[tokio::test]

@@ -9,12 +9,20 @@ use crate::features::sql_literal;
 /// One end of a rule match.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum End {
-    /// The features of a public layer.
+    /// The features of a public layer, with what the catalog says of it.
     Layer {
         /// Layer id (a validated `LayerId`).
         id: String,
         /// Its city, if it has one.
         city: Option<String>,
+        /// The city's country (ISO 3166-1), for national distances.
+        country: Option<String>,
+        /// Its kind.
+        kind: LayerKind,
+        /// Its sectors.
+        sectors: Vec<Sector>,
+        /// Its title (features without a name are called by it and their number).
+        title: String,
     },
     /// Projects with a geometry (public ones, or drafts too): `only` these slugs when given,
     /// and never `except`.
@@ -50,34 +58,33 @@ fn sector_words(sectors: &[Sector]) -> String {
     words(&sectors.iter().map(|s| s.as_str()).collect::<Vec<_>>())
 }
 
-/// A name for a feature of a layer: the first of the usual name properties, else the layer's
-/// title and the feature's number.
-fn feature_name(x: &str) -> String {
-    format!(
-        "coalesce({x}.properties->>'name', {x}.properties->>'name_en', {x}.properties->>'nama', \
-         {x}.properties->>'title', {x}.properties->>'name_local', {x}l.title || ' #' || {x}.fid)"
-    )
-}
-
 impl End {
     /// The end as SQL under alias `x`, restricted to what `selector` picks (projects and
     /// drafts are filtered here; a layer is picked or not as a whole by the caller).
     pub(crate) fn sql(&self, x: &str, selector: &Selector) -> EndSql {
         match self {
-            End::Layer { id, .. } => EndSql {
-                from: format!(
-                    "features {x} JOIN layers {x}l ON {x}l.id = {x}.layer_id LEFT JOIN cities {x}c ON {x}c.slug = {x}l.city"
-                ),
-                filter: format!("{x}.layer_id = '{id}'"),
-                reference: format!("'layer:{id}'"),
-                layer: format!("'{id}'"),
-                id: format!("{x}.fid"),
-                name: feature_name(x),
-                kind: format!("{x}l.kind"),
-                sectors: format!("{x}l.sectors"),
-                city: format!("{x}l.city"),
-                country: format!("{x}c.country"),
-            },
+            End::Layer { id, city, country, kind, sectors, title } => {
+                let text = |v: Option<&String>| v.map_or_else(|| "NULL::text".to_owned(), |t| sql_literal(t));
+                EndSql {
+                    // The layer's own partition, and what the catalog says as constants: a plan
+                    // over the partitioned parent joined to the catalog cost more to make than
+                    // to run.
+                    from: format!("\"f_{id}\" {x}"),
+                    filter: "true".into(),
+                    reference: format!("'layer:{id}'"),
+                    layer: format!("'{id}'"),
+                    id: format!("{x}.fid"),
+                    name: format!(
+                        "coalesce({x}.properties->>'name', {x}.properties->>'name_en', {x}.properties->>'nama', \
+                         {x}.properties->>'title', {x}.properties->>'name_local', {} || ' #' || {x}.fid)",
+                        sql_literal(title)
+                    ),
+                    kind: format!("'{}'::text", kind.as_str()),
+                    sectors: sector_words(sectors),
+                    city: text(city.as_ref()),
+                    country: text(country.as_ref()),
+                }
+            }
             End::Projects { only, except, drafts } => {
                 let mut filter = format!("{x}.geom IS NOT NULL");
                 if !drafts {

@@ -16,8 +16,10 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
     let a = from.sql("a", &rule.from);
     let b = to.sql("b", &rule.to);
     let max = rule.max_distance();
-    let (prefilter, exact) = if max <= 0.0 {
-        ("a.geom_3857 && b.geom_3857".to_owned(), "ST_Intersects(a.geom, b.geom)".to_owned())
+    // The distance on the ground is computed once per candidate and both filters and reports;
+    // "intersects" rules need no distance at all.
+    let (prefilter, distance, exact) = if max <= 0.0 {
+        ("a.geom_3857 && b.geom_3857".to_owned(), "0::float8".to_owned(), "ST_Intersects(a.geom, b.geom)".to_owned())
     } else {
         // A ground distance d is at most d / cos(latitude) in web mercator, and the far end
         // lies at most d further from the equator than the near one; 1% covers the spheroid.
@@ -26,7 +28,7 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
              greatest(abs(ST_YMin(a.geom)), abs(ST_YMax(a.geom))) + {slack}))))",
             slack = max / METRES_PER_DEGREE + 0.01
         );
-        let distance = if rule.overrides.is_empty() {
+        let limit = if rule.overrides.is_empty() {
             format!("{}", rule.distance_m)
         } else {
             let countries: Vec<String> = rule.overrides.iter().map(|o| format!("'{}'", o.country)).collect();
@@ -41,7 +43,7 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
                 rule.distance_m
             )
         };
-        (prefilter, format!("ST_DWithin(a.geom::geography, b.geom::geography, {distance})"))
+        (prefilter, "ST_Distance(a.geom::geography, b.geom::geography)".to_owned(), format!("d.distance <= {limit}"))
     };
     let not_self = if from.overlaps(to) { format!(" AND {} <> {}", a.id, b.id) } else { String::new() };
     format!(
@@ -49,10 +51,10 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
                 {asec} AS from_sectors,
                 {br} AS to_ref, {bl} AS to_layer, {bi} AS to_id, {bn} AS to_name, {bk} AS to_kind, {bsec} AS to_sectors,
                 coalesce({ac}, {bc}) AS city,
-                ST_Distance(a.geom::geography, b.geom::geography) AS distance,
-                CASE WHEN ST_Intersects(a.geom, b.geom) THEN ST_ClosestPoint(a.geom, b.geom)
+                d.distance,
+                CASE WHEN d.distance = 0 THEN ST_ClosestPoint(a.geom, b.geom)
                      ELSE ST_ShortestLine(a.geom, b.geom) END AS link_geom
-         FROM {afrom} CROSS JOIN {bfrom}
+         FROM {afrom} CROSS JOIN {bfrom} CROSS JOIN LATERAL (SELECT {distance} AS distance) d
          WHERE {afilter} AND {bfilter} AND {prefilter} AND {exact}
            AND ({ac} IS NULL OR {bc} IS NULL OR {ac} = {bc}){not_self}",
         ar = a.reference,
@@ -76,21 +78,27 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
     )
 }
 
-/// The properties of a stored link (or an evaluated one) from a row of [`match_sql`].
-pub(crate) fn link_properties(rule: &Rule) -> String {
+/// The properties of a stored link from a row of [`match_sql`]: the rule, its effect and
+/// weight, the distance, and both ends. The rule's title, rationale and source stay with the
+/// rule (`GET /api/nexus/rules`): repeated in every one of tens of thousands of links they
+/// doubled the cost of a recompute. The rule's part is a constant, built once per statement.
+pub(crate) fn stored_link_properties(rule: &Rule) -> String {
+    let constant = serde_json::json!({ "rule": rule.id, "effect": rule.effect.as_str(), "weight": rule.weight });
     format!(
-        "jsonb_build_object('rule', {id}, 'title', {title}, 'effect', '{effect}', 'weight', {weight},
+        "{constant}::jsonb || jsonb_build_object(
             'distance_m', round(m.distance::numeric, 1), 'city', m.city,
             'from_layer', m.from_layer, 'from_id', m.from_id, 'from_name', m.from_name, 'from_kind', m.from_kind,
             'from_sectors', to_jsonb(m.from_sectors),
             'to_layer', m.to_layer, 'to_id', m.to_id, 'to_name', m.to_name, 'to_kind', m.to_kind,
             'to_sectors', to_jsonb(m.to_sectors),
-            'rationale', {rationale}, 'source', {source}, 'from_ref', m.from_ref, 'to_ref', m.to_ref)",
-        id = sql_literal(&rule.id),
-        title = sql_literal(&rule.title),
-        effect = rule.effect.as_str(),
-        weight = rule.weight,
-        rationale = sql_literal(&rule.rationale),
-        source = sql_literal(&rule.source),
+            'from_ref', m.from_ref, 'to_ref', m.to_ref)",
+        constant = sql_literal(&constant.to_string()),
     )
+}
+
+/// The properties of a link computed on request (a what-if, a profile): the stored ones and
+/// the rule's title, rationale and source, so each answer explains itself.
+pub(crate) fn link_properties(rule: &Rule) -> String {
+    let explained = serde_json::json!({ "title": rule.title, "rationale": rule.rationale, "source": rule.source });
+    format!("{} || {}::jsonb", stored_link_properties(rule), sql_literal(&explained.to_string()))
 }

@@ -3,8 +3,10 @@
 //! of a sketch that stores nothing.
 
 mod ends;
+mod hex;
 mod matches;
 mod overlay;
+mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -14,6 +16,7 @@ use serde::Serialize;
 use tokio_postgres::Transaction;
 
 pub use overlay::{HEX, LINKS};
+pub use report::{CitySummary, ProjectProfile, TouchedLayer};
 
 use self::ends::End;
 use crate::error::{StoreError, StoreResult};
@@ -30,6 +33,8 @@ pub struct NexusRefresh {
     pub links_removed: u64,
     /// Links added.
     pub links_added: u64,
+    /// Intensity cells written.
+    pub cells: u64,
     /// Wall time, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -37,7 +42,7 @@ pub struct NexusRefresh {
 impl NexusRefresh {
     /// Whether the overlays changed.
     pub fn changed(&self) -> bool {
-        self.full || self.links_removed > 0 || self.links_added > 0
+        self.full || self.links_removed > 0 || self.links_added > 0 || self.cells > 0
     }
 }
 
@@ -61,8 +66,31 @@ pub struct EvaluatedLink {
     pub feature: serde_json::Value,
 }
 
-/// A source of overlay inputs and its state: `layer:ID` or `project:SLUG` → (revision, public).
-type Inputs = BTreeMap<String, (i64, bool)>;
+/// A source of overlay inputs (`layer:ID` or `project:SLUG`) as the overlays see it.
+#[derive(Debug, Clone, PartialEq)]
+struct Input {
+    revision: i64,
+    public: bool,
+    city: Option<String>,
+    bbox: Option<hex::Box3857>,
+}
+
+impl Input {
+    fn same_state(&self, other: &Input) -> bool {
+        self.revision == other.revision && self.public == other.public
+    }
+}
+
+type Inputs = BTreeMap<String, Input>;
+
+/// Boxes (web mercator) per city where overlays must be looked at again.
+type Dirty = BTreeMap<String, Vec<hex::Box3857>>;
+
+fn mark(dirty: &mut Dirty, city: Option<&String>, bbox: Option<hex::Box3857>) {
+    if let (Some(c), Some(b)) = (city, bbox) {
+        dirty.entry(c.clone()).or_default().push(b);
+    }
+}
 
 /// A public layer as the rules see it.
 #[derive(Debug, Clone)]
@@ -71,6 +99,22 @@ struct LayerEnd {
     kind: LayerKind,
     sectors: Vec<Sector>,
     city: Option<String>,
+    country: Option<String>,
+    title: String,
+    features: u64,
+}
+
+impl LayerEnd {
+    fn end(&self) -> End {
+        End::Layer {
+            id: self.id.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+            kind: self.kind,
+            sectors: self.sectors.clone(),
+            title: self.title.clone(),
+        }
+    }
 }
 
 fn q(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
@@ -136,6 +180,17 @@ impl Store {
         Ok(RuleSet { grid, rules })
     }
 
+    /// Recomputes the overlays from scratch, whatever changed.
+    ///
+    /// # Errors
+    /// As [`Store::refresh_nexus`].
+    pub async fn rebuild_nexus(&self) -> StoreResult<NexusRefresh> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM nexus_inputs WHERE source = 'rules'", &[]).await.map_err(q("nexus_rebuild"))?;
+        drop(client);
+        self.refresh_nexus().await
+    }
+
     /// Brings the overlays up to date with the layers, projects and rules: recomputes the
     /// links of every source that changed since the last refresh (all of them when the rules
     /// changed), in one transaction that other refreshes wait for, and gives the overlay layers
@@ -145,42 +200,49 @@ impl Store {
     /// When a query fails; the overlays then stay as they were.
     pub async fn refresh_nexus(&self) -> StoreResult<NexusRefresh> {
         let started = Instant::now();
-        let rules = self.rule_set().await?;
+        {
+            // No rules and no overlays yet: a database that does not use the Nexus gets no
+            // overlay layers in its catalog. Otherwise the overlay layers are made sure of in a
+            // transaction of their own: creating a partition locks the whole features table,
+            // which the helper connections below must read.
+            let mut client = self.client().await?;
+            let used: bool = client
+                .query_one(
+                    &format!("SELECT EXISTS (SELECT 1 FROM nexus_rules) OR EXISTS (SELECT 1 FROM layers WHERE id = '{LINKS}')"),
+                    &[],
+                )
+                .await
+                .map_err(q("nexus_exists"))?
+                .get(0);
+            if !used {
+                return Ok(NexusRefresh::default());
+            }
+            let tx = client.transaction().await.map_err(q("nexus_begin"))?;
+            tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))")
+                .await
+                .map_err(q("nexus_lock"))?;
+            overlay::ensure(&tx).await?;
+            tx.commit().await.map_err(q("nexus_commit"))?;
+        }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(q("nexus_begin"))?;
         tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))").await.map_err(q("nexus_lock"))?;
-        // No rules and no overlays yet: a database that does not use the Nexus gets no
-        // overlay layers in its catalog.
-        let exists: bool = tx
-            .query_one(&format!("SELECT EXISTS (SELECT 1 FROM layers WHERE id = '{LINKS}')"), &[])
-            .await
-            .map_err(q("nexus_exists"))?
-            .get(0);
-        if rules.rules.is_empty() && !exists {
-            return Ok(NexusRefresh::default());
-        }
-        overlay::ensure(&tx).await?;
-        let digest: String = tx
-            .query_one(
-                "SELECT md5(coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
-                            || coalesce((SELECT value::text FROM nexus_settings WHERE key = 'grid'), ''))",
-                &[],
-            )
-            .await
-            .map_err(q("nexus_digest"))?
-            .get(0);
+        // Everything this refresh reads, it reads as of one snapshot, which helper connections
+        // share to spread a rebuild over the server's cores.
+        let snapshot: String =
+            tx.query_one("SELECT pg_export_snapshot()", &[]).await.map_err(q("nexus_snapshot"))?.get(0);
+        let (rules, digest, layers, facets, current) = self.read_inputs(&snapshot).await?;
         let recorded_digest: Option<String> = tx
             .query_opt("SELECT digest FROM nexus_inputs WHERE source = 'rules'", &[])
             .await
             .map_err(q("nexus_inputs"))?
             .and_then(|r| r.get(0));
-        let (layers, current) = current_inputs(&tx).await?;
         let recorded: Inputs = tx
-            .query("SELECT source, revision, public FROM nexus_inputs WHERE source <> 'rules'", &[])
+            .query("SELECT source, revision, public, city, bbox FROM nexus_inputs WHERE source <> 'rules'", &[])
             .await
             .map_err(q("nexus_inputs"))?
             .iter()
-            .map(|r| (r.get::<_, String>(0), (r.get::<_, i64>(1), r.get::<_, bool>(2))))
+            .map(|r| (r.get::<_, String>(0), input(r.get(1), r.get(2), r.get(3), r.get(4))))
             .collect();
         let full = recorded_digest.as_deref() != Some(digest.as_str());
         let changed: BTreeSet<String> = if full {
@@ -188,74 +250,164 @@ impl Store {
         } else {
             current
                 .iter()
-                .filter(|(k, v)| recorded.get(*k) != Some(v))
+                .filter(|(k, v)| recorded.get(*k).is_none_or(|r| !r.same_state(v)))
                 .map(|(k, _)| k.clone())
                 .chain(recorded.keys().filter(|k| !current.contains_key(*k)).cloned())
                 .collect()
         };
         let mut out = NexusRefresh { full, sources: changed.len(), ..NexusRefresh::default() };
-        if full {
-            out.links_removed =
-                tx.execute(&format!("DELETE FROM \"f_{LINKS}\""), &[]).await.map_err(q("nexus_clear"))?;
-        } else if !changed.is_empty() {
-            let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
-            out.links_removed = tx
-                .execute(
-                    &format!(
-                        "DELETE FROM \"f_{LINKS}\" WHERE properties->>'from_ref' = ANY($1) OR properties->>'to_ref' = ANY($1)"
-                    ),
-                    &[&refs],
-                )
-                .await
-                .map_err(q("nexus_forget"))?;
+        // For an incremental update: the last id before it, and the grid's size.
+        let (mut since, mut hex_before) = (0_i64, 0_i64);
+        let mut dirty = Dirty::new();
+        for source in &changed {
+            for state in [recorded.get(source), current.get(source)].into_iter().flatten() {
+                mark(&mut dirty, state.city.as_ref(), state.bbox);
+            }
         }
-        if full || !changed.is_empty() {
-            let changed_projects: Vec<String> =
-                changed.iter().filter_map(|s| s.strip_prefix("project:")).map(str::to_owned).collect();
-            let mut ends: Vec<(End, bool)> = layers
+        // The ends each rule joins: every public layer, and the public projects (those that
+        // changed apart, so only pairs that involve a change are recomputed).
+        let changed_projects: Vec<String> =
+            changed.iter().filter_map(|s| s.strip_prefix("project:")).map(str::to_owned).collect();
+        let mut ends: Vec<(End, bool)> =
+            layers.iter().map(|l| (l.end(), changed.contains(&format!("layer:{}", l.id)))).collect();
+        if full {
+            ends.push((End::Projects { only: None, except: vec![], drafts: false }, true));
+        } else {
+            if !changed_projects.is_empty() {
+                ends.push((
+                    End::Projects { only: Some(changed_projects.clone()), except: vec![], drafts: false },
+                    true,
+                ));
+            }
+            ends.push((End::Projects { only: None, except: changed_projects, drafts: false }, false));
+        }
+        let mut pairs: Vec<(&Rule, &End, &End)> = Vec::new();
+        for rule in &rules.rules {
+            for (from, from_changed) in &ends {
+                if !picks(rule, from, &layers, Some(&facets), true) {
+                    continue;
+                }
+                for (to, to_changed) in &ends {
+                    if (*from_changed || *to_changed)
+                        && picks(rule, to, &layers, Some(&facets), false)
+                        && same_city(from, to)
+                    {
+                        pairs.push((rule, from, to));
+                    }
+                }
+            }
+        }
+        if full {
+            // Everything from scratch: helper connections fill fresh tables (links as of this
+            // refresh's snapshot, then the grid from them), whose indexes are then built once
+            // and which are swapped in for the old partitions in this transaction.
+            out.links_removed = count(&tx, &format!("\"f_{LINKS}\"")).await?;
+            let selects: Vec<(u64, String)> = pairs
                 .iter()
-                .map(|l| {
-                    (
-                        End::Layer { id: l.id.clone(), city: l.city.clone() },
-                        changed.contains(&format!("layer:{}", l.id)),
-                    )
+                .map(|(rule, from, to)| {
+                    let sql = format!(
+                        "SELECT m.link_geom AS geom, {props} AS properties FROM ({matches}) m",
+                        props = matches::stored_link_properties(rule),
+                        matches = matches::match_sql(rule, from, to)
+                    );
+                    (cost(from, to, &layers), sql)
                 })
                 .collect();
-            if full {
-                ends.push((End::Projects { only: None, except: vec![], drafts: false }, true));
-            } else {
-                if !changed_projects.is_empty() {
-                    ends.push((
-                        End::Projects { only: Some(changed_projects.clone()), except: vec![], drafts: false },
-                        true,
-                    ));
+            out.links_added = self.fill(LINKS, Some(&snapshot), share(selects, HELPERS)).await?;
+            let mut cities: BTreeMap<&String, Vec<hex::Box3857>> = BTreeMap::new();
+            for i in current.values().filter(|i| i.public) {
+                if let (Some(c), Some(b)) = (&i.city, i.bbox) {
+                    cities.entry(c).or_default().push(b);
                 }
-                ends.push((End::Projects { only: None, except: changed_projects, drafts: false }, false));
             }
-            for rule in &rules.rules {
-                for (from, from_changed) in &ends {
-                    if !picks(rule, from, &layers, true) {
-                        continue;
-                    }
-                    for (to, to_changed) in &ends {
-                        if !(*from_changed || *to_changed) || !picks(rule, to, &layers, false) || !same_city(from, to) {
-                            continue;
-                        }
-                        let sql = format!(
-                            "INSERT INTO \"f_{LINKS}\" (layer_id, fid, geom, properties)
-                             SELECT '{LINKS}', nextval('nexus_link_fid'), m.link_geom, {props}
-                             FROM ({matches}) m",
-                            props = matches::link_properties(rule),
-                            matches = matches::match_sql(rule, from, to),
+            let mut groups: Vec<Vec<String>> = vec![Vec::new(); HELPERS];
+            for (city, boxes) in &cities {
+                if let Some(area) = hex::union(boxes) {
+                    for (k, group) in groups.iter_mut().enumerate() {
+                        let part = Some((HELPERS, k));
+                        let cells = hex::cells_sql(
+                            city,
+                            rules.grid.hex_size_m,
+                            &grid_layers(&layers, city),
+                            area,
+                            part,
+                            &format!("f_{LINKS}__next"),
                         );
-                        out.links_added += tx.execute(&sql, &[]).await.map_err(q("nexus_links"))?;
+                        group.push(format!("SELECT * FROM ({cells}) c"));
                     }
+                }
+            }
+            // The grid counts the new links (committed in their scratch table, which the
+            // snapshot cannot see: the grid reads the committed present), found by their
+            // spatial index, built now rather than at the swap.
+            self.client()
+                .await?
+                .batch_execute(&overlay::scratch_index_sql(LINKS))
+                .await
+                .map_err(q("nexus_links_index"))?;
+            out.cells = self.fill(HEX, None, groups).await?;
+            overlay::swap(&tx, LINKS, overlay::LINK_INDEXES).await?;
+            overlay::swap(&tx, HEX, overlay::HEX_INDEXES).await?;
+        } else if !changed.is_empty() {
+            since = tx.query_one("SELECT last_value FROM nexus_link_fid", &[]).await.map_err(q("nexus_since"))?.get(0);
+            hex_before = count_of(&tx, HEX).await?;
+            let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
+            let sql = format!(
+                "WITH gone AS (DELETE FROM \"f_{LINKS}\"
+                               WHERE properties->>'from_ref' = ANY($1) OR properties->>'to_ref' = ANY($1)
+                               RETURNING properties->>'city' AS city, geom_3857)
+                 {boxes}",
+                boxes = boxes_by_city("gone")
+            );
+            for row in tx.query(&sql, &[&refs]).await.map_err(q("nexus_forget"))? {
+                out.links_removed += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
+                mark(&mut dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
+            }
+            // All the pairs that involve a change, in one statement: one round trip, one plan.
+            if !pairs.is_empty() {
+                let selects: Vec<String> = pairs
+                    .iter()
+                    .map(|(rule, from, to)| {
+                        format!(
+                            "SELECT m.link_geom AS geom, {props} AS properties FROM ({matches}) m",
+                            props = matches::stored_link_properties(rule),
+                            matches = matches::match_sql(rule, from, to)
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "WITH added AS (
+                         INSERT INTO \"f_{LINKS}\" (layer_id, fid, geom, properties)
+                         SELECT '{LINKS}', nextval('nexus_link_fid'), r.geom, r.properties FROM ({union}) r
+                         RETURNING properties->>'city' AS city, geom_3857)
+                     {boxes}",
+                    union = selects.join(" UNION ALL "),
+                    boxes = boxes_by_city("added"),
+                );
+                for row in tx.query(&sql, &[]).await.map_err(q("nexus_links"))? {
+                    out.links_added += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
+                    mark(&mut dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
+                }
+            }
+            // The intensity cells around what moved: old and new places, links gone and come.
+            for (city, boxes) in &dirty {
+                if let Some(area) = hex::union(boxes) {
+                    out.cells +=
+                        hex::recompute_area(&tx, city, rules.grid.hex_size_m, &grid_layers(&layers, city), area)
+                            .await?;
                 }
             }
         }
         record_inputs(&tx, &digest, &current).await?;
-        if out.changed() {
+        if out.full {
             overlay::touch(&tx, LINKS).await?;
+            overlay::touch(&tx, HEX).await?;
+        } else if out.changed() {
+            let links_delta =
+                i64::try_from(out.links_added).unwrap_or(0) - i64::try_from(out.links_removed).unwrap_or(0);
+            overlay::touch_since(&tx, LINKS, links_delta, since).await?;
+            let hex_delta = count_of(&tx, HEX).await? - hex_before;
+            overlay::touch_since(&tx, HEX, hex_delta, since).await?;
         }
         tx.commit().await.map_err(q("nexus_commit"))?;
         out.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -281,63 +433,107 @@ impl Store {
         if !check.get::<_, bool>(0) {
             return Err(StoreError::Invalid(format!("the geometry is not valid: {}", check.get::<_, String>(1))));
         }
-        let layers: Vec<LayerEnd> = client
-            .query(
-                &format!(
-                    "SELECT id, kind, sectors, city FROM layers
-                     WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND ($1 OR visibility = 'public')
-                     ORDER BY id"
-                ),
-                &[&include_drafts],
-            )
-            .await
-            .map_err(q("nexus_layers"))?
-            .iter()
-            .filter_map(layer_end)
-            .collect();
         let kinds = nexus_core::Selector::project_kinds(draft.kind);
         let sketch = End::Draft { kinds: kinds.clone(), sectors: draft.sectors.clone(), city: draft.city.clone() };
-        let mut others: Vec<End> = layers
-            .iter()
-            .filter(|l| draft.city.is_none() || l.city.is_none() || l.city == draft.city)
-            .map(|l| End::Layer { id: l.id.clone(), city: l.city.clone() })
-            .collect();
-        others.push(End::Projects { only: None, except: vec![], drafts: include_drafts });
-        let mut out = Vec::new();
-        for rule in &rules.rules {
-            let mut pairs: Vec<(&End, &End)> = Vec::new();
-            if rule.from.matches(&kinds, &draft.sectors) {
-                pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, false)).map(|o| (&sketch, o)));
-            }
-            if rule.to.matches(&kinds, &draft.sectors) {
-                pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, true)).map(|o| (o, &sketch)));
-            }
-            for (from, to) in pairs {
-                let sql = format!(
-                    "SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(m.link_geom, 6)::json,
-                                              'properties', {props})
-                     FROM ({matches}) m ORDER BY m.distance",
-                    props = matches::link_properties(rule),
-                    matches = matches::match_sql(rule, from, to),
-                );
-                for row in client.query(&sql, &[&draft.geometry]).await.map_err(q("nexus_evaluate"))? {
-                    out.push(EvaluatedLink { feature: row.get(0) });
-                }
-            }
-        }
-        Ok(out)
+        let subject =
+            Subject { end: &sketch, kinds: &kinds, sectors: &draft.sectors, city: draft.city.as_deref(), slug: None };
+        live_links(&client, &rules, &subject, include_drafts, &[&draft.geometry]).await
     }
 }
 
+/// What live links are computed for: a sketch, or one stored project.
+pub(crate) struct Subject<'a> {
+    pub end: &'a End,
+    pub kinds: &'a [LayerKind],
+    pub sectors: &'a [Sector],
+    pub city: Option<&'a str>,
+    /// The project itself, kept out of the other end.
+    pub slug: Option<&'a str>,
+}
+
+/// The layers a live computation may meet: public ones, drafts too for planners.
+async fn visible_layers(client: &tokio_postgres::Client, include_drafts: bool) -> StoreResult<Vec<LayerEnd>> {
+    Ok(client
+        .query(
+            &format!(
+                "SELECT id, kind, sectors, city, title, feature_count,
+                        (SELECT country FROM cities WHERE slug = layers.city) AS country
+                 FROM layers
+                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND ($1 OR visibility = 'public')
+                 ORDER BY id"
+            ),
+            &[&include_drafts],
+        )
+        .await
+        .map_err(q("nexus_layers"))?
+        .iter()
+        .filter_map(layer_end)
+        .collect())
+}
+
+/// Every rule match between `subject` and everything else it may see, computed now.
+pub(crate) async fn live_links(
+    client: &tokio_postgres::Client,
+    rules: &RuleSet,
+    subject: &Subject<'_>,
+    include_drafts: bool,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> StoreResult<Vec<EvaluatedLink>> {
+    let layers = visible_layers(client, include_drafts).await?;
+    let mut others: Vec<End> = layers
+        .iter()
+        .filter(|l| subject.city.is_none() || l.city.is_none() || l.city.as_deref() == subject.city)
+        .map(LayerEnd::end)
+        .collect();
+    let except = subject.slug.map(|s| vec![s.to_owned()]).unwrap_or_default();
+    others.push(End::Projects { only: None, except, drafts: include_drafts });
+    let mut out = Vec::new();
+    for rule in &rules.rules {
+        let mut pairs: Vec<(&End, &End)> = Vec::new();
+        if rule.from.matches(subject.kinds, subject.sectors) {
+            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, false)).map(|o| (subject.end, o)));
+        }
+        if rule.to.matches(subject.kinds, subject.sectors) {
+            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, true)).map(|o| (o, subject.end)));
+        }
+        for (from, to) in pairs {
+            let sql = format!(
+                "SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(m.link_geom, 6)::json,
+                                          'properties', {props})
+                 FROM ({matches}) m ORDER BY m.distance",
+                props = matches::link_properties(rule),
+                matches = matches::match_sql(rule, from, to),
+            );
+            for row in client.query(&sql, params).await.map_err(q("nexus_evaluate"))? {
+                out.push(EvaluatedLink { feature: row.get(0) });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What the rules see of a public, placed project.
+#[derive(Debug, Clone)]
+struct ProjectFacet {
+    slug: String,
+    kinds: Vec<LayerKind>,
+    sectors: Vec<Sector>,
+}
+
 /// Whether `rule` applies to `end` on its `from` side (or its `to` side): a layer by its kind
-/// and sectors; projects are filtered row by row in SQL, so they always take part.
-fn picks(rule: &Rule, end: &End, layers: &[LayerEnd], from: bool) -> bool {
+/// and sectors; projects when one of them would match (when `projects` is known; SQL filters
+/// them row by row in any case), so no statement is written for a pair that cannot match.
+fn picks(rule: &Rule, end: &End, layers: &[LayerEnd], projects: Option<&[ProjectFacet]>, from: bool) -> bool {
     let selector = if from { &rule.from } else { &rule.to };
-    match end {
-        End::Layer { id, .. } => {
+    match (end, projects) {
+        (End::Layer { id, .. }, _) => {
             layers.iter().find(|l| &l.id == id).is_some_and(|l| selector.matches(&[l.kind], &l.sectors))
         }
-        End::Projects { .. } | End::Draft { .. } => true,
+        (End::Projects { only, except, .. }, Some(projects)) => projects
+            .iter()
+            .filter(|p| only.as_ref().is_none_or(|o| o.contains(&p.slug)) && !except.contains(&p.slug))
+            .any(|p| selector.matches(&p.kinds, &p.sectors)),
+        (End::Projects { .. } | End::Draft { .. }, _) => true,
     }
 }
 
@@ -352,15 +548,177 @@ fn same_city(a: &End, b: &End) -> bool {
 fn layer_end(r: &tokio_postgres::Row) -> Option<LayerEnd> {
     let kind = r.get::<_, String>(1).parse::<LayerKind>().ok()?;
     let sectors = r.get::<_, Vec<String>>(2).iter().filter_map(|s| s.parse::<Sector>().ok()).collect();
-    Some(LayerEnd { id: r.get(0), kind, sectors, city: r.get(3) })
+    let features = r.try_get::<_, i64>("feature_count").map_or(1, |n| u64::try_from(n).unwrap_or(1));
+    Some(LayerEnd {
+        id: r.get(0),
+        kind,
+        sectors,
+        city: r.get(3),
+        country: r.try_get("country").ok().flatten(),
+        title: r.try_get("title").unwrap_or_default(),
+        features,
+    })
+}
+
+/// Connections a rebuild spreads over (the machines this runs on have two cores or more).
+const HELPERS: usize = 2;
+
+/// A rough cost of joining two ends, to share the work evenly: the features on each side.
+fn cost(from: &End, to: &End, layers: &[LayerEnd]) -> u64 {
+    let size = |e: &End| match e {
+        End::Layer { id, .. } => layers.iter().find(|l| &l.id == id).map_or(1, |l| l.features.max(1)),
+        End::Projects { .. } | End::Draft { .. } => 100,
+    };
+    size(from).saturating_mul(size(to))
+}
+
+/// Shares costed statements among `n` groups, largest first, each to the lightest group.
+fn share(mut items: Vec<(u64, String)>, n: usize) -> Vec<Vec<String>> {
+    items.sort_by_key(|i| std::cmp::Reverse(i.0));
+    let mut groups: Vec<(u64, Vec<String>)> = vec![(0, Vec::new()); n];
+    for (c, sql) in items {
+        if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+            g.0 = g.0.saturating_add(c);
+            g.1.push(sql);
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
+}
+
+impl Store {
+    /// Rules, their digest, the public layers and every source's state, as of `snapshot`.
+    async fn read_inputs(
+        &self,
+        snapshot: &str,
+    ) -> StoreResult<(RuleSet, String, Vec<LayerEnd>, Vec<ProjectFacet>, Inputs)> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(q("nexus_inputs_begin"))?;
+        tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(snapshot)))
+            .await
+            .map_err(q("nexus_inputs_snapshot"))?;
+        let rules = tx
+            .query("SELECT body FROM nexus_rules ORDER BY position", &[])
+            .await
+            .map_err(q("rules"))?
+            .iter()
+            .map(|r| serde_json::from_value::<Rule>(r.get(0)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Query { what: "rules_read", reason: e.to_string() })?;
+        let grid = tx
+            .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
+            .await
+            .map_err(q("rules_grid_read"))?
+            .map(|r| serde_json::from_value(r.get(0)))
+            .transpose()
+            .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
+            .unwrap_or_default();
+        let digest: String = tx
+            .query_one(
+                "SELECT md5(coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
+                            || coalesce((SELECT value::text FROM nexus_settings WHERE key = 'grid'), ''))",
+                &[],
+            )
+            .await
+            .map_err(q("nexus_digest"))?
+            .get(0);
+        let (layers, facets, inputs) = current_inputs(&tx).await?;
+        tx.commit().await.map_err(q("nexus_inputs_commit"))?;
+        Ok((RuleSet { grid, rules }, digest, layers, facets, inputs))
+    }
+
+    /// Fills the scratch table of overlay `id` (emptied first) with the rows of every group
+    /// of statements, one helper connection per group, all at once; with `snapshot`, each
+    /// reads as of it. Returns the rows written.
+    async fn fill(&self, id: &str, snapshot: Option<&str>, groups: Vec<Vec<String>>) -> StoreResult<u64> {
+        let client = self.client().await?;
+        client.batch_execute(&overlay::scratch_sql(id)).await.map_err(q("nexus_scratch"))?;
+        drop(client);
+        let work = groups.into_iter().filter(|g| !g.is_empty()).map(|group| async move {
+            let mut client = self.client().await?;
+            let mut begin = client.build_transaction();
+            if snapshot.is_some() {
+                begin = begin.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
+            }
+            let tx = begin.start().await.map_err(q("nexus_fill_begin"))?;
+            if let Some(s) = snapshot {
+                tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(s)))
+                    .await
+                    .map_err(q("nexus_fill_snapshot"))?;
+            }
+            let n = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO \"f_{id}__next\" (layer_id, fid, geom, properties)
+                         SELECT '{id}', nextval('nexus_link_fid'), r.geom, r.properties FROM ({}) r",
+                        group.join(" UNION ALL ")
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(q("nexus_fill"))?;
+            tx.commit().await.map_err(q("nexus_fill_commit"))?;
+            Ok::<u64, StoreError>(n)
+        });
+        Ok(futures_util::future::try_join_all(work).await?.into_iter().sum())
+    }
+}
+
+/// Cells of the grid for one city are replaced area by area; their number afterwards tells
+/// the count's change (by the city index, only the overlay's partition is read).
+async fn count_of(tx: &Transaction<'_>, id: &str) -> StoreResult<i64> {
+    Ok(tx.query_one(&format!("SELECT count(*) FROM \"f_{id}\""), &[]).await.map_err(q("nexus_count"))?.get(0))
+}
+
+/// Rows in a table.
+async fn count(tx: &Transaction<'_>, table: &str) -> StoreResult<u64> {
+    let n: i64 = tx.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.map_err(q("nexus_count"))?.get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Per city, how many rows and their extent, from a CTE returning `city` and `geom_3857`.
+fn boxes_by_city(cte: &str) -> String {
+    format!(
+        "SELECT city, n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+         FROM (SELECT city, count(*) AS n, ST_Extent(geom_3857) AS e FROM {cte} GROUP BY city) x"
+    )
+}
+
+fn box_of(row: &tokio_postgres::Row, at: usize) -> Option<hex::Box3857> {
+    Some([row.get::<_, Option<f64>>(at)?, row.get(at + 1), row.get(at + 2), row.get(at + 3)])
+}
+
+fn input(revision: i64, public: bool, city: Option<String>, bbox: Option<Vec<f64>>) -> Input {
+    Input { revision, public, city, bbox: bbox.and_then(|b| <[f64; 4]>::try_from(b).ok()) }
+}
+
+/// The layers of `city` that count in its intensity grid: its public layers, boundaries aside
+/// (a district boundary covers the whole city and says nothing about what meets where).
+fn grid_layers(layers: &[LayerEnd], city: &str) -> Vec<String> {
+    layers
+        .iter()
+        .filter(|l| l.city.as_deref() == Some(city) && l.kind != LayerKind::Boundary)
+        .map(|l| l.id.clone())
+        .collect()
 }
 
 /// The public layers with features (the rules' inputs) and every source's state now.
-async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Inputs)> {
+async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec<ProjectFacet>, Inputs)> {
     let rows = tx
         .query(
             &format!(
-                "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0 FROM layers
+                "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0,
+                        feature_count, title, (SELECT country FROM cities WHERE slug = layers.city) AS country,
+                        ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)]
+                 FROM layers
+                 LEFT JOIN LATERAL (SELECT ST_Transform(ST_MakeEnvelope(bounds[1], greatest(bounds[2], -85.05),
+                                                                        bounds[3], least(bounds[4], 85.05), 4326), 3857) AS b
+                                    WHERE bounds IS NOT NULL) x ON true
                  WHERE id NOT IN ('{LINKS}', '{HEX}') ORDER BY id"
             ),
             &[],
@@ -371,29 +729,52 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Inp
     let mut layers = Vec::new();
     for r in &rows {
         let public: bool = r.get(5);
-        inputs.insert(format!("layer:{}", r.get::<_, String>(0)), (r.get(4), public));
+        let bbox: Option<Vec<Option<f64>>> = r.get(9);
+        let bbox = bbox.and_then(|b| b.into_iter().collect::<Option<Vec<f64>>>());
+        inputs.insert(format!("layer:{}", r.get::<_, String>(0)), input(r.get(4), public, r.get(3), bbox));
         if public {
             layers.extend(layer_end(r));
         }
     }
+    let mut facets = Vec::new();
     for r in tx
-        .query("SELECT slug, revision, visibility = 'public' AND geom IS NOT NULL FROM projects", &[])
+        .query(
+            "SELECT slug, revision, visibility = 'public' AND geom IS NOT NULL, city,
+                    CASE WHEN geom IS NOT NULL THEN ARRAY[ST_XMin(geom_3857), ST_YMin(geom_3857), ST_XMax(geom_3857), ST_YMax(geom_3857)] END,
+                    kind, sectors
+             FROM projects",
+            &[],
+        )
         .await
         .map_err(q("nexus_projects"))?
     {
-        inputs.insert(format!("project:{}", r.get::<_, String>(0)), (r.get(1), r.get(2)));
+        let slug: String = r.get(0);
+        let public: bool = r.get(2);
+        if public {
+            let kind = r.get::<_, Option<String>>(5).and_then(|k| k.parse::<LayerKind>().ok());
+            let sectors = r.get::<_, Vec<String>>(6).iter().filter_map(|s| s.parse::<Sector>().ok()).collect();
+            facets.push(ProjectFacet { slug: slug.clone(), kinds: nexus_core::Selector::project_kinds(kind), sectors });
+        }
+        inputs.insert(format!("project:{slug}"), input(r.get(1), public, r.get(3), r.get(4)));
     }
-    Ok((layers, inputs))
+    Ok((layers, facets, inputs))
 }
 
 async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> StoreResult<()> {
     let sources: Vec<&str> = current.keys().map(String::as_str).collect();
-    let revisions: Vec<i64> = current.values().map(|v| v.0).collect();
-    let public: Vec<bool> = current.values().map(|v| v.1).collect();
+    let revisions: Vec<i64> = current.values().map(|v| v.revision).collect();
+    let public: Vec<bool> = current.values().map(|v| v.public).collect();
+    let cities: Vec<Option<&str>> = current.values().map(|v| v.city.as_deref()).collect();
+    let bboxes: Vec<String> = current
+        .values()
+        .map(|v| v.bbox.map_or_else(String::new, |b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])))
+        .collect();
     tx.execute("DELETE FROM nexus_inputs", &[]).await.map_err(q("nexus_record"))?;
     tx.execute(
-        "INSERT INTO nexus_inputs (source, revision, public) SELECT * FROM unnest($1::text[], $2::int8[], $3::bool[])",
-        &[&sources, &revisions, &public],
+        "INSERT INTO nexus_inputs (source, revision, public, city, bbox)
+         SELECT s, r, p, c, CASE WHEN b = '' THEN NULL ELSE string_to_array(b, ',')::float8[] END
+         FROM unnest($1::text[], $2::int8[], $3::bool[], $4::text[], $5::text[]) AS x(s, r, p, c, b)",
+        &[&sources, &revisions, &public, &cities, &bboxes],
     )
     .await
     .map_err(q("nexus_record"))?;

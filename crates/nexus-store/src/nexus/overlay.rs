@@ -92,18 +92,41 @@ pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
         .await
         .map_err(q("nexus_overlay_partition"))?;
     }
-    // An incremental update deletes the links of the sources that changed: by reference.
-    tx.batch_execute(&format!(
-        "CREATE INDEX IF NOT EXISTS \"f_{LINKS}_from\" ON \"f_{LINKS}\" ((properties->>'from_ref'));
-         CREATE INDEX IF NOT EXISTS \"f_{LINKS}_to\" ON \"f_{LINKS}\" ((properties->>'to_ref'));
-         CREATE INDEX IF NOT EXISTS \"f_{HEX}_city\" ON \"f_{HEX}\" ((properties->>'city'));"
-    ))
-    .await
-    .map_err(q("nexus_overlay_indexes"))?;
+    for (id, indexes) in [(LINKS, LINK_INDEXES), (HEX, HEX_INDEXES)] {
+        for (suffix, expr) in indexes {
+            tx.batch_execute(&format!("CREATE INDEX IF NOT EXISTS \"f_{id}_{suffix}\" ON \"f_{id}\" ({expr})"))
+                .await
+                .map_err(q("nexus_overlay_indexes"))?;
+        }
+    }
     Ok(())
 }
 
-/// After a change: a new revision (tiles and caches follow it), count, bounds and geometry type.
+/// After an incremental change: a new revision (tiles and caches follow it), the count moved
+/// by `delta`, and the bounds grown to hold the features written since id `since` (bounds
+/// may stay a little wide after removals until the next rebuild; they must never be narrow,
+/// or maps would not ask for tiles where new features are).
+pub(crate) async fn touch_since(tx: &Transaction<'_>, id: &str, delta: i64, since: i64) -> StoreResult<()> {
+    tx.execute(
+        &format!(
+            "UPDATE layers SET revision = revision + 1, updated_at = now(),
+                 feature_count = greatest(feature_count + $2, 0),
+                 bounds = coalesce((SELECT CASE WHEN layers.bounds IS NULL
+                                          THEN ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
+                                          ELSE ARRAY[least(layers.bounds[1], ST_XMin(e)), least(layers.bounds[2], ST_YMin(e)),
+                                                     greatest(layers.bounds[3], ST_XMax(e)), greatest(layers.bounds[4], ST_YMax(e))] END
+                                    FROM (SELECT ST_Extent(geom) AS e FROM \"f_{id}\" WHERE layer_id = $1 AND fid > $3) x
+                                    WHERE e IS NOT NULL), bounds)
+             WHERE id = $1"
+        ),
+        &[&id, &delta, &since],
+    )
+    .await
+    .map_err(StoreError::query("nexus_overlay_touch"))?;
+    Ok(())
+}
+
+/// After a rebuild: a new revision, and count, bounds and geometry type measured afresh.
 pub(crate) async fn touch(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
     tx.execute(
         &format!(
@@ -122,3 +145,52 @@ pub(crate) async fn touch(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
     .map_err(StoreError::query("nexus_overlay_touch"))?;
     Ok(())
 }
+
+/// The scratch table a rebuild of overlay `id` is written into: emptied, without indexes
+/// (built once it is full, which is several times cheaper than upkeep row by row).
+pub(crate) fn scratch_sql(id: &str) -> String {
+    let next = format!("f_{id}__next");
+    format!(
+        "DROP TABLE IF EXISTS \"{next}\";
+         CREATE TABLE \"{next}\" (LIKE features INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS);
+         ALTER TABLE \"{next}\" ADD CHECK (layer_id = '{id}');"
+    )
+}
+
+/// The spatial index of overlay `id`'s scratch table (which the grid's rebuild reads before
+/// the swap).
+pub(crate) fn scratch_index_sql(id: &str) -> String {
+    format!("CREATE INDEX IF NOT EXISTS \"f_{id}__next_m\" ON \"f_{id}__next\" USING gist (geom_3857);")
+}
+
+/// Indexes the full scratch table of overlay `id` and swaps it in for its partition. `extra`
+/// are `(suffix, expression)` indexes besides the spatial one and the key.
+pub(crate) async fn swap(tx: &Transaction<'_>, id: &str, extra: &[(&str, &str)]) -> StoreResult<()> {
+    let live = format!("f_{id}");
+    let next = format!("f_{id}__next");
+    let mut sql = format!(
+        "{spatial}
+         ALTER TABLE \"{next}\" ADD CONSTRAINT \"{next}_pk\" PRIMARY KEY (layer_id, fid);",
+        spatial = scratch_index_sql(id)
+    );
+    for (suffix, expr) in extra {
+        sql.push_str(&format!("CREATE INDEX \"{next}_{suffix}\" ON \"{next}\" ({expr});"));
+    }
+    sql.push_str(&format!(
+        "DROP TABLE IF EXISTS \"{live}\";
+         ALTER TABLE \"{next}\" RENAME TO \"{live}\";
+         ALTER INDEX \"{next}_m\" RENAME TO \"{live}_m\";
+         ALTER INDEX \"{next}_pk\" RENAME TO \"{live}_pk\";"
+    ));
+    for (suffix, _) in extra {
+        sql.push_str(&format!("ALTER INDEX \"{next}_{suffix}\" RENAME TO \"{live}_{suffix}\";"));
+    }
+    sql.push_str(&format!("ALTER TABLE features ATTACH PARTITION \"{live}\" FOR VALUES IN ('{id}');"));
+    tx.batch_execute(&sql).await.map_err(StoreError::query("nexus_overlay_swap"))
+}
+
+/// The indexes of the links beside the spatial one: incremental updates delete by reference.
+pub(crate) const LINK_INDEXES: &[(&str, &str)] =
+    &[("from", "(properties->>'from_ref')"), ("to", "(properties->>'to_ref')")];
+/// The index of the grid beside the spatial one: cells are replaced city by city.
+pub(crate) const HEX_INDEXES: &[(&str, &str)] = &[("city", "(properties->>'city')")];

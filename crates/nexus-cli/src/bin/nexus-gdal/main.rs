@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(&settings, &file, args).await,
             Command::Db { action } => nexus_cli::db::run(&settings, action).await,
+            Command::Overlays { full } => nexus_cli::overlays::run(&settings, full).await,
             Command::Ingest(args) => ingest::run(&settings, *args).await,
             Command::Export(args) => export::run(&settings, args).await,
             Command::Load { dir } => load::run(&settings, dir).await,
