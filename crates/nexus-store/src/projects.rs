@@ -1,4 +1,4 @@
-//! The projects table: loading projects from data files.
+//! The projects table: loading projects from data files, and planners' saves one by one.
 
 use nexus_core::ProjectRecord;
 
@@ -80,7 +80,12 @@ impl Store {
                 )
                 .await
                 .map_err(|e| {
-                    if e.as_db_error().is_some() {
+                    if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                        StoreError::Invalid(format!(
+                            "project '{}' was refused: its city '{}' is not one of the cities (GET /api/cities)",
+                            p.slug, m.city
+                        ))
+                    } else if e.as_db_error().is_some() {
                         StoreError::Invalid(format!("project '{}' was refused: {}", p.slug, describe(&e)))
                     } else {
                         StoreError::query("upsert_project")(e)
@@ -89,5 +94,45 @@ impl Store {
         }
         tx.commit().await.map_err(StoreError::query("upsert_projects_commit"))?;
         Ok(written)
+    }
+
+    /// Whether a project with `slug` exists (drafts included).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn project_exists(&self, slug: &str) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT EXISTS (SELECT 1 FROM projects WHERE slug = $1)", &[&slug])
+            .await
+            .map_err(StoreError::query("project_exists"))?;
+        Ok(row.get(0))
+    }
+
+    /// Saves one project a planner drew or edited, after checking its geometry is valid (a
+    /// self-crossing outline is refused with the reason and the place, rather than stored).
+    /// Returns whether anything changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] saying what is wrong; then nothing is written.
+    pub async fn save_project(&self, project: &ProjectRecord) -> StoreResult<bool> {
+        if let Some(g) = &project.geometry {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_IsEmpty(g)
+                     FROM (SELECT ST_GeomFromGeoJSON($1::text) g) x",
+                    &[g],
+                )
+                .await
+                .map_err(|e| StoreError::Invalid(format!("the geometry is not usable GeoJSON: {}", describe(&e))))?;
+            if row.get::<_, bool>(2) {
+                return Err(StoreError::Invalid("the geometry is empty".into()));
+            }
+            if !row.get::<_, bool>(0) {
+                return Err(StoreError::Invalid(format!("the geometry is not valid: {}", row.get::<_, String>(1))));
+            }
+        }
+        Ok(self.upsert_projects(std::slice::from_ref(project)).await? > 0)
     }
 }

@@ -5,6 +5,7 @@ pub mod export;
 pub mod health;
 pub mod layers;
 pub mod nexus;
+pub mod projects;
 
 use axum::Router;
 
@@ -17,5 +18,6 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
         .merge(cities::router())
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())
+        .merge(projects::router())
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

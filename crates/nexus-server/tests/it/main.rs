@@ -7,6 +7,7 @@ mod api;
 mod export;
 mod nexus;
 mod ogc;
+mod projects;
 mod support;
 mod tiles;
 mod upload;

@@ -1,0 +1,80 @@
+//! Planners' project editing: `POST /api/projects` creates one (a draft unless it says
+//! otherwise), `PUT /api/projects/{slug}` replaces one (publishing is saving it with
+//! `"visibility": "public"`). Both take a GeoJSON Feature whose properties are those of
+//! `data/projects.geojson`; reading goes through `/collections/projects`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use nexus_core::{ProjectCollection, ProjectRecord};
+use serde_json::{json, Value};
+
+use crate::auth::Planner;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/projects", post(create)).route("/projects/{slug}", put(replace))
+}
+
+/// The project a request body describes; `slug` fills in the path's when the body has none.
+fn record(bytes: &[u8], slug: Option<&str>) -> Result<ProjectRecord, ApiError> {
+    let mut feature: Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    if feature["type"] != "Feature" || !feature["properties"].is_object() {
+        return Err(ApiError::bad_request("the body must be a GeoJSON Feature with the project's properties"));
+    }
+    let props = &mut feature["properties"];
+    if props.get("visibility").is_none() {
+        props["visibility"] = json!("draft");
+    }
+    if let Some(slug) = slug {
+        match props.get("slug").and_then(Value::as_str) {
+            None => props["slug"] = json!(slug),
+            Some(s) if s == slug => {}
+            Some(s) => {
+                return Err(ApiError::bad_request(format!(
+                    "the body is project '{}' but the path names '{}'",
+                    s.escape_default(),
+                    slug.escape_default()
+                )))
+            }
+        }
+    }
+    let text = json!({ "type": "FeatureCollection", "features": [feature] }).to_string();
+    let mut c = ProjectCollection::from_geojson(&text)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string()))?;
+    c.0.pop().ok_or_else(|| ApiError::bad_request("no project in the body"))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    _planner: Planner,
+    bytes: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let p = record(&bytes, None)?;
+    if state.store.project_exists(p.slug.as_str()).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "exists",
+            format!("project '{}' exists already: PUT /api/projects/{} replaces it", p.slug, p.slug),
+        ));
+    }
+    state.store.save_project(&p).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str() }))))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    _planner: Planner,
+    Path(slug): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    if !state.store.project_exists(&slug).await? {
+        return Err(ApiError::not_found(format!("no project '{}'", slug.escape_default())));
+    }
+    let p = record(&bytes, Some(&slug))?;
+    let changed = state.store.save_project(&p).await?;
+    Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))
+}

@@ -1,0 +1,95 @@
+//! Planners save, edit and publish projects; the public sees only what is published, and a
+//! refused save leaves every stored byte as it was.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use nexus_core::CityCollection;
+use serde_json::{json, Value};
+
+use crate::support::{TestApp, PLANNER_TOKEN};
+
+fn feature(slug: Option<&str>, title: &str, geometry: &Value, extra: &Value) -> Value {
+    let mut props = json!({ "city": "chiang-mai", "title": title, "sectors": ["waste"], "status": "idea" });
+    if let Some(s) = slug {
+        props["slug"] = json!(s);
+    }
+    for (k, v) in extra.as_object().unwrap() {
+        props[k] = v.clone();
+    }
+    json!({ "type": "Feature", "geometry": geometry, "properties": props })
+}
+
+fn send(method: &str, uri: &str, token: Option<&str>, body: &Value) -> Request<Body> {
+    let mut r = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    if let Some(t) = token {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    r.body(Body::from(body.to_string())).unwrap()
+}
+
+async fn titles(t: &TestApp, token: Option<&str>) -> Vec<String> {
+    let mut r = Request::get("/collections/projects/items?limit=1000");
+    if let Some(tok) = token {
+        r = r.header("authorization", format!("Bearer {tok}"));
+    }
+    let (status, _, page) = t.send(r.body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut out: Vec<String> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_ones() {
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
+    let draft = feature(Some("cm-new-site"), "New waste site", &site, &json!({ "kind": "waste_site" }));
+
+    let (status, _, _) = t.send(send("POST", "/api/projects", None, &draft)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, answer) = t.send(send("POST", "/api/projects", Some(PLANNER_TOKEN), &draft)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["visibility"], "draft", "a new project is a draft unless it says otherwise");
+    assert!(titles(&t, None).await.is_empty(), "the public never sees a draft");
+    assert_eq!(titles(&t, Some(PLANNER_TOKEN)).await, ["New waste site"]);
+    let (status, _, err) = t.send(send("POST", "/api/projects", Some(PLANNER_TOKEN), &draft)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("PUT /api/projects/cm-new-site"));
+
+    // Refusals say what is wrong and change nothing.
+    let bowtie = json!({ "type": "Polygon", "coordinates": [[[98.99, 18.79], [99.0, 18.8], [99.0, 18.79], [98.99, 18.8], [98.99, 18.79]]] });
+    for (body, status, says) in [
+        (feature(None, "Bowtie", &bowtie, &json!({})), StatusCode::UNPROCESSABLE_ENTITY, "Self-intersection"),
+        (feature(None, "Nowhere", &site, &json!({ "city": "atlantis" })), StatusCode::UNPROCESSABLE_ENTITY, "atlantis"),
+        (feature(None, "No sector", &site, &json!({ "sectors": [] })), StatusCode::UNPROCESSABLE_ENTITY, "sector"),
+        (feature(Some("other-slug"), "Renamed", &site, &json!({})), StatusCode::BAD_REQUEST, "path names"),
+        (json!({ "type": "FeatureCollection" }), StatusCode::BAD_REQUEST, "GeoJSON Feature"),
+    ] {
+        let (got, _, err) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &body)).await;
+        assert_eq!(got, status, "{body}: {err}");
+        let msg = err["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(says), "'{msg}' should say '{says}'");
+    }
+    assert_eq!(titles(&t, Some(PLANNER_TOKEN)).await, ["New waste site"], "the refusals stored nothing");
+    let (status, _, _) = t.send(send("PUT", "/api/projects/no-such", Some(PLANNER_TOKEN), &draft)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Edit (a new title), then publish.
+    let edited = feature(None, "Sorting station", &site, &json!({ "kind": "waste_site" }));
+    let (status, _, answer) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &edited)).await;
+    assert_eq!((status, answer["changed"].as_bool()), (StatusCode::OK, Some(true)), "{answer}");
+    assert!(titles(&t, None).await.is_empty());
+    let published = feature(None, "Sorting station", &site, &json!({ "kind": "waste_site", "visibility": "public" }));
+    let (status, _, answer) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &published)).await;
+    assert_eq!((status, answer["visibility"].as_str()), (StatusCode::OK, Some("public")), "{answer}");
+    assert_eq!(titles(&t, None).await, ["Sorting station"]);
+    let (status, _, again) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &published)).await;
+    assert_eq!((status, again["changed"].as_bool()), (StatusCode::OK, Some(false)), "saving the same is no change");
+}
