@@ -1,89 +1,420 @@
-// The Nexus Atlas map: for now the partner cities on a self-contained base (no external
-// tiles, fonts or sprites), with a picker that flies to a city.
+// The Nexus Atlas map: partner cities, their layers grouped by sector, projects styled by
+// sector and status with a filterable list and cards, the Nexus overlays and the city summary,
+// in English or Thai, with the view kept in the URL. Planners also upload and sketch.
+
 import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
+// MapLibre finds its worker beside its own module, which bundling moves: point it at the copy
+// Vite emits (a self-contained module worker).
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import './style.css';
+import * as api from './api';
+import type { City, Layer, Rule } from './api';
+import { EFFECT_COLOUR, HEX_RAMP } from './colours';
+import { byId, el } from './dom';
+import { readHash, writeHash, type View } from './hash';
+import { isLang, setLang, t } from './i18n';
+import { renderLayers, renderLegend } from './layers';
+import { setupPlanner } from './planner';
+import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
+import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers } from './style';
+import { renderSummary } from './summary';
 
-interface CityProps {
-  slug: string;
-  name: string;
-  name_local: string | null;
-  country: string;
-  role: string;
-}
+maplibregl.setWorkerUrl(workerUrl);
 
-type CityCollection = GeoJSON.FeatureCollection<GeoJSON.Point, CityProps>;
+const OVERLAYS = new Set(['nexus-links', 'nexus-hex', 'projects']);
+const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 
-const status = document.getElementById('status') as HTMLSpanElement;
-const picker = document.getElementById('city') as HTMLSelectElement;
+const view: View = readHash();
+if (isLang(view.lang)) setLang(view.lang);
+const basemap = new URLSearchParams(location.search).get('basemap');
+
+let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCollection', features: [] };
+let catalog: Layer[] = [];
+let projects: ProjectFeature[] = [];
+let rules = new Map<string, Rule>();
+let visible = new Set<string>();
+let ready = false;
 
 const map = new maplibregl.Map({
   container: 'map',
-  center: [105, 18],
-  zoom: 3,
-  attributionControl: { compact: true },
-  style: {
-    version: 8,
-    sources: {
-      cities: { type: 'geojson', data: '/api/cities', attribution: 'Nexus Atlas · city centres approximate' },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } },
-      {
-        id: 'cities',
-        type: 'circle',
-        source: 'cities',
-        paint: {
-          'circle-radius': ['match', ['get', 'role'], 'partner', 7, 5],
-          'circle-color': ['match', ['get', 'role'], 'partner', '#0072B2', '#999999'],
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 1.5,
-        },
-      },
-    ],
-  },
+  style: baseStyle(basemap),
+  center: view.map ? [view.map.lon, view.map.lat] : OVERVIEW.center,
+  zoom: view.map ? view.map.zoom : OVERVIEW.zoom,
+  attributionControl: { compact: true, customAttribution: 'Nexus Atlas · data: see each layer’s source' },
 });
 map.addControl(new maplibregl.NavigationControl(), 'top-right');
 map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
 
-async function loadCities(): Promise<void> {
-  const res = await fetch('/api/cities');
-  if (!res.ok) throw new Error(`cities: HTTP ${res.status}`);
-  const fc = (await res.json()) as CityCollection;
-  for (const f of fc.features) {
-    const opt = document.createElement('option');
-    opt.value = f.properties.slug;
-    opt.textContent = f.properties.name_local ? `${f.properties.name} · ${f.properties.name_local}` : f.properties.name;
-    opt.dataset.lon = String(f.geometry.coordinates[0]);
-    opt.dataset.lat = String(f.geometry.coordinates[1]);
-    picker.append(opt);
-  }
-  status.textContent = `${fc.features.length} cities`;
+// Exposed for end-to-end tests and for the curious: the map, and a promise of the first data.
+const w = window as unknown as { nexusMap: maplibregl.Map; nexusReady: Promise<void> };
+w.nexusMap = map;
+
+function banner(message: string | null): void {
+  const b = byId('banner');
+  b.hidden = !message;
+  b.textContent = message ?? '';
 }
 
-picker.addEventListener('change', () => {
-  const opt = picker.selectedOptions[0];
-  if (!opt?.value) {
-    map.flyTo({ center: [105, 18], zoom: 3 });
+map.on('error', (e) => {
+  const msg = e.error?.message ?? String(e.error);
+  // A tile that failed says so instead of leaving a blank map.
+  banner(`${t('loading')} ✗ ${msg}`);
+  console.error('map error', msg);
+});
+
+const loaded = new Promise<void>((resolve) => map.on('load', () => resolve()));
+
+function saveView(): void {
+  const c = map.getCenter();
+  view.map = { zoom: map.getZoom(), lat: c.lat, lon: c.lng };
+  view.lang = document.documentElement.lang;
+  writeHash(view);
+}
+map.on('moveend', saveView);
+
+function cityOf(slug: string): GeoJSON.Feature<GeoJSON.Point, City> | undefined {
+  return cities.features.find((c) => c.properties.slug === slug);
+}
+
+function layerVisibility(id: string, on: boolean): void {
+  for (const l of map.getStyle().layers) {
+    if ('source' in l && l.source === `L:${id}`) map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
+  }
+}
+
+function setLayer(id: string, on: boolean): void {
+  if (on) visible.add(id);
+  else visible.delete(id);
+  layerVisibility(id, on);
+  view.layers = [...visible].sort();
+  renderLegend(byId('legend'), panelLayers(), visible);
+  saveView();
+}
+
+function tileJson(id: string): string {
+  return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
+}
+
+/** Adds the sources and style layers of catalog layers the map does not have yet, and
+ *  reloads those whose revision moved. */
+function syncCatalogLayers(previous: Map<string, number>): void {
+  const before = map.getLayer('projects:fill') ? 'projects:fill' : undefined;
+  for (const l of catalog) {
+    const source = `L:${l.id}`;
+    if (!map.getSource(source)) {
+      map.addSource(source, { type: 'vector', url: tileJson(l.id) });
+      for (const spec of catalogLayers(l, visible.has(l.id))) map.addLayer(spec, beforeOf(l, before));
+    } else if (previous.get(l.id) !== l.revision) {
+      (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
+    }
+  }
+}
+
+/** Areas go under lines, lines under points, all under the overlays and projects. */
+function beforeOf(l: Layer, fallback: string | undefined): string | undefined {
+  if (l.geometry_type === 'polygon') {
+    const first = map.getStyle().layers.find((x) => x.id.startsWith('L:') && x.id.endsWith(':point'));
+    return first?.id ?? fallback;
+  }
+  return fallback;
+}
+
+function projectsToShow(): ProjectFeature[] {
+  return projects.filter((p) => p.geometry);
+}
+
+function syncDrafts(): void {
+  const drafts = projects.filter((p) => p.properties.visibility === 'draft' && p.geometry);
+  const data: GeoJSON.FeatureCollection = {
+    type: 'FeatureCollection',
+    features: drafts.map((p) => ({ ...p, geometry: p.geometry as GeoJSON.Geometry, properties: { ...p.properties, sector: p.properties.sectors[0] } })),
+  };
+  (map.getSource('drafts') as maplibregl.GeoJSONSource | undefined)?.setData(data);
+}
+
+function syncCities(): void {
+  const counts = new Map<string, number>();
+  for (const p of projects) counts.set(p.properties.city, (counts.get(p.properties.city) ?? 0) + 1);
+  const data = {
+    ...cities,
+    features: cities.features.map((f) => ({ ...f, properties: { ...f.properties, projects: counts.get(f.properties.slug) ?? 0 } })),
+  };
+  (map.getSource('cities') as maplibregl.GeoJSONSource | undefined)?.setData(data);
+}
+
+async function refreshData(changedLayer?: string): Promise<void> {
+  const previous = new Map(catalog.map((l) => [l.id, l.revision]));
+  const [layers, fc] = await Promise.all([api.layers(), api.projects()]);
+  catalog = layers.filter((l) => !OVERLAYS.has(l.id));
+  projects = fc.features as ProjectFeature[];
+  if (changedLayer) visible.add(changedLayer);
+  syncCatalogLayers(previous);
+  if (changedLayer) layerVisibility(changedLayer, true);
+  const overlays = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
+  for (const id of ['nexus-links', 'nexus-hex', 'projects']) {
+    const s = map.getSource(id) as maplibregl.VectorTileSource | undefined;
+    if (s && overlays.get(id) !== overlayRevisions.get(id)) s.setUrl(tileJson(id));
+  }
+  overlayRevisions = overlays;
+  syncDrafts();
+  syncCities();
+  renderPanels();
+}
+let overlayRevisions = new Map<string, number>();
+
+/** The layers the panel lists: the chosen city's and those of no city in particular. */
+function panelLayers(): Layer[] {
+  return catalog.filter((l) => !view.city || !l.city || l.city === view.city);
+}
+
+function renderPanels(): void {
+  renderLayers(byId('layer-groups'), panelLayers(), visible, setLayer);
+  renderLegend(byId('legend'), panelLayers(), visible);
+  renderNexusLegend();
+  fillFilterOptions();
+  renderList(projectsToShow().concat(projects.filter((p) => !p.geometry)), view.city, view.project, selectProject);
+  void renderCitySummary();
+  fillSearch();
+}
+
+function renderNexusLegend(): void {
+  const box = byId('nexus-legend');
+  box.replaceChildren();
+  if (view.nexus.includes('links')) {
+    for (const effect of ['synergy', 'conflict', 'constraint']) {
+      box.append(
+        el('div', { class: 'legend-row' }, el('span', { class: `swatch link ${effect}`, style: `--c:${EFFECT_COLOUR[effect]}` }), t(effect)),
+      );
+    }
+  }
+  if (view.nexus.includes('hex')) {
+    const ramp = el('div', { class: 'legend-row ramp' });
+    HEX_RAMP.forEach((c, i) => ramp.append(el('span', { class: 'swatch polygon', style: `--c:${c}` }), `${i + 1}`));
+    box.append(ramp, el('div', { class: 'legend-note' }, `${t('sectorsInCell')}`));
+  }
+}
+
+async function renderCitySummary(): Promise<void> {
+  const box = byId('summary-body');
+  if (!view.city) {
+    renderSummary(box, null, []);
     return;
   }
-  map.flyTo({ center: [Number(opt.dataset.lon), Number(opt.dataset.lat)], zoom: 11 });
+  try {
+    const s = await api.summary(view.city);
+    renderSummary(box, s, projects.filter((p) => p.properties.city === view.city).map((p) => p.properties));
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error' }, String(e)));
+  }
+}
+
+function selectProject(slug: string, fly = true): void {
+  const p = projects.find((x) => x.properties.slug === slug);
+  if (!p) return;
+  view.project = slug;
+  if (p.properties.city !== view.city) setCity(p.properties.city, false);
+  if (fly && p.geometry) {
+    const b = new maplibregl.LngLatBounds();
+    const walk = (c: unknown): void => {
+      if (Array.isArray(c) && typeof c[0] === 'number') b.extend(c as [number, number]);
+      else if (Array.isArray(c)) c.forEach(walk);
+    };
+    walk((p.geometry as GeoJSON.Point).coordinates);
+    map.fitBounds(b, { padding: 80, maxZoom: 15, duration: ready ? 600 : 0 });
+  }
+  void showCard(p.properties, () => {
+    byId('card').hidden = true;
+    view.project = '';
+    saveView();
+    renderList(projects, view.city, '', selectProject);
+  });
+  renderList(projects, view.city, slug, selectProject);
+  saveView();
+}
+
+function setCity(slug: string, fly = true): void {
+  view.city = slug;
+  byId<HTMLSelectElement>('city').value = slug;
+  const c = cityOf(slug);
+  if (fly) {
+    // A link opened at a city goes straight there; choosing one in the page flies.
+    const duration = ready ? 800 : 0;
+    if (c) map.flyTo({ center: c.geometry.coordinates as [number, number], zoom: 11.5, duration });
+    else map.flyTo({ ...OVERVIEW, duration });
+  }
+  renderPanels();
+  saveView();
+}
+
+function setOverlay(which: 'links' | 'hex', on: boolean): void {
+  view.nexus = on ? [...new Set([...view.nexus, which])] : view.nexus.filter((x) => x !== which);
+  const ids = which === 'links' ? linkLayers(false).map((l) => l.id) : hexLayers(false).map((l) => l.id);
+  for (const id of ids) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  renderNexusLegend();
+  saveView();
+}
+
+function fillSearch(): void {
+  const list = byId('search-list');
+  list.replaceChildren(
+    ...cities.features.map((c) => el('option', { value: c.properties.name })),
+    ...projects.map((p) => el('option', { value: p.properties.title })),
+    ...projects.filter((p) => p.properties.title_local).map((p) => el('option', { value: p.properties.title_local ?? '' })),
+    ...catalog.map((l) => el('option', { value: l.title })),
+  );
+}
+
+function search(text: string): void {
+  const q = text.trim().toLowerCase();
+  if (!q) return;
+  const hit = (s: string | null | undefined) => !!s && s.toLowerCase().includes(q);
+  const city = cities.features.find((c) => hit(c.properties.name) || hit(c.properties.name_local));
+  const project = projects.find((p) => hit(p.properties.title) || hit(p.properties.title_local) || hit(p.properties.slug));
+  const layer = catalog.find((l) => hit(l.title) || hit(l.id));
+  if (project && (!city || project.properties.title.toLowerCase() === q || hit(project.properties.title))) {
+    selectProject(project.properties.slug);
+  } else if (city) {
+    setCity(city.properties.slug);
+  } else if (layer?.bounds) {
+    if (!visible.has(layer.id)) setLayer(layer.id, true);
+    renderPanels();
+    map.fitBounds(layer.bounds, { padding: 40, duration: 600 });
+  } else {
+    byId('status').textContent = `“${text}”: 0`;
+  }
+}
+
+function featurePopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
+  const layer = catalog.find((l) => `L:${l.id}` === f.source);
+  const dl = el('dl');
+  for (const [k, v] of Object.entries(f.properties ?? {}).slice(0, 12)) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
+  new maplibregl.Popup({ maxWidth: '320px' })
+    .setLngLat(at)
+    .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer?.title ?? f.source), dl))
+    .addTo(map);
+}
+
+function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
+  const p = f.properties as Record<string, string | number>;
+  const rule = rules.get(String(p.rule));
+  const effect = String(p.effect);
+  new maplibregl.Popup({ maxWidth: '340px' })
+    .setLngLat(at)
+    .setDOMContent(
+      el(
+        'div',
+        { class: 'link-popup', 'data-rule': String(p.rule) },
+        el('strong', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)}: ${rule?.title ?? p.rule}`),
+        el('p', {}, `${p.from_name} ↔ ${p.to_name}, ${Math.round(Number(p.distance_m))} m`),
+        el('p', { class: 'rationale' }, rule?.rationale ?? ''),
+        rule?.source ? el('p', { class: 'source' }, `${t('source')}: ${rule.source}`) : null,
+      ),
+    )
+    .addTo(map);
+}
+
+map.on('click', (e) => {
+  if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
+  // The topmost thing under the pointer answers: links, then projects, cities, layers.
+  const hit = map
+    .queryRenderedFeatures(e.point)
+    .find((f) => /^(links|projects|drafts|L):|^cities$/.test(f.layer.id));
+  if (!hit) return;
+  const id = hit.layer.id;
+  if (id.startsWith('links:')) linkPopup(hit, e.lngLat);
+  else if (id.startsWith('projects:') || id.startsWith('drafts:')) selectProject(String(hit.properties?.slug), false);
+  else if (id === 'cities') setCity(String(hit.properties?.slug));
+  else featurePopup(hit, e.lngLat);
 });
 
-map.on('click', 'cities', (e) => {
-  const f = e.features?.[0];
-  if (!f) return;
-  const p = f.properties as unknown as CityProps;
-  const el = document.createElement('div');
-  const title = document.createElement('strong');
-  title.textContent = p.name;
-  el.append(title, document.createElement('br'), `${p.name_local ?? ''} (${p.country}, ${p.role})`);
-  new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(el).addTo(map);
-});
+for (const id of ['projects:fill', 'projects:line', 'projects:point', 'cities', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
+  const cursor = (c: string) => () => {
+    const style = map.getCanvas().style;
+    if (style.cursor !== 'crosshair') style.cursor = c;
+  };
+  map.on('mouseenter', id, cursor('pointer'));
+  map.on('mouseleave', id, cursor(''));
+}
 
-loadCities().catch((err: unknown) => {
-  status.textContent = `Could not load cities: ${String(err)}`;
+// Controls.
+byId<HTMLSelectElement>('city').addEventListener('change', (e) => setCity((e.target as HTMLSelectElement).value));
+for (const id of ['f-sector', 'f-status', 'f-dimension']) {
+  byId(id).addEventListener('change', () => renderList(projects, view.city, view.project, selectProject));
+}
+byId<HTMLInputElement>('toggle-links').addEventListener('change', (e) => setOverlay('links', (e.target as HTMLInputElement).checked));
+byId<HTMLInputElement>('toggle-hex').addEventListener('change', (e) => setOverlay('hex', (e.target as HTMLInputElement).checked));
+byId('search-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  search(byId<HTMLInputElement>('search').value);
 });
+byId('share').addEventListener('click', async () => {
+  saveView();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    byId('status').textContent = t('copied');
+  } catch {
+    byId('status').textContent = location.href;
+  }
+});
+for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+  b.addEventListener('click', () => {
+    if (isLang(b.dataset.lang)) setLang(b.dataset.lang);
+    renderPanels();
+    if (view.project) selectProject(view.project, false);
+    saveView();
+  });
+}
+for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle')) {
+  b.addEventListener('click', () => byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open'));
+}
 
-// Exposed for end-to-end tests, which wait for `idle` and query rendered features.
-(window as unknown as { nexusMap: maplibregl.Map }).nexusMap = map;
+setupPlanner({ map, city: () => view.city, changed: refreshData });
+
+async function start(): Promise<void> {
+  const [c, layers, r, fc] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects()]);
+  cities = c;
+  catalog = layers.filter((l) => !OVERLAYS.has(l.id));
+  overlayRevisions = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
+  rules = new Map(r.rule.map((x) => [x.id, x]));
+  projects = fc.features as ProjectFeature[];
+  visible = new Set(view.layers ?? catalog.map((l) => l.id));
+  const picker = byId<HTMLSelectElement>('city');
+  for (const f of cities.features) {
+    const p = f.properties;
+    picker.append(el('option', { value: p.slug }, p.name_local ? `${p.name} · ${p.name_local}` : p.name));
+  }
+  picker.value = view.city;
+  byId<HTMLInputElement>('toggle-links').checked = view.nexus.includes('links');
+  byId<HTMLInputElement>('toggle-hex').checked = view.nexus.includes('hex');
+  await loaded;
+  addPatterns(map);
+  // The attribution starts folded: the map is what people came for.
+  map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+  syncCities();
+  for (const spec of cityLayers()) map.addLayer(spec);
+  syncCatalogLayers(new Map());
+  map.addSource('nexus-hex', { type: 'vector', url: tileJson('nexus-hex') });
+  for (const spec of hexLayers(view.nexus.includes('hex'))) map.addLayer(spec);
+  map.addSource('projects', { type: 'vector', url: tileJson('projects') });
+  for (const spec of projectLayers('projects', 'projects', 'projects')) map.addLayer(spec);
+  map.addSource('drafts', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  for (const spec of projectLayers('drafts', null, 'drafts')) map.addLayer(spec);
+  // Links on top: they are what a planner switched on to look at.
+  map.addSource('nexus-links', { type: 'vector', url: tileJson('nexus-links') });
+  for (const spec of linkLayers(view.nexus.includes('links'))) map.addLayer(spec);
+  syncDrafts();
+  // The sketch layers (added by the planner on load) stay on top.
+  for (const id of ['whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
+  renderPanels();
+  byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
+  if (view.city && !view.map) setCity(view.city);
+  if (view.project) selectProject(view.project, !view.map);
+  saveView();
+  ready = true;
+}
+
+w.nexusReady = start().catch((err: unknown) => {
+  banner(String(err instanceof Error ? err.message : err));
+  throw err;
+});

@@ -34,20 +34,43 @@ pub async fn landing(
         let format = if f == Some("html") { crate::links::Format::Html } else { crate::links::Format::Json };
         return crate::ogc::landing(&state, &headers, format).await;
     }
-    match std::fs::read_to_string(state.config.web_dir.join("index.html")) {
+    let page = std::fs::read_to_string(state.config.web_dir.join("index.html"));
+    let mut response = match page {
         Ok(page) => Html(page).into_response(),
         Err(_) => Html(PLACEHOLDER).into_response(),
-    }
+    };
+    // The page names this build's assets: it is checked again on every visit.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// Serves files from `dir` with `index.html` for unknown paths (the map keeps its state in
-/// the URL hash), or the placeholder page when `dir` has no build.
+/// the URL hash), or the placeholder page when `dir` has no build. The build writes `.br` and
+/// `.gz` beside each asset, sent to browsers that take them (a third of the bytes: the page
+/// is up sooner); `assets/` names carry a content hash, so they are cached for a year.
 pub fn service(dir: &Path) -> MethodRouter<AppState> {
     let index = dir.join("index.html");
     if index.is_file() {
-        axum::routing::get_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        let files = ServeDir::new(dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
+        axum::routing::get_service(files).layer(axum::middleware::map_response(cache_assets))
     } else {
         tracing::warn!(web.dir = %dir.display(), "no web build found; serving a placeholder page");
         get(|| async { Html(PLACEHOLDER) })
     }
+}
+
+/// `Cache-Control` for the web build: hashed assets for a year, everything else (the page,
+/// whose asset names change with each build) revalidated every time.
+async fn cache_assets(uri: axum::http::Uri, mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let value = if uri.path().starts_with("/assets/") && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
 }

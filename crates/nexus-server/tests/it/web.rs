@@ -19,6 +19,24 @@ async fn a_built_map_is_served_with_index_fallback() {
     let (status, ctype, _) = t.get("/assets/app.js").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.contains("javascript"), "{ctype}");
+    // The build's compressed copies go to browsers that take them; hashed assets are immutable.
+    std::fs::write(dir.join("assets/app.js.gz"), b"gzipped bytes").unwrap();
+    let req = axum::http::Request::get("/assets/app.js")
+        .header("accept-encoding", "gzip")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(t.app.clone(), req).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    assert_eq!(&body[..], b"gzipped bytes");
+    let res = tower::ServiceExt::oneshot(
+        t.app.clone(),
+        axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-cache", "the page is revalidated: it names each build's assets");
     let (status, _, body) = t.get("/city/chiang-mai").await;
     assert_eq!(status, StatusCode::OK, "client-side paths get the page");
     assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));

@@ -1,0 +1,137 @@
+// The server's JSON and GeoJSON APIs, with the planner token when one is set.
+
+export interface City {
+  slug: string;
+  name: string;
+  name_local: string | null;
+  country: string;
+  role: string;
+}
+
+export interface Layer {
+  id: string;
+  title: string;
+  description: string | null;
+  kind: string;
+  sectors: string[];
+  city: string | null;
+  source: string | null;
+  licence: string | null;
+  attribution: string | null;
+  approximate: boolean;
+  visibility: 'public' | 'draft';
+  geometry_type: 'point' | 'line' | 'polygon' | 'mixed' | null;
+  bounds: [number, number, number, number] | null;
+  feature_count: number;
+  revision: number;
+  updated_at: string;
+}
+
+export interface Project {
+  slug: string;
+  city: string;
+  title: string;
+  title_local: string | null;
+  description: string | null;
+  description_local: string | null;
+  sectors: string[];
+  dimensions: string[];
+  kind: string | null;
+  status: string;
+  budget: number | null;
+  currency: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  partners: string[];
+  source: string | null;
+  approximate: boolean;
+  visibility: 'public' | 'draft';
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  effect: 'synergy' | 'conflict' | 'constraint';
+  weight: number;
+  rationale: string;
+  source: string;
+  distance_m?: number;
+}
+
+export interface Profile {
+  slug: string;
+  title: string;
+  touches: { layer: string; title: string; kind: string; sectors: string[]; features: number }[];
+  sectors_on_the_ground: string[];
+  links: GeoJSON.Feature[];
+  summary: Record<string, number>;
+  constraints: string[];
+  cross_sector: boolean;
+}
+
+export interface Summary {
+  city: string;
+  sectors: string[];
+  matrix: Record<string, number[][]>;
+  links: Record<string, number>;
+  rules: Record<string, number>;
+  projects: Record<string, Record<string, number>>;
+  project_count: number;
+  cross_sector_projects: number;
+  cells: number;
+  max_sectors_in_a_cell: number;
+}
+
+const TOKEN_KEY = 'nexus-planner-token';
+
+export function token(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+export function setToken(t: string): void {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const t = token();
+  return t ? { ...extra, authorization: `Bearer ${t}` } : extra;
+}
+
+async function answer<T>(res: Response, what: string): Promise<T> {
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (!res.ok) throw new ApiError(`${what}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  return body as T;
+}
+
+export async function getJson<T>(path: string, what: string): Promise<T> {
+  return answer<T>(await fetch(path, { headers: headers({ accept: 'application/json' }) }), what);
+}
+
+export async function sendJson<T>(method: string, path: string, body: unknown, what: string): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: headers({ 'content-type': 'application/json', accept: 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  return answer<T>(res, what);
+}
+
+export async function upload<T>(path: string, form: FormData, what: string): Promise<T> {
+  return answer<T>(await fetch(path, { method: 'POST', headers: headers(), body: form }), what);
+}
+
+export const cities = () => getJson<GeoJSON.FeatureCollection<GeoJSON.Point, City>>('/api/cities', 'cities');
+export const layers = () => getJson<Layer[]>('/api/layers', 'layers');
+export const rules = () => getJson<{ rule: Rule[] }>('/api/nexus/rules', 'Nexus rules');
+export const projects = () =>
+  getJson<GeoJSON.FeatureCollection<GeoJSON.Geometry | null, Project>>(
+    '/collections/projects/items?limit=10000',
+    'projects',
+  );
+export const profile = (slug: string) =>
+  getJson<Profile>(`/api/projects/${encodeURIComponent(slug)}/nexus`, 'Nexus profile');
+export const summary = (city: string) =>
+  getJson<Summary>(`/api/cities/${encodeURIComponent(city)}/nexus`, 'city summary');

@@ -1,0 +1,42 @@
+// Okabe–Ito colours (colour-blind safe), as in shared/design/ui.md.
+
+export const SECTORS = ['water', 'energy', 'food', 'waste', 'land'] as const;
+export const STATUSES = ['idea', 'planned', 'under_construction', 'completed'] as const;
+export const DIMENSIONS = [
+  'governance',
+  'inclusive_decision_making',
+  'urban_planning',
+  'finance_business',
+  'science_technology_innovation',
+] as const;
+export const EFFECTS = ['synergy', 'conflict', 'constraint'] as const;
+
+export const SECTOR_COLOUR: Record<string, string> = {
+  water: '#0072B2',
+  energy: '#E69F00',
+  food: '#009E73',
+  waste: '#CC79A7',
+  land: '#D55E00',
+};
+export const OTHER = '#666666';
+
+export const EFFECT_COLOUR: Record<string, string> = {
+  synergy: '#009E73',
+  conflict: '#D55E00',
+  constraint: '#E69F00',
+};
+
+/** The intensity ramp (sectors present in a cell, 1 to 5): one hue, light to dark. */
+export const HEX_RAMP = ['#f2e6f7', '#d4b3e3', '#b27fcb', '#8b4bab', '#5e2181'];
+
+export function sectorColour(sector: string | undefined): string {
+  return (sector && SECTOR_COLOUR[sector]) || OTHER;
+}
+
+/** A MapLibre expression colouring by the `sector` property. */
+export function sectorMatch(property = 'sector'): unknown[] {
+  const m: unknown[] = ['match', ['get', property]];
+  for (const s of SECTORS) m.push(s, SECTOR_COLOUR[s]);
+  m.push(OTHER);
+  return m;
+}

@@ -1,0 +1,248 @@
+// The planner's workbench (bearer token from the server's configuration): upload a file as a
+// new or replacement layer and read the ingest report; sketch a project (point, line or area),
+// see its what-if Nexus evaluation, then save it as a draft and publish it.
+
+import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
+import * as api from './api';
+import { EFFECT_COLOUR, SECTORS } from './colours';
+import { byId, el } from './dom';
+import { t } from './i18n';
+
+const KINDS = [
+  'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
+  'settlement', 'boundary', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone',
+  'biogas_plant', 'solar_farm', 'green_infrastructure', 'other',
+];
+
+type Mode = 'point' | 'line' | 'area';
+
+export interface PlannerHooks {
+  map: Map;
+  city: () => string;
+  /** After an upload or a save: the catalog and projects are read again. */
+  changed: (layer?: string) => Promise<void>;
+}
+
+export function setupPlanner(h: PlannerHooks): void {
+  const panel = byId('planner');
+  const body = byId('planner-body');
+  byId('planner-toggle').addEventListener('click', () => {
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) render();
+  });
+  let mode: Mode = 'point';
+  let vertices: [number, number][] = [];
+  let drawing = false;
+  let slug = '';
+
+  h.map.on('load', () => {
+    h.map.addSource('sketch', { type: 'geojson', data: empty() });
+    h.map.addSource('whatif', { type: 'geojson', data: empty() });
+    h.map.addLayer({ id: 'whatif:line', type: 'line', source: 'whatif', paint: { 'line-width': 4, 'line-color': ['match', ['get', 'effect'], 'synergy', EFFECT_COLOUR.synergy, 'conflict', EFFECT_COLOUR.conflict, EFFECT_COLOUR.constraint] } });
+    h.map.addLayer({ id: 'sketch:fill', type: 'fill', source: 'sketch', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#1f2933', 'fill-opacity': 0.2 } });
+    h.map.addLayer({ id: 'sketch:line', type: 'line', source: 'sketch', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#1f2933', 'line-width': 3, 'line-dasharray': [2, 1] } });
+    h.map.addLayer({ id: 'sketch:point', type: 'circle', source: 'sketch', paint: { 'circle-radius': 6, 'circle-color': '#ffffff', 'circle-stroke-color': '#1f2933', 'circle-stroke-width': 3 } });
+  });
+
+  h.map.on('click', (e: MapMouseEvent) => {
+    if (!drawing) return;
+    vertices.push([e.lngLat.lng, e.lngLat.lat]);
+    if (mode === 'point') setDrawing(false);
+    draw();
+  });
+
+  // While sketching the pointer is a crosshair, and map clicks add vertices instead of
+  // opening cards.
+  function setDrawing(on: boolean): void {
+    drawing = on;
+    h.map.getCanvas().style.cursor = on ? 'crosshair' : '';
+  }
+
+  function empty(): GeoJSON.FeatureCollection {
+    return { type: 'FeatureCollection', features: [] };
+  }
+
+  function geometry(): GeoJSON.Geometry | null {
+    if (mode === 'point') return vertices.length ? { type: 'Point', coordinates: vertices[vertices.length - 1] } : null;
+    if (mode === 'line') return vertices.length >= 2 ? { type: 'LineString', coordinates: vertices } : null;
+    return vertices.length >= 3 ? { type: 'Polygon', coordinates: [[...vertices, vertices[0]]] } : null;
+  }
+
+  function draw(): void {
+    const g = geometry();
+    const features: GeoJSON.Feature[] = vertices.map((v) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: v }, properties: {} }));
+    if (g && g.type !== 'Point') features.push({ type: 'Feature', geometry: g, properties: {} });
+    (h.map.getSource('sketch') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+    const s = document.getElementById('sketch-state');
+    if (s) s.textContent = drawing ? t('clickMap') : g ? `${g.type} · ${vertices.length}` : '';
+  }
+
+  function field(label: string, input: HTMLElement): HTMLElement {
+    return el('label', { class: 'field' }, el('span', {}, label), input);
+  }
+
+  function select(id: string, values: string[], translate = false): HTMLSelectElement {
+    return el('select', { id }, ...values.map((v) => el('option', { value: v }, translate ? t(v) : v)));
+  }
+
+  function render(): void {
+    const tokenInput = el('input', { type: 'password', id: 'planner-token', autocomplete: 'off', value: api.token() });
+    const use = el('button', { type: 'button', id: 'planner-signin' }, t('signIn'));
+    use.addEventListener('click', async () => {
+      api.setToken(tokenInput.value.trim());
+      await h.changed();
+    });
+    body.replaceChildren(
+      el('div', { class: 'row' }, field(t('token'), tokenInput), use),
+      uploadForm(),
+      sketchForm(),
+    );
+  }
+
+  function uploadForm(): HTMLElement {
+    const id = el('input', { id: 'up-id', required: '', pattern: '[a-z0-9][a-z0-9_\\-]*', placeholder: 'cm-new-layer' });
+    const title = el('input', { id: 'up-title' });
+    const kind = select('up-kind', KINDS);
+    const sector = select('up-sector', [...SECTORS], true);
+    const file = el('input', { id: 'up-file', type: 'file', required: '' });
+    const report = el('pre', { id: 'up-report', class: 'report', 'aria-live': 'polite' });
+    const form = el(
+      'form',
+      { id: 'upload-form', class: 'planner-form' },
+      el('h3', {}, t('upload')),
+      field(t('layerId'), id),
+      field(t('layerTitle'), title),
+      field(t('kind'), kind),
+      field(t('sector'), sector),
+      field(t('file'), file),
+      el('button', { type: 'submit' }, t('send')),
+      report,
+    );
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!api.token()) return void (report.textContent = t('tokenNeeded'));
+      const f = file.files?.[0];
+      if (!f) return;
+      const data = new FormData();
+      if (title.value) data.set('title', title.value);
+      data.set('kind', kind.value);
+      data.set('sector', sector.value);
+      if (h.city()) data.set('city', h.city());
+      data.set('visibility', 'public');
+      data.set('file', f, f.name);
+      report.textContent = t('loading');
+      try {
+        const r = await api.upload<{ features: Record<string, number>; committed: boolean; revision: number; issues: { feature: number; reason: string }[]; warnings: string[] }>(
+          `/api/layers/${encodeURIComponent(id.value)}/data`,
+          data,
+          'upload',
+        );
+        const issues = r.issues.slice(0, 10).map((i) => `  #${i.feature}: ${i.reason}`).join('\n');
+        report.textContent =
+          `${r.committed ? '✓' : '✗'} ${id.value} r${r.revision ?? '-'}: ` +
+          Object.entries(r.features).map(([k, v]) => `${k} ${v}`).join(', ') +
+          (issues ? `\n${issues}` : '') +
+          (r.warnings.length ? `\n${r.warnings.join('\n')}` : '');
+        report.dataset.committed = String(r.committed);
+        await h.changed(id.value);
+      } catch (err) {
+        report.textContent = String(err instanceof Error ? err.message : err);
+        report.dataset.committed = 'false';
+      }
+    });
+    return form;
+  }
+
+  function sketchForm(): HTMLElement {
+    const modes = el('div', { class: 'row', role: 'group', 'aria-label': t('sketch') });
+    for (const m of ['point', 'line', 'area'] as Mode[]) {
+      const b = el('button', { type: 'button', 'data-mode': m }, t(m));
+      b.addEventListener('click', () => {
+        mode = m;
+        vertices = [];
+        setDrawing(true);
+        draw();
+      });
+      modes.append(b);
+    }
+    const finish = el('button', { type: 'button', id: 'sketch-finish' }, t('finish'));
+    finish.addEventListener('click', () => {
+      setDrawing(false);
+      draw();
+    });
+    const clear = el('button', { type: 'button' }, t('clear'));
+    clear.addEventListener('click', () => {
+      vertices = [];
+      setDrawing(false);
+      draw();
+      (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(empty());
+    });
+    const title = el('input', { id: 'sk-title', placeholder: 'New project' });
+    const sector = select('sk-sector', [...SECTORS], true);
+    const kind = select('sk-kind', ['', ...KINDS]);
+    const result = el('div', { id: 'whatif-result', class: 'whatif', 'aria-live': 'polite' });
+    const evaluate = el('button', { type: 'button', id: 'sk-evaluate' }, t('evaluate'));
+    const save = el('button', { type: 'button', id: 'sk-save' }, t('save'));
+    const publish = el('button', { type: 'button', id: 'sk-publish' }, t('publish'));
+    evaluate.addEventListener('click', async () => {
+      const g = geometry();
+      if (!g) return void (result.textContent = t('clickMap'));
+      result.textContent = t('loading');
+      try {
+        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number> }>(
+          'POST',
+          '/api/nexus/evaluate',
+          { geometry: g, sectors: [sector.value], kind: kind.value || undefined, city: h.city() || undefined },
+          t('whatIf'),
+        );
+        (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(answer);
+        const ul = el('ul', { class: 'links' });
+        for (const f of answer.features) {
+          const p = f.properties as Record<string, string | number>;
+          ul.append(
+            el('li', { 'data-effect': String(p.effect) }, el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${p.title}`), ` — ${p.to_layer === 'draft' ? p.from_name : p.to_name}, ${Math.round(Number(p.distance_m))} m`, el('br'), el('span', { class: 'rationale' }, String(p.rationale))),
+          );
+        }
+        const s = answer.summary;
+        result.replaceChildren(el('p', {}, `${t('synergy')} ${s.synergies ?? 0} · ${t('conflict')} ${s.conflicts ?? 0} · ${t('constraint')} ${s.constraints ?? 0}`), ul);
+      } catch (err) {
+        result.textContent = String(err instanceof Error ? err.message : err);
+      }
+    });
+    const saveAs = async (visibility: 'draft' | 'public') => {
+      const g = geometry();
+      if (!api.token()) return void (result.textContent = t('tokenNeeded'));
+      if (!g || !h.city()) return void (result.textContent = t('clickMap'));
+      const properties: Record<string, unknown> = {
+        city: h.city(), title: title.value || 'New project', sectors: [sector.value], status: 'idea', visibility,
+      };
+      if (kind.value) properties.kind = kind.value;
+      try {
+        if (!slug) {
+          slug = `${h.city()}-${(title.value || 'project').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${Date.now().toString(36)}`;
+          await api.sendJson('POST', '/api/projects', { type: 'Feature', geometry: g, properties: { ...properties, slug } }, t('save'));
+        } else {
+          await api.sendJson('PUT', `/api/projects/${slug}`, { type: 'Feature', geometry: g, properties }, t('save'));
+        }
+        result.textContent = `${t('saved')}: ${slug} (${t(visibility === 'draft' ? 'draft' : 'publish')})`;
+        await h.changed();
+      } catch (err) {
+        result.textContent = String(err instanceof Error ? err.message : err);
+      }
+    };
+    save.addEventListener('click', () => void saveAs('draft'));
+    publish.addEventListener('click', () => void saveAs('public'));
+    return el(
+      'div',
+      { class: 'planner-form' },
+      el('h3', {}, t('sketch')),
+      modes,
+      el('div', { class: 'row' }, finish, clear, el('span', { id: 'sketch-state' })),
+      field(t('title'), title),
+      field(t('sector'), sector),
+      field(t('kind'), kind),
+      el('div', { class: 'row' }, evaluate, save, publish),
+      result,
+    );
+  }
+}

@@ -1,0 +1,189 @@
+// The project list beside the map (filtered by sector, status and Nexus dimension) and the
+// project card with its Nexus profile.
+
+import * as api from './api';
+import type { Project } from './api';
+import { DIMENSIONS, EFFECT_COLOUR, EFFECTS, SECTORS, STATUSES, sectorColour } from './colours';
+import { byId, downloads, el } from './dom';
+import { lang, t } from './i18n';
+
+export type ProjectFeature = GeoJSON.Feature<GeoJSON.Geometry | null, Project>;
+
+export interface Filters {
+  sector: string;
+  status: string;
+  dimension: string;
+}
+
+export function filters(): Filters {
+  return {
+    sector: byId<HTMLSelectElement>('f-sector').value,
+    status: byId<HTMLSelectElement>('f-status').value,
+    dimension: byId<HTMLSelectElement>('f-dimension').value,
+  };
+}
+
+export function fillFilterOptions(): void {
+  const fill = (id: string, values: readonly string[]) => {
+    const s = byId<HTMLSelectElement>(id);
+    const was = s.value;
+    s.replaceChildren(el('option', { value: '' }, t('any')), ...values.map((v) => el('option', { value: v }, t(v))));
+    s.value = was;
+  };
+  fill('f-sector', SECTORS);
+  fill('f-status', STATUSES);
+  fill('f-dimension', DIMENSIONS);
+}
+
+export function matches(p: Project, city: string, f: Filters): boolean {
+  return (
+    (!city || p.city === city) &&
+    (!f.sector || p.sectors.includes(f.sector)) &&
+    (!f.status || p.status === f.status) &&
+    (!f.dimension || p.dimensions.includes(f.dimension))
+  );
+}
+
+function chips(values: string[], colour: (v: string) => string | null): HTMLElement {
+  const box = el('span', { class: 'chips' });
+  for (const v of values) {
+    const c = colour(v);
+    box.append(el('span', { class: 'chip-label', style: c ? `--c:${c}` : '' }, t(v)));
+  }
+  return box;
+}
+
+function title(p: Project): string {
+  return lang() === 'th' && p.title_local ? p.title_local : p.title;
+}
+
+export function renderList(
+  projects: ProjectFeature[],
+  city: string,
+  selected: string,
+  onSelect: (slug: string) => void,
+): void {
+  const f = filters();
+  const shown = projects.filter((p) => matches(p.properties, city, f));
+  byId('project-count').textContent = String(shown.length);
+  const list = byId('project-list');
+  list.replaceChildren();
+  for (const p of shown) {
+    const pr = p.properties;
+    const button = el(
+      'button',
+      { type: 'button', class: 'project-item', 'data-slug': pr.slug, 'aria-current': String(pr.slug === selected) },
+      el('span', { class: 'project-title' }, title(pr)),
+      pr.visibility === 'draft' ? el('em', { class: 'draft' }, t('draft')) : null,
+      chips(pr.sectors, sectorColour),
+      el('span', { class: `status status-${pr.status}` }, t(pr.status)),
+    );
+    button.addEventListener('click', () => onSelect(pr.slug));
+    list.append(el('li', {}, button));
+  }
+  const q = new URLSearchParams();
+  if (city) q.set('city', city);
+  for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
+  const query = q.toString() ? `?${q}` : '';
+  byId('project-downloads').replaceChildren(
+    el('span', { class: 'dl-title' }, `${t('download')} (${t('filtered')}):`),
+    downloads('projects', query),
+  );
+}
+
+function money(p: Project): string | null {
+  if (p.budget === null || p.budget === undefined) return null;
+  try {
+    return new Intl.NumberFormat(lang() === 'th' ? 'th-TH' : 'en-GB', {
+      style: 'currency',
+      currency: p.currency ?? 'USD',
+      maximumFractionDigits: 0,
+    }).format(p.budget);
+  } catch {
+    return `${p.budget.toLocaleString()} ${p.currency ?? ''}`;
+  }
+}
+
+/** Opens the card of `p` and fills in its Nexus profile when it arrives. */
+export async function showCard(p: Project, onClose: () => void): Promise<void> {
+  const card = byId('card');
+  const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
+  close.addEventListener('click', onClose);
+  const facts = el('dl');
+  const add = (k: string, v: string | null | undefined) => {
+    if (v) facts.append(el('dt', {}, k), el('dd', {}, v));
+  };
+  add(t('status'), t(p.status));
+  add(t('budget'), money(p));
+  add(t('dates'), [p.start_date, p.end_date].filter(Boolean).join(' – ') || null);
+  add(t('partners'), p.partners.join(', ') || null);
+  const source = p.source
+    ? el('p', { class: 'source' }, `${t('source')}: `, sourceLink(p.source))
+    : null;
+  const profile = el('div', { class: 'profile', 'aria-busy': 'true' }, t('loading'));
+  card.replaceChildren(
+    ...([
+    close,
+    el('h2', { class: 'card-title' }, p.title),
+    p.title_local ? el('p', { class: 'title-local', lang: 'th' }, p.title_local) : null,
+    p.visibility === 'draft' ? el('p', { class: 'draft' }, t('draft')) : null,
+    chips(p.sectors, sectorColour),
+    chips(p.dimensions, () => null),
+    el('p', { class: 'description' }, (lang() === 'th' && p.description_local) || p.description || ''),
+    facts,
+    p.approximate ? el('p', { class: 'note' }, t('approximate')) : null,
+    source,
+    el('h3', {}, t('nexusProfile')),
+    profile,
+    ].filter((x): x is HTMLElement => x !== null)),
+  );
+  card.dataset.slug = p.slug;
+  card.hidden = false;
+  try {
+    const prof = await api.profile(p.slug);
+    if (card.dataset.slug !== p.slug) return;
+    profile.replaceChildren(...renderProfile(prof));
+  } catch (e) {
+    profile.replaceChildren(el('p', { class: 'error' }, String(e)));
+  }
+  profile.setAttribute('aria-busy', 'false');
+}
+
+function sourceLink(source: string): Node {
+  const url = /^https?:\/\//.test(source) ? source : /^[a-z0-9.-]+\.[a-z]{2,}\//i.test(source) ? `https://${source}` : null;
+  return url ? el('a', { href: url, target: '_blank', rel: 'noopener' }, source) : document.createTextNode(source);
+}
+
+function renderProfile(prof: api.Profile): Node[] {
+  const out: Node[] = [];
+  if (prof.touches.length) {
+    out.push(
+      el('p', {}, `${t('touches')}: `, ...prof.touches.map((x, i) => `${i ? ', ' : ''}${x.title} (${x.features})`)),
+    );
+  }
+  if (!prof.links.length) {
+    out.push(el('p', {}, t('noLinks')));
+    return out;
+  }
+  for (const effect of EFFECTS) {
+    const links = prof.links.filter((l) => l.properties?.effect === effect);
+    if (!links.length) continue;
+    const ul = el('ul', { class: 'links' });
+    for (const l of links) {
+      const p = l.properties as Record<string, string | number>;
+      const other = p.from_ref === `project:${prof.slug}` ? p.to_name : p.from_name;
+      ul.append(
+        el(
+          'li',
+          { 'data-rule': String(p.rule) },
+          el('strong', {}, String(p.title ?? p.rule)),
+          ` — ${other ?? ''}, ${Math.round(Number(p.distance_m))} m`,
+          el('br'),
+          el('span', { class: 'rationale' }, String(p.rationale ?? '')),
+        ),
+      );
+    }
+    out.push(el('h4', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)} (${links.length})`), ul);
+  }
+  return out;
+}

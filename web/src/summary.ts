@@ -1,0 +1,105 @@
+// The city's Nexus drawn as pictures: a sector × sector heatmap per effect, and projects by
+// sector and status as stacked bars. Plain SVG, with titles for screen readers and hover.
+
+import type { Project, Summary } from './api';
+import { EFFECT_COLOUR, SECTORS, STATUSES, sectorColour } from './colours';
+import { el, svg } from './dom';
+import { t } from './i18n';
+
+const CELL = 26;
+const LABEL = 92;
+
+function heatmap(s: Summary, effect: string): SVGElement {
+  const m = s.matrix[effect] ?? [];
+  const max = Math.max(1, ...m.flat());
+  const n = s.sectors.length;
+  const size = LABEL + n * CELL + 4;
+  const g = svg('svg', {
+    width: size,
+    height: size + 18,
+    viewBox: `0 0 ${size} ${size + 18}`,
+    role: 'img',
+    class: 'heatmap',
+    'data-effect': effect,
+    'aria-label': `${t(effect)}: ${t('matrixTitle')}`,
+  });
+  g.append(svg('text', { x: LABEL, y: 12, class: 'chart-title', fill: EFFECT_COLOUR[effect] }, `${t(effect)} (${s.links[effect] ?? 0})`));
+  s.sectors.forEach((row, i) => {
+    g.append(svg('text', { x: LABEL - 4, y: 18 + i * CELL + CELL / 2 + 4, 'text-anchor': 'end', class: 'axis' }, t(row)));
+    s.sectors.forEach((col, j) => {
+      const v = m[i]?.[j] ?? 0;
+      const rect = svg('rect', {
+        x: LABEL + j * CELL,
+        y: 18 + i * CELL,
+        width: CELL - 2,
+        height: CELL - 2,
+        fill: EFFECT_COLOUR[effect],
+        'fill-opacity': v ? 0.15 + 0.85 * (v / max) : 0.04,
+        'data-count': v,
+      });
+      rect.append(svg('title', {}, `${t(row)} × ${t(col)}: ${v}`));
+      g.append(rect);
+      if (v) {
+        g.append(
+          svg('text', { x: LABEL + j * CELL + (CELL - 2) / 2, y: 18 + i * CELL + CELL / 2 + 3, 'text-anchor': 'middle', class: v / max > 0.55 ? 'count light' : 'count' }, String(v)),
+        );
+      }
+    });
+  });
+  s.sectors.forEach((col, j) => {
+    g.append(svg('text', { x: LABEL + j * CELL + CELL / 2, y: 18 + n * CELL + 12, 'text-anchor': 'middle', class: 'axis' }, t(col).slice(0, 4)));
+  });
+  return g;
+}
+
+function bars(projects: Project[]): SVGElement {
+  const rows = SECTORS.map((s) => ({
+    sector: s,
+    counts: STATUSES.map((st) => projects.filter((p) => p.sectors.includes(s) && p.status === st).length),
+  }));
+  const max = Math.max(1, ...rows.map((r) => r.counts.reduce((a, b) => a + b, 0)));
+  const width = 380;
+  const bar = 18;
+  const h = 20 + rows.length * (bar + 6) + 24;
+  const g = svg('svg', { width, height: h, viewBox: `0 0 ${width} ${h}`, role: 'img', class: 'bars', 'aria-label': t('projectsChart') });
+  g.append(svg('text', { x: 0, y: 12, class: 'chart-title' }, t('projectsChart')));
+  const opacity = [0.3, 0.55, 0.8, 1];
+  rows.forEach((r, i) => {
+    const y = 20 + i * (bar + 6);
+    g.append(svg('text', { x: LABEL - 4, y: y + bar - 5, 'text-anchor': 'end', class: 'axis' }, t(r.sector)));
+    let x = LABEL;
+    r.counts.forEach((c, k) => {
+      if (!c) return;
+      const w = ((width - LABEL - 24) * c) / max;
+      const rect = svg('rect', { x, y, width: w, height: bar, fill: sectorColour(r.sector), 'fill-opacity': opacity[k], 'data-status': STATUSES[k], 'data-count': c });
+      rect.append(svg('title', {}, `${t(r.sector)} · ${t(STATUSES[k])}: ${c}`));
+      g.append(rect);
+      x += w;
+    });
+    const total = r.counts.reduce((a, b) => a + b, 0);
+    g.append(svg('text', { x: x + 4, y: y + bar - 5, class: 'axis' }, String(total)));
+  });
+  const ly = 20 + rows.length * (bar + 6) + 12;
+  STATUSES.forEach((st, k) => {
+    const x = k * 95;
+    g.append(svg('rect', { x, y: ly - 9, width: 10, height: 10, fill: '#555', 'fill-opacity': opacity[k] }));
+    g.append(svg('text', { x: x + 13, y: ly, class: 'axis' }, t(st)));
+  });
+  return g;
+}
+
+export function renderSummary(box: HTMLElement, s: Summary | null, projects: Project[]): void {
+  if (!s) {
+    box.replaceChildren(el('p', {}, t('chooseCity')));
+    return;
+  }
+  const facts = el(
+    'p',
+    { class: 'facts' },
+    `${s.project_count} ${t('projects').toLowerCase()} · ${s.cells} ${t('cells')} · ${s.max_sectors_in_a_cell} ${t('sectorsInCell')}`,
+  );
+  box.replaceChildren(
+    el('div', { class: 'charts' }, heatmap(s, 'synergy'), heatmap(s, 'conflict'), heatmap(s, 'constraint'), bars(projects)),
+    facts,
+  );
+}

@@ -1,0 +1,67 @@
+// Shared by the end-to-end tests: Debian's Chromium through playwright-core (never a
+// downloaded browser), a page on the running server, and helpers that wait for the map.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BASE = process.env.NEXUS_URL ?? 'http://127.0.0.1:8080';
+export const TOKEN = process.env.NEXUS_TOKEN ?? '';
+export const OUT = process.env.E2E_OUT ?? 'target/e2e';
+mkdirSync(OUT, { recursive: true });
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export async function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+}
+
+/** A page that records console errors, failed requests and requests that left the machine. */
+export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const outside = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  // Tiles the map no longer needs (it moved on) are cancelled: that is not a failure.
+  page.on('requestfailed', (r) => { if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
+  page.on('request', (r) => { const u = r.url(); if (!u.startsWith(BASE) && !u.startsWith('data:') && !u.startsWith('blob:')) outside.push(u); });
+  await page.goto(`${BASE}/${hash}`);
+  await page.waitForFunction(() => Boolean(window.nexusMap && window.nexusReady));
+  await page.evaluate(() => window.nexusReady);
+  await idle(page);
+  return { page, context, problems, outside };
+}
+
+/** Resolves when the map has drawn everything it asked for. */
+export async function idle(page) {
+  await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const map = window.nexusMap;
+        if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) {
+          // One more frame: a change made just now may not have been drawn yet.
+          map.once('idle', resolve);
+          map.triggerRepaint();
+        } else {
+          map.once('idle', resolve);
+        }
+      }),
+  );
+}
+
+/** Features drawn by the style layers whose id starts with `prefix`. */
+export async function rendered(page, prefix) {
+  return page.evaluate((prefix) => {
+    const map = window.nexusMap;
+    const layers = map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith(prefix));
+    return map.queryRenderedFeatures({ layers }).map((f) => ({ layer: f.layer.id, properties: f.properties }));
+  }, prefix);
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+}

@@ -1,0 +1,273 @@
+// The web map end to end: the real page, the real server and PostGIS with the sample atlas,
+// in headless Chromium. Screenshots are saved under target/e2e/ for a person to look at.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { BASE, TOKEN, idle, launch, open, rendered, shot } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Where on the page a point of the map is. */
+async function screenPoint(page, lonlat) {
+  return page.evaluate(([lon, lat]) => {
+    const map = window.nexusMap;
+    const p = map.project([lon, lat]);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, lonlat);
+}
+
+async function projectsApi(token) {
+  const res = await fetch(`${BASE}/collections/projects/items?limit=1000`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return (await res.json()).features;
+}
+
+test('the overview opens on the partner cities, offline, with no errors', async () => {
+  const { page, context, problems, outside } = await open(browser);
+  const cities = await rendered(page, 'cities');
+  assert.ok(cities.length >= 10, `cities drawn: ${cities.length}`);
+  const options = await page.locator('#city option').count();
+  assert.ok(options >= 11, `city picker: ${options}`);
+  assert.deepEqual(outside, [], 'nothing is fetched from outside the server (no tiles, fonts, sprites)');
+  assert.deepEqual(problems, []);
+  await shot(page, '01-overview');
+  await context.close();
+});
+
+test('a city shows its layers and projects; a click on a project opens its card', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai&map=13/18.7880/98.9950');
+  const layers = await rendered(page, 'L:');
+  const drawn = new Set(layers.map((f) => f.layer.split(':')[1]));
+  for (const id of ['cm-rivers', 'cm-tambon', 'cm-heritage']) assert.ok(drawn.has(id), `${id} is drawn: ${[...drawn]}`);
+  const projects = await rendered(page, 'projects:');
+  assert.ok(projects.some((p) => p.properties.slug === 'cm-innovative-wastewater'), JSON.stringify(projects.map((p) => p.properties.slug)));
+  await shot(page, '02-chiang-mai');
+
+  // Click the project's point on the map.
+  const all = await projectsApi();
+  const target = all.find((f) => f.properties.slug === 'cm-innovative-wastewater');
+  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 14 }), target.geometry.coordinates);
+  await idle(page);
+  const at = await screenPoint(page, target.geometry.coordinates);
+  await page.mouse.click(at.x, at.y);
+  await page.locator('#card:not([hidden]) .card-title').waitFor();
+  assert.equal(await page.locator('#card .card-title').textContent(), target.properties.title);
+  await page.locator('#card .profile[aria-busy="false"]').waitFor();
+  assert.match(page.url(), /project=cm-innovative-wastewater/, 'the URL keeps the selected project');
+  await shot(page, '03-project-card');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the project list filters, and its card shows both titles and the Nexus profile with rationale', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  const count = async () => Number(await page.locator('#project-count').textContent());
+  assert.equal(await count(), 2);
+  await page.selectOption('#f-status', 'completed');
+  const completed = (await projectsApi()).filter((f) => f.properties.city === 'chiang-mai' && f.properties.status === 'completed').length;
+  assert.equal(await count(), completed);
+  await page.selectOption('#f-status', '');
+  await page.locator('.project-item[data-slug="cm-mae-kha-canal-rehabilitation"]').click();
+  await page.locator('#card .profile[aria-busy="false"]').waitFor();
+  assert.equal(await page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
+  assert.equal(await page.locator('#card .title-local').textContent(), 'โครงการฟื้นฟูคลองแม่ข่า');
+  const link = page.locator('#card .links li[data-rule="green-riparian"]').first();
+  assert.match(await link.textContent(), /flood/i, 'each link is explained by its rule');
+  await idle(page);
+  await shot(page, '04-mae-kha-card');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Nexus overlays are toggles that change what is drawn, and links explain themselves', async () => {
+  // Looking at where one of Chiang Mai's links is.
+  const stored = (await (await fetch(`${BASE}/collections/nexus-links/items?city=chiang-mai`)).json()).features;
+  const where = (stored.find((f) => f.geometry.type === 'Point') ?? stored[0]).geometry;
+  const [lon, lat] = where.type === 'Point' ? where.coordinates : where.coordinates[0];
+  const { page, context, problems } = await open(browser, `#city=chiang-mai&map=14/${lat}/${lon}`);
+  assert.equal((await rendered(page, 'links:')).length, 0, 'links start off');
+  assert.equal((await rendered(page, 'hex:')).length, 0, 'the grid starts off');
+  await page.check('#toggle-links');
+  await idle(page);
+  const links = await rendered(page, 'links:');
+  assert.ok(links.some((l) => l.properties.rule === 'green-riparian'), JSON.stringify(links));
+  await page.check('#toggle-hex');
+  await idle(page);
+  const cells = await rendered(page, 'hex:');
+  assert.ok(cells.length > 0 && cells.every((c) => c.properties.sectors >= 1));
+  assert.match(page.url(), /nexus=links,hex/);
+  await shot(page, '05-overlays');
+  await page.uncheck('#toggle-hex');
+  await idle(page);
+  assert.equal((await rendered(page, 'hex:')).length, 0);
+  // A click on a link names its rule and gives its rationale.
+  const mid = await page.evaluate(() => {
+    const map = window.nexusMap;
+    const f = map.queryRenderedFeatures({ layers: ['links:synergy', 'links:point'] })[0];
+    const g = f.geometry;
+    const c = g.type === 'Point' ? g.coordinates : g.coordinates[Math.floor(g.coordinates.length / 2)];
+    return c;
+  });
+  const at = await screenPoint(page, mid);
+  await page.mouse.click(at.x, at.y);
+  const popup = page.locator('.link-popup');
+  await popup.waitFor();
+  assert.match(await popup.textContent(), /Synergy/);
+  assert.ok((await popup.locator('.rationale').textContent()).length > 20);
+  await shot(page, '06-link-popup');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the city summary is drawn as a heatmap and a chart', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  await page.locator('svg.heatmap[data-effect="synergy"]').waitFor();
+  const cells = await page.locator('svg.heatmap[data-effect="synergy"] rect[data-count]').count();
+  assert.equal(cells, 25, 'five sectors by five');
+  const counted = await page.locator('svg.heatmap[data-effect="synergy"] rect[data-count]:not([data-count="0"])').count();
+  assert.ok(counted > 0, 'the Mae Kha synergies show in the matrix');
+  const bars = await page.locator('svg.bars rect[data-count]').count();
+  assert.ok(bars > 0);
+  await page.locator('#summary').screenshot({ path: `${process.env.E2E_OUT ?? 'target/e2e'}/07-summary.png` });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a download yields valid GeoJSON', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#project-downloads a[data-format="geojson"]').click(),
+  ]);
+  const text = await readFile(await download.path(), 'utf8');
+  const fc = JSON.parse(text);
+  assert.equal(fc.type, 'FeatureCollection');
+  assert.equal(fc.features.length, 2);
+  assert.ok(fc.features.every((f) => f.type === 'Feature' && f.properties.city === 'chiang-mai' && f.geometry));
+  // A layer's download from its info popover.
+  await page.locator('button.info[aria-label$="Ping basin rivers"]').click();
+  const [layerDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-info="cm-rivers"] a[data-format="geojson"]').click(),
+  ]);
+  const rivers = JSON.parse(await readFile(await layerDownload.path(), 'utf8'));
+  assert.equal(rivers.features.length, 94);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('English and Thai, and the URL reopens the same view', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai&nexus=links&project=cm-mae-kha-canal-rehabilitation');
+  await page.locator('#card .card-title').waitFor();
+  await page.click('button[data-lang="th"]');
+  assert.equal(await page.locator('#projects-title [data-i18n="projects"]').textContent(), 'โครงการ');
+  assert.match(page.url(), /lang=th/);
+  const url = page.url();
+  const again = await open(browser, url.slice(url.indexOf('#')));
+  assert.equal(await again.page.locator('#projects-title [data-i18n="projects"]').textContent(), 'โครงการ');
+  assert.equal(await again.page.locator('#city').inputValue(), 'chiang-mai');
+  assert.ok(await again.page.isChecked('#toggle-links'));
+  await again.page.locator('#card .card-title').waitFor();
+  assert.equal(await again.page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
+  await shot(again.page, '08-thai');
+  assert.deepEqual([...problems, ...again.problems], []);
+  await again.context.close();
+  await context.close();
+});
+
+test('on a phone the map fills the screen and the panels fold into sheets', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai', { viewport: { width: 390, height: 800 } });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling: ${overflow}px`);
+  const box = await page.locator('#map').boundingBox();
+  assert.ok(box.width >= 380 && box.height > 500, JSON.stringify(box));
+  await page.locator('#right .sheet-toggle').click();
+  await page.locator('.project-item').first().click();
+  await page.locator('#card:not([hidden]) .card-title').waitFor();
+  await idle(page);
+  await shot(page, '09-phone');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a planner uploads a layer and sees it on the map', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai&map=14/18.79/98.99');
+  await page.click('#planner-toggle');
+  await page.fill('#planner-token', TOKEN);
+  await page.click('#planner-signin');
+  await page.fill('#up-id', 'cm-e2e-farms');
+  await page.fill('#up-title', 'Community gardens');
+  await page.selectOption('#up-kind', 'farmland');
+  await page.selectOption('#up-sector', 'food');
+  const square = (x, y) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.003, y], [x + 0.003, y + 0.003], [x, y + 0.003], [x, y]]] });
+  const fc = { type: 'FeatureCollection', features: [
+    { type: 'Feature', geometry: square(98.985, 18.785), properties: { name: 'Garden 1' } },
+    { type: 'Feature', geometry: square(98.992, 18.789), properties: { name: 'Garden 2' } },
+  ] };
+  await page.setInputFiles('#up-file', { name: 'gardens.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(fc)) });
+  await page.click('#upload-form button[type="submit"]');
+  await page.locator('#up-report[data-committed="true"]').waitFor();
+  assert.match(await page.locator('#up-report').textContent(), /loaded 2/);
+  await page.waitForFunction(() => window.nexusMap.getSource('L:cm-e2e-farms'));
+  await idle(page);
+  const drawn = (await rendered(page, 'L:cm-e2e-farms')).map((f) => f.properties.name);
+  assert.ok(drawn.includes('Garden 1') && drawn.includes('Garden 2'), JSON.stringify(drawn));
+  assert.equal(await page.locator('#layer-cm-e2e-farms').isChecked(), true, 'it is in the layer panel, on');
+  await shot(page, '10-uploaded');
+  assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
+  await context.close();
+});
+
+test('a planner sketches a project, sees its what-if, saves a draft the public never sees, then publishes', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai&map=14/18.79/98.99');
+  await page.click('#planner-toggle');
+  await page.fill('#planner-token', TOKEN);
+  await page.click('#planner-signin');
+  // A waste site 150 m from the Mae Kha canal: a conflict.
+  const canal = (await (await fetch(`${BASE}/collections/cm-mae-kha-canal/items`)).json()).features[0].geometry;
+  const line = canal.type === 'MultiLineString' ? canal.coordinates[0] : canal.coordinates;
+  const [lon, lat] = line[Math.floor(line.length / 2)];
+  const site = [lon + 0.0014, lat];
+  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 15 }), site);
+  await idle(page);
+  await page.click('button[data-mode="point"]');
+  const at = await screenPoint(page, site);
+  await page.mouse.click(at.x, at.y);
+  await page.fill('#sk-title', 'E2E transfer station');
+  await page.selectOption('#sk-sector', 'waste');
+  await page.selectOption('#sk-kind', 'waste_site');
+  await page.click('#sk-evaluate');
+  const conflict = page.locator('#whatif-result li[data-effect="conflict"]').first();
+  await conflict.waitFor();
+  assert.match(await conflict.textContent(), /Khlong Mae Kha|Mae Kha/);
+  await idle(page);
+  await shot(page, '11-what-if');
+  await page.click('#sk-save');
+  await page.locator('#whatif-result', { hasText: 'draft' }).waitFor();
+  const mine = (await projectsApi(TOKEN)).find((f) => f.properties.title === 'E2E transfer station');
+  assert.equal(mine?.properties.visibility, 'draft');
+  await page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
+
+  // The public: not in the list, not on the map, not in the API.
+  const pub = await open(browser, '#city=chiang-mai&map=15/' + site[1] + '/' + site[0]);
+  assert.equal(await pub.page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).count(), 0);
+  const drawn = [...(await rendered(pub.page, 'projects:')), ...(await rendered(pub.page, 'drafts:'))];
+  assert.ok(!drawn.some((f) => f.properties.slug === mine.properties.slug), 'the public never sees a draft');
+  assert.ok(!(await projectsApi()).some((f) => f.properties.slug === mine.properties.slug));
+  await pub.context.close();
+
+  await page.click('#sk-publish');
+  await page.locator('#whatif-result', { hasText: 'Publish' }).waitFor();
+  const after = await open(browser, '#city=chiang-mai&map=15/' + site[1] + '/' + site[0]);
+  await after.page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
+  await after.page.waitForFunction((slug) => {
+    const map = window.nexusMap;
+    return map.queryRenderedFeatures({ layers: ['projects:point'] }).some((f) => f.properties.slug === slug);
+  }, mine.properties.slug, { timeout: 10000 });
+  await shot(after.page, '12-published');
+  await after.context.close();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
