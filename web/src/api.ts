@@ -82,6 +82,12 @@ export interface Summary {
   max_sectors_in_a_cell: number;
 }
 
+export interface Settings {
+  basemap: { url: string; attribution: string } | null;
+  planners: boolean;
+  max_upload_mb: number;
+}
+
 const TOKEN_KEY = 'nexus-planner-token';
 
 export function token(): string {
@@ -124,6 +130,7 @@ export async function upload<T>(path: string, form: FormData, what: string): Pro
 }
 
 export const cities = () => getJson<GeoJSON.FeatureCollection<GeoJSON.Point, City>>('/api/cities', 'cities');
+export const settings = () => getJson<Settings>('/api/settings', 'settings');
 export const layers = () => getJson<Layer[]>('/api/layers', 'layers');
 export const rules = () => getJson<{ rule: Rule[] }>('/api/nexus/rules', 'Nexus rules');
 export const projects = () =>

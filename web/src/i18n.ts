@@ -88,6 +88,8 @@ const en = {
   draft: 'Draft',
   geojson: 'GeoJSON',
   filtered: 'filtered projects',
+  edit: 'Edit',
+  editing: 'Editing',
 };
 
 export type Key = keyof typeof en;
@@ -179,6 +181,8 @@ const th: Record<Key, string> = {
   draft: 'ร่าง',
   geojson: 'GeoJSON',
   filtered: 'โครงการที่กรองแล้ว',
+  edit: 'แก้ไข',
+  editing: 'กำลังแก้ไข',
 };
 
 const dictionaries = { en, th } as const;

@@ -27,7 +27,6 @@ const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 
 const view: View = readHash();
 if (isLang(view.lang)) setLang(view.lang);
-const basemap = new URLSearchParams(location.search).get('basemap');
 
 let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCollection', features: [] };
 let catalog: Layer[] = [];
@@ -35,10 +34,11 @@ let projects: ProjectFeature[] = [];
 let rules = new Map<string, Rule>();
 let visible = new Set<string>();
 let ready = false;
+let settings: api.Settings = { basemap: null, planners: false, max_upload_mb: 0 };
 
 const map = new maplibregl.Map({
   container: 'map',
-  style: baseStyle(basemap),
+  style: baseStyle(),
   center: view.map ? [view.map.lon, view.map.lat] : OVERVIEW.center,
   zoom: view.map ? view.map.zoom : OVERVIEW.zoom,
   attributionControl: { compact: true, customAttribution: 'Nexus Atlas · data: see each layer’s source' },
@@ -160,6 +160,8 @@ async function refreshData(changedLayer?: string): Promise<void> {
   syncDrafts();
   syncCities();
   renderPanels();
+  // The open card follows too (a planner who just signed in gets its edit button).
+  if (view.project) selectProject(view.project, false);
 }
 let overlayRevisions = new Map<string, number>();
 
@@ -223,12 +225,16 @@ function selectProject(slug: string, fly = true): void {
     walk((p.geometry as GeoJSON.Point).coordinates);
     map.fitBounds(b, { padding: 80, maxZoom: 15, duration: ready ? 600 : 0 });
   }
-  void showCard(p.properties, () => {
-    byId('card').hidden = true;
-    view.project = '';
-    saveView();
-    renderList(projects, view.city, '', selectProject);
-  });
+  void showCard(
+    p.properties,
+    () => {
+      byId('card').hidden = true;
+      view.project = '';
+      saveView();
+      renderList(projects, view.city, '', selectProject);
+    },
+    api.token() && settings.planners ? () => planner.edit(p) : undefined,
+  );
   renderList(projects, view.city, slug, selectProject);
   saveView();
 }
@@ -369,10 +375,12 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle')) {
   b.addEventListener('click', () => byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open'));
 }
 
-setupPlanner({ map, city: () => view.city, changed: refreshData });
+const planner = setupPlanner({ map, city: () => view.city, changed: refreshData });
 
 async function start(): Promise<void> {
-  const [c, layers, r, fc] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects()]);
+  const [c, layers, r, fc, s] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects(), api.settings()]);
+  settings = s;
+  byId('planner-toggle').hidden = !settings.planners;
   cities = c;
   catalog = layers.filter((l) => !OVERLAYS.has(l.id));
   overlayRevisions = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
@@ -389,6 +397,11 @@ async function start(): Promise<void> {
   byId<HTMLInputElement>('toggle-hex').checked = view.nexus.includes('hex');
   await loaded;
   addPatterns(map);
+  if (settings.basemap) {
+    map.addSource('basemap', { type: 'raster', tiles: [settings.basemap.url], tileSize: 256, attribution: settings.basemap.attribution });
+    // Right above the background, under everything the atlas draws.
+    map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' });
+  }
   // The attribution starts folded: the map is what people came for.
   map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   syncCities();

@@ -7,6 +7,7 @@ import * as api from './api';
 import { EFFECT_COLOUR, SECTORS } from './colours';
 import { byId, el } from './dom';
 import { t } from './i18n';
+import type { ProjectFeature } from './projects';
 
 const KINDS = [
   'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
@@ -23,7 +24,16 @@ export interface PlannerHooks {
   changed: (layer?: string) => Promise<void>;
 }
 
-export function setupPlanner(h: PlannerHooks): void {
+/** What the rest of the page may ask of the workbench. */
+export interface Planner {
+  /** Opens an existing project for editing (its attributes, and its geometry if redrawn). */
+  edit(p: ProjectFeature): void;
+}
+
+/** Properties the server adds to a project that a save must not send back. */
+const SERVER_ONLY = ['revision', 'updated_at'];
+
+export function setupPlanner(h: PlannerHooks): Planner {
   const panel = byId('planner');
   const body = byId('planner-body');
   byId('planner-toggle').addEventListener('click', () => {
@@ -34,6 +44,7 @@ export function setupPlanner(h: PlannerHooks): void {
   let vertices: [number, number][] = [];
   let drawing = false;
   let slug = '';
+  let editing: ProjectFeature | null = null;
 
   h.map.on('load', () => {
     h.map.addSource('sketch', { type: 'geojson', data: empty() });
@@ -63,6 +74,8 @@ export function setupPlanner(h: PlannerHooks): void {
   }
 
   function geometry(): GeoJSON.Geometry | null {
+    // Editing a project without redrawing it keeps its geometry.
+    if (!vertices.length && editing) return editing.geometry;
     if (mode === 'point') return vertices.length ? { type: 'Point', coordinates: vertices[vertices.length - 1] } : null;
     if (mode === 'line') return vertices.length >= 2 ? { type: 'LineString', coordinates: vertices } : null;
     return vertices.length >= 3 ? { type: 'Polygon', coordinates: [[...vertices, vertices[0]]] } : null;
@@ -170,8 +183,12 @@ export function setupPlanner(h: PlannerHooks): void {
       setDrawing(false);
       draw();
     });
-    const clear = el('button', { type: 'button' }, t('clear'));
+    const clear = el('button', { type: 'button', id: 'sketch-clear' }, t('clear'));
     clear.addEventListener('click', () => {
+      // Clearing starts a new project: the next save creates one.
+      editing = null;
+      slug = '';
+      byId('sk-editing').textContent = '';
       vertices = [];
       setDrawing(false);
       draw();
@@ -180,6 +197,7 @@ export function setupPlanner(h: PlannerHooks): void {
     const title = el('input', { id: 'sk-title', placeholder: 'New project' });
     const sector = select('sk-sector', [...SECTORS], true);
     const kind = select('sk-kind', ['', ...KINDS]);
+    const status = select('sk-status', ['idea', 'planned', 'under_construction', 'completed'], true);
     const result = el('div', { id: 'whatif-result', class: 'whatif', 'aria-live': 'polite' });
     const evaluate = el('button', { type: 'button', id: 'sk-evaluate' }, t('evaluate'));
     const save = el('button', { type: 'button', id: 'sk-save' }, t('save'));
@@ -212,11 +230,18 @@ export function setupPlanner(h: PlannerHooks): void {
     const saveAs = async (visibility: 'draft' | 'public') => {
       const g = geometry();
       if (!api.token()) return void (result.textContent = t('tokenNeeded'));
-      if (!g || !h.city()) return void (result.textContent = t('clickMap'));
+      const city = editing?.properties.city ?? h.city();
+      if (!g || !city) return void (result.textContent = t('clickMap'));
+      // An edit keeps everything the form does not show (descriptions, partners, budget…).
+      const base: Record<string, unknown> = editing ? { ...editing.properties } : { city };
+      for (const k of SERVER_ONLY) delete base[k];
+      const before = editing?.properties.sectors ?? [];
+      const sectors = before[0] === sector.value ? before : [sector.value, ...before.filter((s) => s !== sector.value)];
       const properties: Record<string, unknown> = {
-        city: h.city(), title: title.value || 'New project', sectors: [sector.value], status: 'idea', visibility,
+        ...base, title: title.value || 'New project', sectors, status: status.value, visibility,
       };
       if (kind.value) properties.kind = kind.value;
+      else delete properties.kind;
       try {
         if (!slug) {
           slug = `${h.city()}-${(title.value || 'project').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${Date.now().toString(36)}`;
@@ -236,13 +261,32 @@ export function setupPlanner(h: PlannerHooks): void {
       'div',
       { class: 'planner-form' },
       el('h3', {}, t('sketch')),
+      el('p', { id: 'sk-editing', class: 'editing' }),
       modes,
       el('div', { class: 'row' }, finish, clear, el('span', { id: 'sketch-state' })),
       field(t('title'), title),
       field(t('sector'), sector),
       field(t('kind'), kind),
+      field(t('status'), status),
       el('div', { class: 'row' }, evaluate, save, publish),
       result,
     );
   }
+
+  return {
+    edit(p: ProjectFeature): void {
+      panel.hidden = false;
+      render();
+      editing = p;
+      slug = p.properties.slug;
+      vertices = [];
+      setDrawing(false);
+      draw();
+      byId('sk-editing').textContent = `${t('editing')}: ${p.properties.title}`;
+      byId<HTMLInputElement>('sk-title').value = p.properties.title;
+      byId<HTMLSelectElement>('sk-sector').value = p.properties.sectors[0] ?? 'water';
+      byId<HTMLSelectElement>('sk-kind').value = p.properties.kind ?? '';
+      byId<HTMLSelectElement>('sk-status').value = p.properties.status;
+    },
+  };
 }

@@ -105,10 +105,12 @@ function money(p: Project): string | null {
 }
 
 /** Opens the card of `p` and fills in its Nexus profile when it arrives. */
-export async function showCard(p: Project, onClose: () => void): Promise<void> {
+export async function showCard(p: Project, onClose: () => void, onEdit?: () => void): Promise<void> {
   const card = byId('card');
   const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
   close.addEventListener('click', onClose);
+  const editButton = onEdit ? el('button', { type: 'button', id: 'card-edit' }, t('edit')) : null;
+  editButton?.addEventListener('click', onEdit!);
   const facts = el('dl');
   const add = (k: string, v: string | null | undefined) => {
     if (v) facts.append(el('dt', {}, k), el('dd', {}, v));
@@ -133,6 +135,7 @@ export async function showCard(p: Project, onClose: () => void): Promise<void> {
     facts,
     p.approximate ? el('p', { class: 'note' }, t('approximate')) : null,
     source,
+    editButton,
     el('h3', {}, t('nexusProfile')),
     profile,
     ].filter((x): x is HTMLElement => x !== null)),

@@ -8,7 +8,7 @@ import { EFFECT_COLOUR, HEX_RAMP, sectorColour, sectorMatch } from './colours';
 
 export const ORIGIN = location.origin;
 
-export function baseStyle(basemap: string | null): StyleSpecification {
+export function baseStyle(): StyleSpecification {
   const style: StyleSpecification = {
     version: 8,
     sources: {
@@ -16,10 +16,6 @@ export function baseStyle(basemap: string | null): StyleSpecification {
     },
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
   };
-  if (basemap) {
-    style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256, attribution: '' };
-    style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
-  }
   return style;
 }
 

@@ -271,3 +271,40 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('search finds a project by name and opens its card', async () => {
+  const { page, context, problems } = await open(browser);
+  await page.fill('#search', 'mae kha canal');
+  await page.press('#search', 'Enter');
+  await page.locator('#card:not([hidden]) .card-title').waitFor();
+  assert.equal(await page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
+  assert.equal(await page.locator('#city').inputValue(), 'chiang-mai', 'the city follows the project');
+  await page.fill('#search', 'Naga');
+  await page.press('#search', 'Enter');
+  await page.waitForFunction(() => location.hash.includes('city=naga'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a planner edits a project from its card; what the form does not show is kept', async () => {
+  const slug = 'cm-innovative-wastewater';
+  const before = (await projectsApi(TOKEN)).find((f) => f.properties.slug === slug).properties;
+  const { page, context, problems } = await open(browser, `#city=chiang-mai&project=${slug}`);
+  assert.equal(await page.locator('#card-edit').count(), 0, 'the public gets no edit button');
+  await page.click('#planner-toggle');
+  await page.fill('#planner-token', TOKEN);
+  await page.click('#planner-signin');
+  await page.click('#card-edit');
+  assert.equal(await page.inputValue('#sk-title'), before.title);
+  await page.selectOption('#sk-status', 'under_construction');
+  await page.click('#sk-publish');
+  await page.locator('#whatif-result', { hasText: slug }).waitFor();
+  const after = (await projectsApi()).find((f) => f.properties.slug === slug).properties;
+  assert.equal(after.status, 'under_construction');
+  for (const k of ['title', 'title_local', 'description', 'partners', 'sectors', 'dimensions', 'start_date', 'source', 'city']) {
+    assert.deepEqual(after[k], before[k], `${k} is kept`);
+  }
+  assert.ok(after.revision > before.revision);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

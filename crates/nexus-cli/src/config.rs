@@ -87,6 +87,12 @@ pub struct ServeArgs {
     /// Public base URL used in TileJSON and links, when behind a proxy [default: from the request]
     #[arg(long, env = "NEXUS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Raster basemap under the map, an XYZ URL with {z}/{x}/{y} [default: none, the map is offline]
+    #[arg(long, env = "NEXUS_BASEMAP")]
+    pub basemap: Option<String>,
+    /// Attribution shown for --basemap, e.g. "© OpenStreetMap contributors"
+    #[arg(long, env = "NEXUS_BASEMAP_ATTRIBUTION")]
+    pub basemap_attribution: Option<String>,
     /// Memory for cached tiles, in MiB [default: 256]
     #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
     pub tile_cache_mb: Option<u64>,
@@ -217,6 +223,8 @@ pub struct FileConfig {
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
     pub public_url: Option<String>,
+    pub basemap: Option<String>,
+    pub basemap_attribution: Option<String>,
     pub tile_cache_mb: Option<u64>,
     pub max_exports: Option<usize>,
     pub prerender_maxzoom: Option<i16>,

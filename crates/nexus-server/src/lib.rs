@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, Basemap, ServerConfig};
 
 /// The complete application: API routes, health, and the web map as the fallback.
 pub fn app(state: AppState) -> Router {

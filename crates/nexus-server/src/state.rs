@@ -25,6 +25,18 @@ pub struct ServerConfig {
     pub max_exports: usize,
     /// Keep the Nexus overlays current (at start and after every change).
     pub nexus_overlays: bool,
+    /// A raster basemap the web map draws under the atlas (none: the map needs nothing
+    /// from outside).
+    pub basemap: Option<Basemap>,
+}
+
+/// An XYZ raster basemap.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Basemap {
+    /// `https://…/{z}/{x}/{y}.png`
+    pub url: String,
+    /// Who to credit under the map.
+    pub attribution: String,
 }
 
 impl ServerConfig {
@@ -38,6 +50,7 @@ impl ServerConfig {
             tiles: crate::tiles::TileSettings::default(),
             max_exports: 4,
             nexus_overlays: true,
+            basemap: None,
         }
     }
 }
@@ -52,6 +65,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("tiles", &self.tiles)
             .field("max_exports", &self.max_exports)
             .field("nexus_overlays", &self.nexus_overlays)
+            .field("basemap", &self.basemap)
             .finish()
     }
 }

@@ -60,3 +60,24 @@ async fn unknown_api_paths_are_json_404s() {
     assert_eq!(body["error"]["code"], "not_found");
     assert!(body["error"]["message"].as_str().unwrap().contains("no such API endpoint"));
 }
+
+#[tokio::test]
+async fn settings_tell_the_map_its_basemap_and_whether_planners_can_sign_in() {
+    let t = TestApp::new().await;
+    let (status, s) = t.get_json("/api/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s["basemap"], serde_json::Value::Null, "no basemap unless configured: the map is offline");
+    assert_eq!(s["planners"], true);
+    let t = TestApp::with(|c| {
+        c.planner_token = None;
+        c.basemap = Some(nexus_server::Basemap {
+            url: "https://tiles.example.org/{z}/{x}/{y}.png".into(),
+            attribution: "© Example".into(),
+        });
+    })
+    .await;
+    let (_, s) = t.get_json("/api/settings").await;
+    assert_eq!(s["basemap"]["url"], "https://tiles.example.org/{z}/{x}/{y}.png");
+    assert_eq!(s["basemap"]["attribution"], "© Example");
+    assert_eq!(s["planners"], false);
+}

@@ -34,6 +34,17 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
         tracing::info!("no planner token configured: uploads and edits are disabled");
     }
     config.public_url = args.public_url.or_else(|| file.public_url.clone());
+    if let Some(url) = args.basemap.or_else(|| file.basemap.clone()).filter(|u| !u.is_empty()) {
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+        if !ok {
+            anyhow::bail!("basemap '{url}' is not an http(s) XYZ tile URL with {{z}}, {{x}} and {{y}}");
+        }
+        config.basemap = Some(nexus_server::Basemap {
+            url,
+            attribution: args.basemap_attribution.or_else(|| file.basemap_attribution.clone()).unwrap_or_default(),
+        });
+    }
     if let Some(n) = args.max_exports.or(file.max_exports) {
         config.max_exports = n.max(1);
     }
