@@ -16,7 +16,10 @@ export function readHash(hash: string = location.hash): View {
   const list = (k: string) => (p.get(k) ?? '').split(',').filter(Boolean);
   let map: View['map'] = null;
   const m = (p.get('map') ?? '').split('/').map(Number);
-  if (m.length === 3 && m.every(Number.isFinite)) map = { zoom: m[0], lat: m[1], lon: m[2] };
+  // A hand-edited or truncated link must not stop the map from starting.
+  if (m.length === 3 && m.every(Number.isFinite) && Math.abs(m[1]) <= 85) {
+    map = { zoom: Math.min(22, Math.max(0, m[0])), lat: m[1], lon: ((((m[2] + 180) % 360) + 360) % 360) - 180 };
+  }
   return {
     city: p.get('city') ?? '',
     map,

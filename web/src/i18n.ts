@@ -90,6 +90,8 @@ const en = {
   filtered: 'filtered projects',
   edit: 'Edit',
   editing: 'Editing',
+  visibility: 'Visibility',
+  public: 'Public',
 };
 
 export type Key = keyof typeof en;
@@ -183,6 +185,8 @@ const th: Record<Key, string> = {
   filtered: 'โครงการที่กรองแล้ว',
   edit: 'แก้ไข',
   editing: 'กำลังแก้ไข',
+  visibility: 'การมองเห็น',
+  public: 'สาธารณะ',
 };
 
 const dictionaries = { en, th } as const;

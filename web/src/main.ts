@@ -42,6 +42,9 @@ const map = new maplibregl.Map({
   center: view.map ? [view.map.lon, view.map.lat] : OVERVIEW.center,
   zoom: view.map ? view.map.zoom : OVERVIEW.zoom,
   attributionControl: { compact: true, customAttribution: 'Nexus Atlas · data: see each layer’s source' },
+  // Planners see draft layers' tiles too: their token goes with this server's tile requests.
+  transformRequest: (url) =>
+    api.token() && url.startsWith(`${ORIGIN}/tiles/`) ? { url, headers: { authorization: `Bearer ${api.token()}` } } : { url },
 });
 map.addControl(new maplibregl.NavigationControl(), 'top-right');
 map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
@@ -59,8 +62,18 @@ function banner(message: string | null): void {
 map.on('error', (e) => {
   const msg = e.error?.message ?? String(e.error);
   // A tile that failed says so instead of leaving a blank map.
-  banner(`${t('loading')} ✗ ${msg}`);
+  banner(`✗ ${msg}`);
+  failedAt = Date.now();
   console.error('map error', msg);
+});
+
+// A failure stays on screen until the map has drawn again without one.
+let failedAt = 0;
+map.on('idle', () => {
+  if (failedAt && Date.now() - failedAt > 2000) {
+    failedAt = 0;
+    banner(null);
+  }
 });
 
 const loaded = new Promise<void>((resolve) => map.on('load', () => resolve()));
@@ -99,25 +112,31 @@ function tileJson(id: string): string {
 /** Adds the sources and style layers of catalog layers the map does not have yet, and
  *  reloads those whose revision moved. */
 function syncCatalogLayers(previous: Map<string, number>): void {
-  const before = map.getLayer('projects:fill') ? 'projects:fill' : undefined;
   for (const l of catalog) {
     const source = `L:${l.id}`;
     if (!map.getSource(source)) {
       map.addSource(source, { type: 'vector', url: tileJson(l.id) });
-      for (const spec of catalogLayers(l, visible.has(l.id))) map.addLayer(spec, beforeOf(l, before));
+      for (const spec of catalogLayers(l, visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
     } else if (previous.get(l.id) !== l.revision) {
       (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
     }
   }
+  // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.
+  const known = new Set(catalog.map((l) => `L:${l.id}`));
+  for (const spec of map.getStyle().layers) {
+    if ('source' in spec && spec.source.startsWith('L:') && !known.has(spec.source)) map.removeLayer(spec.id);
+  }
+  for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('L:') && !known.has(id)) map.removeSource(id);
 }
 
-/** Areas go under lines, lines under points, all under the overlays and projects. */
-function beforeOf(l: Layer, fallback: string | undefined): string | undefined {
-  if (l.geometry_type === 'polygon') {
-    const first = map.getStyle().layers.find((x) => x.id.startsWith('L:') && x.id.endsWith(':point'));
-    return first?.id ?? fallback;
-  }
-  return fallback;
+/** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
+ *  then outlines and lines, then points, then the Nexus grid, projects and links. */
+const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
+
+function slotFor(styleLayer: string): string {
+  if (styleLayer.endsWith(':fill')) return 'slot:fills';
+  if (styleLayer.endsWith(':line')) return 'slot:lines';
+  return 'slot:points';
 }
 
 function projectsToShow(): ProjectFeature[] {
@@ -143,14 +162,24 @@ function syncCities(): void {
   (map.getSource('cities') as maplibregl.GeoJSONSource | undefined)?.setData(data);
 }
 
+let generation = 0;
+
 async function refreshData(changedLayer?: string): Promise<void> {
-  const previous = new Map(catalog.map((l) => [l.id, l.revision]));
+  await w.nexusReady;
+  const mine = ++generation;
   const [layers, fc] = await Promise.all([api.layers(), api.projects()]);
+  // An older refresh that answers late does not put back what a newer one replaced.
+  if (mine !== generation) return;
+  const previous = new Map(catalog.map((l) => [l.id, l.revision]));
   catalog = layers.filter((l) => !OVERLAYS.has(l.id));
   projects = fc.features as ProjectFeature[];
-  if (changedLayer) visible.add(changedLayer);
+  if (changedLayer) {
+    visible.add(changedLayer);
+    if (view.layers) view.layers = [...visible].sort();
+  }
   syncCatalogLayers(previous);
   if (changedLayer) layerVisibility(changedLayer, true);
+  saveView();
   const overlays = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
   for (const id of ['nexus-links', 'nexus-hex', 'projects']) {
     const s = map.getSource(id) as maplibregl.VectorTileSource | undefined;
@@ -203,8 +232,11 @@ async function renderCitySummary(): Promise<void> {
     renderSummary(box, null, []);
     return;
   }
+  const city = view.city;
   try {
-    const s = await api.summary(view.city);
+    const s = await api.summary(city);
+    // A city chosen meanwhile has the last word.
+    if (view.city !== city) return;
     renderSummary(box, s, projects.filter((p) => p.properties.city === view.city).map((p) => p.properties));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, String(e)));
@@ -241,6 +273,11 @@ function selectProject(slug: string, fly = true): void {
 
 function setCity(slug: string, fly = true): void {
   view.city = slug;
+  const open = projects.find((p) => p.properties.slug === view.project);
+  if (open && slug && open.properties.city !== slug) {
+    view.project = '';
+    byId('card').hidden = true;
+  }
   byId<HTMLSelectElement>('city').value = slug;
   const c = cityOf(slug);
   if (fly) {
@@ -274,14 +311,26 @@ function fillSearch(): void {
 function search(text: string): void {
   const q = text.trim().toLowerCase();
   if (!q) return;
-  const hit = (s: string | null | undefined) => !!s && s.toLowerCase().includes(q);
-  const city = cities.features.find((c) => hit(c.properties.name) || hit(c.properties.name_local));
-  const project = projects.find((p) => hit(p.properties.title) || hit(p.properties.title_local) || hit(p.properties.slug));
-  const layer = catalog.find((l) => hit(l.title) || hit(l.id));
-  if (project && (!city || project.properties.title.toLowerCase() === q || hit(project.properties.title))) {
-    selectProject(project.properties.slug);
-  } else if (city) {
+  // How well a name answers: exactly, by its start, anywhere in it (0 best, 3 not at all).
+  const score = (...names: (string | null | undefined)[]): number =>
+    Math.min(
+      3,
+      ...names.map((n) => {
+        const s = (n ?? '').toLowerCase();
+        return !s ? 3 : s === q ? 0 : s.startsWith(q) ? 1 : s.includes(q) ? 2 : 3;
+      }),
+    );
+  // The best city and the best project; on a tie the city wins (a place is what a name
+  // most often means).
+  const best = <T,>(items: T[], f: (x: T) => number): [T | undefined, number] =>
+    items.reduce<[T | undefined, number]>((acc, x) => (f(x) < acc[1] ? [x, f(x)] : acc), [undefined, 3]);
+  const [city, cityScore] = best(cities.features, (c) => score(c.properties.name, c.properties.name_local));
+  const [project, projectScore] = best(projects, (p) => score(p.properties.title, p.properties.title_local, p.properties.slug));
+  const layer = catalog.find((l) => score(l.title, l.id) < 3);
+  if (city && cityScore <= projectScore) {
     setCity(city.properties.slug);
+  } else if (project) {
+    selectProject(project.properties.slug);
   } else if (layer?.bounds) {
     if (!visible.has(layer.id)) setLayer(layer.id, true);
     renderPanels();
@@ -322,10 +371,22 @@ function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void
 
 map.on('click', (e) => {
   if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
-  // The topmost thing under the pointer answers: links, then projects, cities, layers.
+  // What answers a click, by rank: links, projects, cities, then a layer's points, lines and
+  // areas (boundaries last: they are under everything).
+  const rank = (id: string): number => {
+    if (id.startsWith('links:')) return 0;
+    if (id.startsWith('projects:') || id.startsWith('drafts:')) return 1;
+    if (id === 'cities') return 2;
+    if (!id.startsWith('L:')) return 99;
+    if (id.endsWith(':point')) return 3;
+    const layer = catalog.find((l) => id.startsWith(`L:${l.id}:`));
+    if (layer?.kind === 'boundary') return 6;
+    return id.endsWith(':line') ? 4 : 5;
+  };
   const hit = map
     .queryRenderedFeatures(e.point)
-    .find((f) => /^(links|projects|drafts|L):|^cities$/.test(f.layer.id));
+    .filter((f) => rank(f.layer.id) < 99)
+    .sort((a, b) => rank(a.layer.id) - rank(b.layer.id))[0];
   if (!hit) return;
   const id = hit.layer.id;
   if (id.startsWith('links:')) linkPopup(hit, e.lngLat);
@@ -372,10 +433,14 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
   });
 }
 for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle')) {
-  b.addEventListener('click', () => byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open'));
+  b.setAttribute('aria-expanded', 'false');
+  b.addEventListener('click', () => {
+    const open = byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open');
+    b.setAttribute('aria-expanded', String(open));
+  });
 }
 
-const planner = setupPlanner({ map, city: () => view.city, changed: refreshData });
+const planner = setupPlanner({ map, city: () => view.city, layers: () => catalog, changed: refreshData });
 
 async function start(): Promise<void> {
   const [c, layers, r, fc, s] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects(), api.settings()]);
@@ -404,8 +469,8 @@ async function start(): Promise<void> {
   }
   // The attribution starts folded: the map is what people came for.
   map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+  for (const id of SLOTS) map.addLayer({ id, type: 'background', layout: { visibility: 'none' } });
   syncCities();
-  for (const spec of cityLayers()) map.addLayer(spec);
   syncCatalogLayers(new Map());
   map.addSource('nexus-hex', { type: 'vector', url: tileJson('nexus-hex') });
   for (const spec of hexLayers(view.nexus.includes('hex'))) map.addLayer(spec);
@@ -416,6 +481,7 @@ async function start(): Promise<void> {
   // Links on top: they are what a planner switched on to look at.
   map.addSource('nexus-links', { type: 'vector', url: tileJson('nexus-links') });
   for (const spec of linkLayers(view.nexus.includes('links'))) map.addLayer(spec);
+  for (const spec of cityLayers()) map.addLayer(spec);
   syncDrafts();
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);

@@ -10,7 +10,7 @@ import { t } from './i18n';
 import type { ProjectFeature } from './projects';
 
 const KINDS = [
-  'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
+  'project_footprint', 'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
   'settlement', 'boundary', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone',
   'biogas_plant', 'solar_farm', 'green_infrastructure', 'other',
 ];
@@ -20,6 +20,8 @@ type Mode = 'point' | 'line' | 'area';
 export interface PlannerHooks {
   map: Map;
   city: () => string;
+  /** The catalog as the page knows it (to prefill a replacement upload). */
+  layers: () => api.Layer[];
   /** After an upload or a save: the catalog and projects are read again. */
   changed: (layer?: string) => Promise<void>;
 }
@@ -36,9 +38,18 @@ const SERVER_ONLY = ['revision', 'updated_at'];
 export function setupPlanner(h: PlannerHooks): Planner {
   const panel = byId('planner');
   const body = byId('planner-body');
-  byId('planner-toggle').addEventListener('click', () => {
+  const toggle = byId('planner-toggle');
+  toggle.setAttribute('aria-controls', 'planner');
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.addEventListener('click', () => {
     panel.hidden = !panel.hidden;
-    if (!panel.hidden) render();
+    toggle.setAttribute('aria-expanded', String(!panel.hidden));
+    // A closed workbench does not keep catching map clicks.
+    if (panel.hidden) setDrawing(false);
+    else {
+      render();
+      byId('planner-title').focus();
+    }
   });
   let mode: Mode = 'point';
   let vertices: [number, number][] = [];
@@ -99,14 +110,35 @@ export function setupPlanner(h: PlannerHooks): Planner {
   }
 
   function render(): void {
-    const tokenInput = el('input', { type: 'password', id: 'planner-token', autocomplete: 'off', value: api.token() });
+    // A fresh form is a fresh project: nothing from an earlier save or edit carries over.
+    slug = '';
+    editing = null;
+    vertices = [];
+    setDrawing(false);
+    draw();
+    const tokenInput = el('input', { type: 'password', id: 'planner-token', autocomplete: 'off' });
+    tokenInput.value = api.token();
     const use = el('button', { type: 'button', id: 'planner-signin' }, t('signIn'));
+    const signedIn = el('span', { id: 'planner-signed-in', 'aria-live': 'polite' });
     use.addEventListener('click', async () => {
       api.setToken(tokenInput.value.trim());
-      await h.changed();
+      // The token is checked at once (refreshing with it is a planner-only call).
+      try {
+        await api.sendJson('POST', '/api/nexus/refresh', {}, t('token'));
+        signedIn.textContent = '✓';
+        signedIn.dataset.ok = 'true';
+      } catch (err) {
+        signedIn.textContent = String(err instanceof Error ? err.message : err);
+        signedIn.dataset.ok = 'false';
+      }
+      try {
+        await h.changed();
+      } catch (err) {
+        signedIn.textContent = String(err instanceof Error ? err.message : err);
+      }
     });
     body.replaceChildren(
-      el('div', { class: 'row' }, field(t('token'), tokenInput), use),
+      el('div', { class: 'row' }, field(t('token'), tokenInput), use, signedIn),
       uploadForm(),
       sketchForm(),
     );
@@ -117,7 +149,18 @@ export function setupPlanner(h: PlannerHooks): Planner {
     const title = el('input', { id: 'up-title' });
     const kind = select('up-kind', KINDS);
     const sector = select('up-sector', [...SECTORS], true);
+    const visibility = select('up-visibility', ['draft', 'public'], true);
     const file = el('input', { id: 'up-file', type: 'file', required: '' });
+    // Replacing a layer starts from what it is: its kind and sector decide which Nexus rules
+    // meet it, and a draft stays a draft unless the planner says otherwise.
+    id.addEventListener('change', () => {
+      const known = h.layers().find((l) => l.id === id.value);
+      if (!known) return;
+      title.value = known.title;
+      kind.value = known.kind;
+      sector.value = known.sectors[0] ?? sector.value;
+      visibility.value = known.visibility;
+    });
     const report = el('pre', { id: 'up-report', class: 'report', 'aria-live': 'polite' });
     const form = el(
       'form',
@@ -127,6 +170,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       field(t('layerTitle'), title),
       field(t('kind'), kind),
       field(t('sector'), sector),
+      field(t('visibility'), visibility),
       field(t('file'), file),
       el('button', { type: 'submit' }, t('send')),
       report,
@@ -141,9 +185,11 @@ export function setupPlanner(h: PlannerHooks): Planner {
       data.set('kind', kind.value);
       data.set('sector', sector.value);
       if (h.city()) data.set('city', h.city());
-      data.set('visibility', 'public');
+      data.set('visibility', visibility.value);
       data.set('file', f, f.name);
       report.textContent = t('loading');
+      delete report.dataset.committed;
+      let committed = false;
       try {
         const r = await api.upload<{ features: Record<string, number>; committed: boolean; revision: number; issues: { feature: number; reason: string }[]; warnings: string[] }>(
           `/api/layers/${encodeURIComponent(id.value)}/data`,
@@ -156,11 +202,17 @@ export function setupPlanner(h: PlannerHooks): Planner {
           Object.entries(r.features).map(([k, v]) => `${k} ${v}`).join(', ') +
           (issues ? `\n${issues}` : '') +
           (r.warnings.length ? `\n${r.warnings.join('\n')}` : '');
-        report.dataset.committed = String(r.committed);
-        await h.changed(id.value);
+        committed = r.committed;
       } catch (err) {
         report.textContent = String(err instanceof Error ? err.message : err);
-        report.dataset.committed = 'false';
+      }
+      report.dataset.committed = String(committed);
+      if (committed) {
+        try {
+          await h.changed(id.value);
+        } catch (err) {
+          report.textContent += `\n${String(err instanceof Error ? err.message : err)}`;
+        }
       }
     });
     return form;
@@ -210,7 +262,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
         const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number> }>(
           'POST',
           '/api/nexus/evaluate',
-          { geometry: g, sectors: [sector.value], kind: kind.value || undefined, city: h.city() || undefined },
+          { geometry: g, sectors: [sector.value], kind: kind.value || undefined, city: editing?.properties.city ?? (h.city() || undefined) },
           t('whatIf'),
         );
         (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(answer);
@@ -242,17 +294,24 @@ export function setupPlanner(h: PlannerHooks): Planner {
       };
       if (kind.value) properties.kind = kind.value;
       else delete properties.kind;
+      save.disabled = publish.disabled = true;
       try {
         if (!slug) {
-          slug = `${h.city()}-${(title.value || 'project').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${Date.now().toString(36)}`;
-          await api.sendJson('POST', '/api/projects', { type: 'Feature', geometry: g, properties: { ...properties, slug } }, t('save'));
+          const fresh = `${city}-${(title.value || 'project').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${Date.now().toString(36)}`;
+          await api.sendJson('POST', '/api/projects', { type: 'Feature', geometry: g, properties: { ...properties, slug: fresh } }, t('save'));
+          // Only a project that exists is the one later saves update.
+          slug = fresh;
         } else {
-          await api.sendJson('PUT', `/api/projects/${slug}`, { type: 'Feature', geometry: g, properties }, t('save'));
+          await api.sendJson('PUT', `/api/projects/${encodeURIComponent(slug)}`, { type: 'Feature', geometry: g, properties }, t('save'));
         }
         result.textContent = `${t('saved')}: ${slug} (${t(visibility === 'draft' ? 'draft' : 'publish')})`;
+        result.dataset.saved = `${slug}:${visibility}`;
+        byId('sk-editing').textContent = `${t('editing')}: ${title.value || slug}`;
         await h.changed();
       } catch (err) {
         result.textContent = String(err instanceof Error ? err.message : err);
+      } finally {
+        save.disabled = publish.disabled = false;
       }
     };
     save.addEventListener('click', () => void saveAs('draft'));

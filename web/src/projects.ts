@@ -122,7 +122,7 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   const source = p.source
     ? el('p', { class: 'source' }, `${t('source')}: `, sourceLink(p.source))
     : null;
-  const profile = el('div', { class: 'profile', 'aria-busy': 'true' }, t('loading'));
+  const profile = el('div', { class: 'profile', 'aria-busy': 'true', 'aria-live': 'polite' }, t('loading'));
   card.replaceChildren(
     ...([
     close,
@@ -142,6 +142,11 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   );
   card.dataset.slug = p.slug;
   card.hidden = false;
+  card.setAttribute('aria-label', p.title);
+  card.onkeydown = (e) => {
+    if (e.key === 'Escape') onClose();
+  };
+  card.focus();
   try {
     const prof = await api.profile(p.slug);
     if (card.dataset.slug !== p.slug) return;
@@ -152,9 +157,22 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   profile.setAttribute('aria-busy', 'false');
 }
 
+/** A source as text, its web addresses (`https://…` or `host.tld/…`, split on `;`) as links. */
 function sourceLink(source: string): Node {
-  const url = /^https?:\/\//.test(source) ? source : /^[a-z0-9.-]+\.[a-z]{2,}\//i.test(source) ? `https://${source}` : null;
-  return url ? el('a', { href: url, target: '_blank', rel: 'noopener' }, source) : document.createTextNode(source);
+  const out = document.createDocumentFragment();
+  source.split(';').forEach((part, i) => {
+    if (i) out.append('; ');
+    const text = part.trim();
+    const address = text.split(/\s+/)[0] ?? '';
+    const url = /^https?:\/\/\S+$/.test(address)
+      ? address
+      : /^[a-z0-9.-]+\.[a-z]{2,}\/\S*$/i.test(address)
+        ? `https://${address}`
+        : null;
+    if (!url) return void out.append(text);
+    out.append(el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, address), text.slice(address.length));
+  });
+  return out;
 }
 
 function renderProfile(prof: api.Profile): Node[] {

@@ -58,7 +58,7 @@ function bars(projects: Project[]): SVGElement {
     counts: STATUSES.map((st) => projects.filter((p) => p.sectors.includes(s) && p.status === st).length),
   }));
   const max = Math.max(1, ...rows.map((r) => r.counts.reduce((a, b) => a + b, 0)));
-  const width = 380;
+  const width = 470;
   const bar = 18;
   const h = 20 + rows.length * (bar + 6) + 24;
   const g = svg('svg', { width, height: h, viewBox: `0 0 ${width} ${h}`, role: 'img', class: 'bars', 'aria-label': t('projectsChart') });
@@ -81,7 +81,7 @@ function bars(projects: Project[]): SVGElement {
   });
   const ly = 20 + rows.length * (bar + 6) + 12;
   STATUSES.forEach((st, k) => {
-    const x = k * 95;
+    const x = k * 115;
     g.append(svg('rect', { x, y: ly - 9, width: 10, height: 10, fill: '#555', 'fill-opacity': opacity[k] }));
     g.append(svg('text', { x: x + 13, y: ly, class: 'axis' }, t(st)));
   });

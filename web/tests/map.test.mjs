@@ -169,6 +169,14 @@ test('English and Thai, and the URL reopens the same view', async () => {
   assert.equal(await again.page.locator('#projects-title [data-i18n="projects"]').textContent(), 'โครงการ');
   assert.equal(await again.page.locator('#city').inputValue(), 'chiang-mai');
   assert.ok(await again.page.isChecked('#toggle-links'));
+  const links = await again.page.evaluate(() => window.nexusMap.getLayoutProperty('links:synergy', 'visibility'));
+  assert.equal(links, 'visible', 'the links are drawn, not only ticked');
+  const [zoom, center] = await Promise.all([
+    page.evaluate(() => window.nexusMap.getZoom()), page.evaluate(() => window.nexusMap.getCenter().toArray())]);
+  const [zoom2, center2] = await Promise.all([
+    again.page.evaluate(() => window.nexusMap.getZoom()), again.page.evaluate(() => window.nexusMap.getCenter().toArray())]);
+  assert.ok(Math.abs(zoom - zoom2) < 0.01 && Math.abs(center[0] - center2[0]) < 1e-4 && Math.abs(center[1] - center2[1]) < 1e-4,
+    `the same view: ${zoom}/${center} vs ${zoom2}/${center2}`);
   await again.page.locator('#card .card-title').waitFor();
   assert.equal(await again.page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
   await shot(again.page, '08-thai');
@@ -197,6 +205,7 @@ test('a planner uploads a layer and sees it on the map', async () => {
   await page.click('#planner-toggle');
   await page.fill('#planner-token', TOKEN);
   await page.click('#planner-signin');
+  await page.locator('#planner-signed-in[data-ok="true"]').waitFor();
   await page.fill('#up-id', 'cm-e2e-farms');
   await page.fill('#up-title', 'Community gardens');
   await page.selectOption('#up-kind', 'farmland');
@@ -216,7 +225,13 @@ test('a planner uploads a layer and sees it on the map', async () => {
   assert.ok(drawn.includes('Garden 1') && drawn.includes('Garden 2'), JSON.stringify(drawn));
   assert.equal(await page.locator('#layer-cm-e2e-farms').isChecked(), true, 'it is in the layer panel, on');
   await shot(page, '10-uploaded');
-  assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
+  // A new upload is a draft (its tiles came with the planner's token): the public has none of it.
+  const pub = await open(browser, '#city=chiang-mai&map=14/18.79/98.99');
+  assert.equal(await pub.page.locator('#layer-cm-e2e-farms').count(), 0);
+  assert.equal(await pub.page.evaluate(() => Boolean(window.nexusMap.getSource('L:cm-e2e-farms'))), false);
+  assert.deepEqual(pub.problems, []);
+  await pub.context.close();
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
@@ -245,7 +260,7 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   await idle(page);
   await shot(page, '11-what-if');
   await page.click('#sk-save');
-  await page.locator('#whatif-result', { hasText: 'draft' }).waitFor();
+  await page.locator('#whatif-result[data-saved$=":draft"]').waitFor();
   const mine = (await projectsApi(TOKEN)).find((f) => f.properties.title === 'E2E transfer station');
   assert.equal(mine?.properties.visibility, 'draft');
   await page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
@@ -256,10 +271,11 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   const drawn = [...(await rendered(pub.page, 'projects:')), ...(await rendered(pub.page, 'drafts:'))];
   assert.ok(!drawn.some((f) => f.properties.slug === mine.properties.slug), 'the public never sees a draft');
   assert.ok(!(await projectsApi()).some((f) => f.properties.slug === mine.properties.slug));
+  assert.deepEqual(pub.problems, []);
   await pub.context.close();
 
   await page.click('#sk-publish');
-  await page.locator('#whatif-result', { hasText: 'Publish' }).waitFor();
+  await page.locator(`#whatif-result[data-saved="${mine.properties.slug}:public"]`).waitFor();
   const after = await open(browser, '#city=chiang-mai&map=15/' + site[1] + '/' + site[0]);
   await after.page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
   await after.page.waitForFunction((slug) => {
@@ -267,6 +283,7 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
     return map.queryRenderedFeatures({ layers: ['projects:point'] }).some((f) => f.properties.slug === slug);
   }, mine.properties.slug, { timeout: 10000 });
   await shot(after.page, '12-published');
+  assert.deepEqual(after.problems, []);
   await after.context.close();
   assert.deepEqual(problems, []);
   await context.close();
@@ -282,6 +299,8 @@ test('search finds a project by name and opens its card', async () => {
   await page.fill('#search', 'Naga');
   await page.press('#search', 'Enter');
   await page.waitForFunction(() => location.hash.includes('city=naga'));
+  assert.equal(await page.locator('#card').isHidden(), true, 'a city name finds the city, and its project card closes');
+  assert.doesNotMatch(page.url(), /project=/);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -298,13 +317,32 @@ test('a planner edits a project from its card; what the form does not show is ke
   assert.equal(await page.inputValue('#sk-title'), before.title);
   await page.selectOption('#sk-status', 'under_construction');
   await page.click('#sk-publish');
-  await page.locator('#whatif-result', { hasText: slug }).waitFor();
+  await page.locator(`#whatif-result[data-saved="${slug}:public"]`).waitFor();
   const after = (await projectsApi()).find((f) => f.properties.slug === slug).properties;
   assert.equal(after.status, 'under_construction');
-  for (const k of ['title', 'title_local', 'description', 'partners', 'sectors', 'dimensions', 'start_date', 'source', 'city']) {
+  for (const k of ['title', 'title_local', 'description', 'description_local', 'partners', 'sectors', 'dimensions', 'kind',
+    'start_date', 'end_date', 'budget', 'currency', 'approximate', 'source', 'city']) {
     assert.deepEqual(after[k], before[k], `${k} is kept`);
   }
   assert.ok(after.revision > before.revision);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('hostile names are shown as text, never run as HTML', async () => {
+  const hostile = '<img src=x onerror="window.pwn=1">';
+  const body = { type: 'Feature', geometry: { type: 'Point', coordinates: [98.99, 18.79] },
+    properties: { slug: 'cm-hostile', city: 'chiang-mai', title: hostile, title_local: '<b>bold</b>',
+      sectors: ['waste'], status: 'idea', visibility: 'public', source: 'javascript:window.pwn=2', partners: ['<script>window.pwn=3</script>'] } };
+  const res = await fetch(`${BASE}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+  assert.equal(res.status, 201, await res.text());
+  const { page, context, problems } = await open(browser, '#city=chiang-mai&project=cm-hostile');
+  await page.locator('#card .profile[aria-busy="false"]').waitFor();
+  assert.equal(await page.locator('#card .card-title').textContent(), hostile);
+  assert.equal(await page.locator('#card .title-local').textContent(), '<b>bold</b>');
+  assert.equal(await page.locator('#card img, #card b, #card script, .project-list img').count(), 0);
+  assert.equal(await page.locator('a[href^="javascript"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.pwn), undefined);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -27,7 +27,7 @@ pub use state::{AppState, Basemap, ServerConfig};
 
 /// The complete application: API routes, health, and the web map as the fallback.
 pub fn app(state: AppState) -> Router {
-    let web = web::service(&state.config.web_dir);
+    let web = web::service(&state.config.web_dir, state.clone());
     Router::new()
         .merge(routes::health::router())
         .merge(tiles::router())

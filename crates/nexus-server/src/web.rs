@@ -39,8 +39,12 @@ pub async fn landing(
         Ok(page) => Html(page).into_response(),
         Err(_) => Html(PLACEHOLDER).into_response(),
     };
-    // The page names this build's assets: it is checked again on every visit.
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    // The page names this build's assets: it is checked again on every visit. The same URL
+    // answers API clients with JSON, so caches must key on Accept.
+    let h = response.headers_mut();
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    h.insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    page_security(&state, h);
     response
 }
 
@@ -48,14 +52,14 @@ pub async fn landing(
 /// the URL hash), or the placeholder page when `dir` has no build. The build writes `.br` and
 /// `.gz` beside each asset, sent to browsers that take them (a third of the bytes: the page
 /// is up sooner); `assets/` names carry a content hash, so they are cached for a year.
-pub fn service(dir: &Path) -> MethodRouter<AppState> {
+pub fn service(dir: &Path, state: AppState) -> MethodRouter<AppState> {
     let index = dir.join("index.html");
     if index.is_file() {
         let files = ServeDir::new(dir)
             .precompressed_br()
             .precompressed_gzip()
             .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
-        axum::routing::get_service(files).layer(axum::middleware::map_response(cache_assets))
+        axum::routing::get_service(files).layer(axum::middleware::map_response_with_state(state, cache_assets))
     } else {
         tracing::warn!(web.dir = %dir.display(), "no web build found; serving a placeholder page");
         get(|| async { Html(PLACEHOLDER) })
@@ -64,13 +68,53 @@ pub fn service(dir: &Path) -> MethodRouter<AppState> {
 
 /// `Cache-Control` for the web build: hashed assets for a year, everything else (the page,
 /// whose asset names change with each build) revalidated every time.
-async fn cache_assets(uri: axum::http::Uri, mut response: axum::response::Response) -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
-    let value = if uri.path().starts_with("/assets/") && response.status().is_success() {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+async fn cache_assets(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let html = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let asset = uri.path().starts_with("/assets/");
+    if asset && html {
+        // A missing asset (an old build's name) is not the page: caching the page under a
+        // script's name for a year would break the map until the cache expired.
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        *response.body_mut() = axum::body::Body::from("no such asset");
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        h.remove(header::CONTENT_LENGTH);
+        h.remove(header::CONTENT_ENCODING);
+    }
+    let value =
+        if asset && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    page_security(&state, response.headers_mut());
     response
+}
+
+/// What the page may load and who may frame it: only this server (and the configured
+/// basemap's host) — the planner's token lives in the page, so nothing else may run there.
+fn page_security(state: &AppState, h: &mut axum::http::HeaderMap) {
+    use axum::http::HeaderValue;
+    let basemap = state
+        .config
+        .basemap
+        .as_ref()
+        .and_then(|b| {
+            let (scheme, rest) = b.url.split_once("://")?;
+            let host = rest.split('/').next()?;
+            Some(format!(" {scheme}://{host}"))
+        })
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; img-src 'self' data: blob:{basemap}; \
+         connect-src 'self'{basemap}; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
+         object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert("content-security-policy", v);
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
 }

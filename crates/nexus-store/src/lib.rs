@@ -38,4 +38,5 @@ pub use nexus::{
     LINKS as NEXUS_LINKS,
 };
 pub use pool::{Store, StoreConfig};
+pub use projects::SaveOutcome;
 pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};

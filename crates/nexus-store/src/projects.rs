@@ -2,6 +2,22 @@
 
 use nexus_core::ProjectRecord;
 
+/// What became of a planner's save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// A new project.
+    Created,
+    /// An existing project.
+    Updated {
+        /// False when the save held nothing new.
+        changed: bool,
+    },
+    /// Creating: the slug is taken.
+    Exists,
+    /// Updating: there is no such project.
+    Missing,
+}
+
 use crate::error::{describe, StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -15,9 +31,76 @@ impl Store {
     pub async fn upsert_projects(&self, projects: &[ProjectRecord]) -> StoreResult<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("upsert_projects_begin"))?;
-        let stmt = tx
-            .prepare(
-                "INSERT INTO projects (slug, city, title, title_local, description, description_local, sectors,
+        let written = write_projects(&tx, projects).await?;
+        tx.commit().await.map_err(StoreError::query("upsert_projects_commit"))?;
+        Ok(written)
+    }
+
+    /// The stored visibility of project `slug` (drafts included), when there is one.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn project_visibility(&self, slug: &str) -> StoreResult<Option<String>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT visibility FROM projects WHERE slug = $1", &[&slug])
+            .await
+            .map_err(StoreError::query("project_visibility"))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Saves one project a planner drew or edited, after checking its geometry is valid (a
+    /// self-crossing outline is refused with the reason, rather than stored). `create` says
+    /// whether it must be new (or must exist); the check and the write hold one lock per
+    /// slug, so two planners creating the same slug cannot both succeed.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] saying what is wrong; then nothing is written.
+    pub async fn save_project(&self, project: &ProjectRecord, create: bool) -> StoreResult<SaveOutcome> {
+        let mut client = self.client().await?;
+        if let Some(g) = &project.geometry {
+            let row = client
+                .query_one(
+                    "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_IsEmpty(g)
+                     FROM (SELECT ST_GeomFromGeoJSON($1::text) g) x",
+                    &[g],
+                )
+                .await
+                .map_err(|e| StoreError::Invalid(format!("the geometry is not usable GeoJSON: {}", describe(&e))))?;
+            if row.get::<_, bool>(2) {
+                return Err(StoreError::Invalid("the geometry is empty".into()));
+            }
+            if !row.get::<_, bool>(0) {
+                return Err(StoreError::Invalid(format!("the geometry is not valid: {}", row.get::<_, String>(1))));
+            }
+        }
+        let tx = client.transaction().await.map_err(StoreError::query("save_project_begin"))?;
+        let slug = project.slug.as_str();
+        let exists: bool = tx
+            .query_one(
+                "SELECT pg_advisory_xact_lock(hashtext('project:' || $1)), EXISTS (SELECT 1 FROM projects WHERE slug = $1)",
+                &[&slug],
+            )
+            .await
+            .map_err(StoreError::query("save_project_lock"))?
+            .get(1);
+        match (create, exists) {
+            (true, true) => return Ok(SaveOutcome::Exists),
+            (false, false) => return Ok(SaveOutcome::Missing),
+            _ => {}
+        }
+        let written = write_projects(&tx, std::slice::from_ref(project)).await?;
+        tx.commit().await.map_err(StoreError::query("save_project_commit"))?;
+        Ok(if create { SaveOutcome::Created } else { SaveOutcome::Updated { changed: written > 0 } })
+    }
+}
+
+/// Writes `projects` in transaction `tx` (inserted, or updated when they changed); returns how
+/// many rows were written.
+async fn write_projects(tx: &tokio_postgres::Transaction<'_>, projects: &[ProjectRecord]) -> StoreResult<u64> {
+    let stmt = tx
+        .prepare(
+            "INSERT INTO projects (slug, city, title, title_local, description, description_local, sectors,
                      dimensions, status, budget, currency, start_date, end_date, partners, source, approximate,
                      visibility, geom, kind)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::float8::numeric, $11, $12, $13, $14, $15, $16, $17,
@@ -41,98 +124,56 @@ impl Store {
                         EXCLUDED.budget, EXCLUDED.currency, EXCLUDED.start_date, EXCLUDED.end_date, EXCLUDED.partners,
                         EXCLUDED.source, EXCLUDED.approximate, EXCLUDED.visibility, ST_AsEWKB(EXCLUDED.geom),
                         EXCLUDED.kind)",
+        )
+        .await
+        .map_err(StoreError::query("upsert_projects_prepare"))?;
+    let mut written = 0;
+    for p in projects {
+        let m = &p.meta;
+        let sectors: Vec<&str> = m.sectors.iter().map(|s| s.as_str()).collect();
+        let dimensions: Vec<&str> = m.dimensions.iter().map(|d| d.as_str()).collect();
+        let (budget, currency) = match &m.budget {
+            Some(b) => (Some(b.amount), Some(b.currency.as_str())),
+            None => (None, None),
+        };
+        written += tx
+            .execute(
+                &stmt,
+                &[
+                    &p.slug.as_str(),
+                    &m.city.as_str(),
+                    &m.title,
+                    &m.title_local,
+                    &m.description,
+                    &m.description_local,
+                    &sectors,
+                    &dimensions,
+                    &m.status.as_str(),
+                    &budget,
+                    &currency,
+                    &m.start_date,
+                    &m.end_date,
+                    &m.partners,
+                    &m.source,
+                    &m.approximate,
+                    &m.visibility.as_str(),
+                    &p.geometry,
+                    &m.kind.map(nexus_core::LayerKind::as_str),
+                ],
             )
             .await
-            .map_err(StoreError::query("upsert_projects_prepare"))?;
-        let mut written = 0;
-        for p in projects {
-            let m = &p.meta;
-            let sectors: Vec<&str> = m.sectors.iter().map(|s| s.as_str()).collect();
-            let dimensions: Vec<&str> = m.dimensions.iter().map(|d| d.as_str()).collect();
-            let (budget, currency) = match &m.budget {
-                Some(b) => (Some(b.amount), Some(b.currency.as_str())),
-                None => (None, None),
-            };
-            written += tx
-                .execute(
-                    &stmt,
-                    &[
-                        &p.slug.as_str(),
-                        &m.city.as_str(),
-                        &m.title,
-                        &m.title_local,
-                        &m.description,
-                        &m.description_local,
-                        &sectors,
-                        &dimensions,
-                        &m.status.as_str(),
-                        &budget,
-                        &currency,
-                        &m.start_date,
-                        &m.end_date,
-                        &m.partners,
-                        &m.source,
-                        &m.approximate,
-                        &m.visibility.as_str(),
-                        &p.geometry,
-                        &m.kind.map(nexus_core::LayerKind::as_str),
-                    ],
-                )
-                .await
-                .map_err(|e| {
-                    if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
-                        StoreError::Invalid(format!(
-                            "project '{}' was refused: its city '{}' is not one of the cities (GET /api/cities)",
-                            p.slug, m.city
-                        ))
-                    } else if e.as_db_error().is_some() {
-                        StoreError::Invalid(format!("project '{}' was refused: {}", p.slug, describe(&e)))
-                    } else {
-                        StoreError::query("upsert_project")(e)
-                    }
-                })?;
-        }
-        tx.commit().await.map_err(StoreError::query("upsert_projects_commit"))?;
-        Ok(written)
+            .map_err(|e| {
+                if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                    StoreError::Invalid(format!(
+                        "project '{}' was refused: its city '{}' is not one of the cities (GET /api/cities)",
+                        p.slug, m.city
+                    ))
+                } else if e.as_db_error().is_some() {
+                    StoreError::Invalid(format!("project '{}' was refused: {}", p.slug, describe(&e)))
+                } else {
+                    StoreError::query("upsert_project")(e)
+                }
+            })?;
     }
-
-    /// Whether a project with `slug` exists (drafts included).
-    ///
-    /// # Errors
-    /// When the query fails.
-    pub async fn project_exists(&self, slug: &str) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let row = client
-            .query_one("SELECT EXISTS (SELECT 1 FROM projects WHERE slug = $1)", &[&slug])
-            .await
-            .map_err(StoreError::query("project_exists"))?;
-        Ok(row.get(0))
-    }
-
-    /// Saves one project a planner drew or edited, after checking its geometry is valid (a
-    /// self-crossing outline is refused with the reason and the place, rather than stored).
-    /// Returns whether anything changed.
-    ///
-    /// # Errors
-    /// [`StoreError::Invalid`] saying what is wrong; then nothing is written.
-    pub async fn save_project(&self, project: &ProjectRecord) -> StoreResult<bool> {
-        if let Some(g) = &project.geometry {
-            let client = self.client().await?;
-            let row = client
-                .query_one(
-                    "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_IsEmpty(g)
-                     FROM (SELECT ST_GeomFromGeoJSON($1::text) g) x",
-                    &[g],
-                )
-                .await
-                .map_err(|e| StoreError::Invalid(format!("the geometry is not usable GeoJSON: {}", describe(&e))))?;
-            if row.get::<_, bool>(2) {
-                return Err(StoreError::Invalid("the geometry is empty".into()));
-            }
-            if !row.get::<_, bool>(0) {
-                return Err(StoreError::Invalid(format!("the geometry is not valid: {}", row.get::<_, String>(1))));
-            }
-        }
-        Ok(self.upsert_projects(std::slice::from_ref(project)).await? > 0)
-    }
+    Ok(written)
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use nexus_core::{ProjectCollection, ProjectRecord};
+use nexus_store::SaveOutcome;
 use serde_json::{json, Value};
 
 use crate::auth::Planner;
@@ -18,8 +19,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/projects", post(create)).route("/projects/{slug}", put(replace))
 }
 
-/// The project a request body describes; `slug` fills in the path's when the body has none.
-fn record(bytes: &[u8], slug: Option<&str>) -> Result<ProjectRecord, ApiError> {
+/// The project a request body describes; `slug` fills in the path's when the body has none,
+/// and `visibility` is used when the body does not say (new projects are drafts; an edit that
+/// leaves it out keeps the project as it was).
+fn record(bytes: &[u8], slug: Option<&str>, visibility: &str) -> Result<ProjectRecord, ApiError> {
     let mut feature: Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
     if feature["type"] != "Feature" || !feature["properties"].is_object() {
@@ -27,7 +30,7 @@ fn record(bytes: &[u8], slug: Option<&str>) -> Result<ProjectRecord, ApiError> {
     }
     let props = &mut feature["properties"];
     if props.get("visibility").is_none() {
-        props["visibility"] = json!("draft");
+        props["visibility"] = json!(visibility);
     }
     if let Some(slug) = slug {
         match props.get("slug").and_then(Value::as_str) {
@@ -48,21 +51,27 @@ fn record(bytes: &[u8], slug: Option<&str>) -> Result<ProjectRecord, ApiError> {
     c.0.pop().ok_or_else(|| ApiError::bad_request("no project in the body"))
 }
 
+fn missing(slug: &str) -> ApiError {
+    ApiError::not_found(format!("no project '{}'", slug.escape_default()))
+}
+
 async fn create(
     State(state): State<AppState>,
     _planner: Planner,
     bytes: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = record(&bytes, None)?;
-    if state.store.project_exists(p.slug.as_str()).await? {
-        return Err(ApiError::new(
+    let p = record(&bytes, None, "draft")?;
+    match state.store.save_project(&p, true).await? {
+        SaveOutcome::Exists => Err(ApiError::new(
             StatusCode::CONFLICT,
             "exists",
             format!("project '{}' exists already: PUT /api/projects/{} replaces it", p.slug, p.slug),
-        ));
+        )),
+        _ => Ok((
+            StatusCode::CREATED,
+            Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str() })),
+        )),
     }
-    state.store.save_project(&p).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str() }))))
 }
 
 async fn replace(
@@ -71,10 +80,12 @@ async fn replace(
     Path(slug): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    if !state.store.project_exists(&slug).await? {
-        return Err(ApiError::not_found(format!("no project '{}'", slug.escape_default())));
+    let stored = state.store.project_visibility(&slug).await?.ok_or_else(|| missing(&slug))?;
+    let p = record(&bytes, Some(&slug), &stored)?;
+    match state.store.save_project(&p, false).await? {
+        SaveOutcome::Updated { changed } => {
+            Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))
+        }
+        _ => Err(missing(&slug)),
     }
-    let p = record(&bytes, Some(&slug))?;
-    let changed = state.store.save_project(&p).await?;
-    Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))
 }

@@ -92,4 +92,9 @@ async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_
     assert_eq!(titles(&t, None).await, ["Sorting station"]);
     let (status, _, again) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &published)).await;
     assert_eq!((status, again["changed"].as_bool()), (StatusCode::OK, Some(false)), "saving the same is no change");
+    // An edit that does not say its visibility keeps it: leaving it out does not unpublish.
+    let renamed = feature(None, "Sorting and transfer station", &site, &json!({ "kind": "waste_site" }));
+    let (status, _, answer) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &renamed)).await;
+    assert_eq!((status, answer["visibility"].as_str()), (StatusCode::OK, Some("public")), "{answer}");
+    assert_eq!(titles(&t, None).await, ["Sorting and transfer station"]);
 }

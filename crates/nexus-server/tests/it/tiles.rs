@@ -351,3 +351,16 @@ async fn gdal_reads_our_tiles_back_to_the_same_places() {
     assert!((c[0].as_f64().unwrap() - CM.0).abs() < 5e-5 && (c[1].as_f64().unwrap() - CM.1).abs() < 5e-5, "{c}");
     assert_eq!(cm["properties"]["name_local"], "เชียงใหม่ นครพิงค์");
 }
+
+#[tokio::test]
+async fn tilejson_attribution_is_text_not_html() {
+    let t = TestApp::new().await;
+    t.ingest("places.geojson", "places", |o| {
+        o.meta.visibility = Some(nexus_core::Visibility::Public);
+        o.meta.attribution = Some("<img src=https://evil.example/t.gif> & \"friends\"".into());
+    })
+    .await;
+    let (status, doc) = t.get_json("/tiles/places.json").await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["attribution"], "&lt;img src=https://evil.example/t.gif&gt; &amp; &quot;friends&quot;");
+}

@@ -37,6 +37,14 @@ async fn a_built_map_is_served_with_index_fallback() {
     .await
     .unwrap();
     assert_eq!(res.headers()["cache-control"], "no-cache", "the page is revalidated: it names each build's assets");
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["vary"], "Accept");
+    // An asset this build does not have is a 404, never the page cached for a year.
+    let (status, ctype, _) = t.get("/assets/old-build-1234.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!ctype.starts_with("text/html"), "{ctype}");
     let (status, _, body) = t.get("/city/chiang-mai").await;
     assert_eq!(status, StatusCode::OK, "client-side paths get the page");
     assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));
