@@ -493,6 +493,27 @@ async function start(): Promise<void> {
   ready = true;
 }
 
+// A shared link pasted into a tab that already shows the atlas changes only the hash: the
+// page follows it. (Our own hash writes use replaceState, which fires no event.)
+window.addEventListener('hashchange', () => {
+  if (!ready) return;
+  const next = readHash();
+  if (isLang(next.lang || 'en') && (next.lang || 'en') !== document.documentElement.lang) setLang((next.lang || 'en') as 'en' | 'th');
+  if (next.layers) {
+    const on = new Set(next.layers);
+    for (const l of catalog) if (on.has(l.id) !== visible.has(l.id)) setLayer(l.id, on.has(l.id));
+  }
+  for (const which of ['links', 'hex'] as const) {
+    const on = next.nexus.includes(which);
+    byId<HTMLInputElement>(`toggle-${which}`).checked = on;
+    setOverlay(which, on);
+  }
+  if (next.city !== view.city) setCity(next.city, !next.map);
+  if (next.map) map.jumpTo({ center: [next.map.lon, next.map.lat], zoom: next.map.zoom });
+  if (next.project && next.project !== view.project) selectProject(next.project, !next.map);
+  renderPanels();
+});
+
 w.nexusReady = start().catch((err: unknown) => {
   banner(String(err instanceof Error ? err.message : err));
   throw err;

@@ -180,6 +180,12 @@ test('English and Thai, and the URL reopens the same view', async () => {
   await again.page.locator('#card .card-title').waitFor();
   assert.equal(await again.page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
   await shot(again.page, '08-thai');
+  // A link pasted into the open tab (only the hash changes) is followed too.
+  await again.page.evaluate(() => { location.hash = '#city=naga&nexus=hex&lang=en'; });
+  await again.page.waitForFunction(() => document.querySelector('#city').value === 'naga');
+  assert.equal(await again.page.locator('#projects-title [data-i18n="projects"]').textContent(), 'Projects');
+  assert.ok(await again.page.isChecked('#toggle-hex'));
+  assert.ok(!(await again.page.isChecked('#toggle-links')));
   assert.deepEqual([...problems, ...again.problems], []);
   await again.context.close();
   await context.close();
