@@ -46,6 +46,8 @@ export interface Project {
   source: string | null;
   approximate: boolean;
   visibility: 'public' | 'draft';
+  /** Bumped by every save; an edit sends the one it started from (If-Match). */
+  revision?: number;
 }
 
 export interface Rule {
@@ -116,10 +118,16 @@ export async function getJson<T>(path: string, what: string): Promise<T> {
   return answer<T>(await fetch(path, { headers: headers({ accept: 'application/json' }) }), what);
 }
 
-export async function sendJson<T>(method: string, path: string, body: unknown, what: string): Promise<T> {
+export async function sendJson<T>(
+  method: string,
+  path: string,
+  body: unknown,
+  what: string,
+  extra: Record<string, string> = {},
+): Promise<T> {
   const res = await fetch(path, {
     method,
-    headers: headers({ 'content-type': 'application/json', accept: 'application/json' }),
+    headers: headers({ 'content-type': 'application/json', accept: 'application/json', ...extra }),
     body: JSON.stringify(body),
   });
   return answer<T>(res, what);

@@ -92,6 +92,7 @@ const en = {
   editing: 'Editing',
   visibility: 'Visibility',
   public: 'Public',
+  addCentre: 'Add map centre',
 };
 
 export type Key = keyof typeof en;
@@ -187,6 +188,7 @@ const th: Record<Key, string> = {
   editing: 'กำลังแก้ไข',
   visibility: 'การมองเห็น',
   public: 'สาธารณะ',
+  addCentre: 'เพิ่มจุดกึ่งกลางแผนที่',
 };
 
 const dictionaries = { en, th } as const;

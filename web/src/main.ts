@@ -76,6 +76,10 @@ map.on('idle', () => {
   }
 });
 
+// While tiles load the status line says so.
+map.on('dataloading', () => byId('status').classList.add('busy'));
+map.on('idle', () => byId('status').classList.remove('busy'));
+
 const loaded = new Promise<void>((resolve) => map.on('load', () => resolve()));
 
 function saveView(): void {

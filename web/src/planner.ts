@@ -230,6 +230,15 @@ export function setupPlanner(h: PlannerHooks): Planner {
       });
       modes.append(b);
     }
+    // Without a mouse: pan the map with the arrow keys, then add its centre as a vertex.
+    const centre = el('button', { type: 'button', id: 'sketch-centre' }, t('addCentre'));
+    centre.addEventListener('click', () => {
+      if (!drawing) return;
+      const c = h.map.getCenter();
+      vertices.push([c.lng, c.lat]);
+      if (mode === 'point') setDrawing(false);
+      draw();
+    });
     const finish = el('button', { type: 'button', id: 'sketch-finish' }, t('finish'));
     finish.addEventListener('click', () => {
       setDrawing(false);
@@ -302,7 +311,15 @@ export function setupPlanner(h: PlannerHooks): Planner {
           // Only a project that exists is the one later saves update.
           slug = fresh;
         } else {
-          await api.sendJson('PUT', `/api/projects/${encodeURIComponent(slug)}`, { type: 'Feature', geometry: g, properties }, t('save'));
+          // Saving what someone else changed meanwhile is refused (412), not silently lost.
+          const since = editing?.properties.revision;
+          await api.sendJson('PUT', `/api/projects/${encodeURIComponent(slug)}`, { type: 'Feature', geometry: g, properties }, t('save'),
+            since === undefined ? {} : { 'if-match': `"${since}"` });
+          if (editing) {
+            const fresh = await api.getJson<GeoJSON.FeatureCollection<GeoJSON.Geometry | null, api.Project>>(
+              `/collections/projects/items?slug=${encodeURIComponent(slug)}`, t('save'));
+            editing = (fresh.features[0] as ProjectFeature | undefined) ?? editing;
+          }
         }
         result.textContent = `${t('saved')}: ${slug} (${t(visibility === 'draft' ? 'draft' : 'publish')})`;
         result.dataset.saved = `${slug}:${visibility}`;
@@ -322,7 +339,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       el('h3', {}, t('sketch')),
       el('p', { id: 'sk-editing', class: 'editing' }),
       modes,
-      el('div', { class: 'row' }, finish, clear, el('span', { id: 'sketch-state' })),
+      el('div', { class: 'row' }, centre, finish, clear, el('span', { id: 'sketch-state' })),
       field(t('title'), title),
       field(t('sector'), sector),
       field(t('kind'), kind),

@@ -88,6 +88,16 @@ function bars(projects: Project[]): SVGElement {
   return g;
 }
 
+/** The matrices as a table, for screen readers (the pictures are hidden from them). */
+function table(s: Summary, effect: string): HTMLElement {
+  const m = s.matrix[effect] ?? [];
+  const head = el('tr', {}, el('th', {}, t(effect)), ...s.sectors.map((c) => el('th', { scope: 'col' }, t(c))));
+  const rows = s.sectors.map((r, i) =>
+    el('tr', {}, el('th', { scope: 'row' }, t(r)), ...s.sectors.map((_, j) => el('td', {}, String(m[i]?.[j] ?? 0)))),
+  );
+  return el('table', { class: 'visually-hidden' }, el('caption', {}, `${t(effect)}: ${t('matrixTitle')}`), head, ...rows);
+}
+
 export function renderSummary(box: HTMLElement, s: Summary | null, projects: Project[]): void {
   if (!s) {
     box.replaceChildren(el('p', {}, t('chooseCity')));
@@ -98,8 +108,11 @@ export function renderSummary(box: HTMLElement, s: Summary | null, projects: Pro
     { class: 'facts' },
     `${s.project_count} ${t('projects').toLowerCase()} · ${s.cells} ${t('cells')} · ${s.max_sectors_in_a_cell} ${t('sectorsInCell')}`,
   );
+  const pictures = [heatmap(s, 'synergy'), heatmap(s, 'conflict'), heatmap(s, 'constraint'), bars(projects)];
+  for (const p of pictures) p.setAttribute('aria-hidden', 'true');
   box.replaceChildren(
-    el('div', { class: 'charts' }, heatmap(s, 'synergy'), heatmap(s, 'conflict'), heatmap(s, 'constraint'), bars(projects)),
+    el('div', { class: 'charts' }, ...pictures),
+    ...['synergy', 'conflict', 'constraint'].map((e) => table(s, e)),
     facts,
   );
 }

@@ -16,6 +16,12 @@ pub enum SaveOutcome {
     Exists,
     /// Updating: there is no such project.
     Missing,
+    /// Updating: the project is no longer at the revision the edit started from (someone
+    /// saved it meanwhile); nothing was written.
+    Stale {
+        /// The revision stored now.
+        current: i64,
+    },
 }
 
 use crate::error::{describe, StoreError, StoreResult};
@@ -56,7 +62,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Invalid`] saying what is wrong; then nothing is written.
-    pub async fn save_project(&self, project: &ProjectRecord, create: bool) -> StoreResult<SaveOutcome> {
+    pub async fn save_project(
+        &self,
+        project: &ProjectRecord,
+        create: bool,
+        expected_revision: Option<i64>,
+    ) -> StoreResult<SaveOutcome> {
         let mut client = self.client().await?;
         if let Some(g) = &project.geometry {
             let row = client
@@ -76,17 +87,20 @@ impl Store {
         }
         let tx = client.transaction().await.map_err(StoreError::query("save_project_begin"))?;
         let slug = project.slug.as_str();
-        let exists: bool = tx
+        let revision: Option<i64> = tx
             .query_one(
-                "SELECT pg_advisory_xact_lock(hashtext('project:' || $1)), EXISTS (SELECT 1 FROM projects WHERE slug = $1)",
+                "SELECT pg_advisory_xact_lock(hashtext('project:' || $1)), (SELECT revision FROM projects WHERE slug = $1)",
                 &[&slug],
             )
             .await
             .map_err(StoreError::query("save_project_lock"))?
             .get(1);
-        match (create, exists) {
-            (true, true) => return Ok(SaveOutcome::Exists),
-            (false, false) => return Ok(SaveOutcome::Missing),
+        match (create, revision) {
+            (true, Some(_)) => return Ok(SaveOutcome::Exists),
+            (false, None) => return Ok(SaveOutcome::Missing),
+            (false, Some(current)) if expected_revision.is_some_and(|e| e != current) => {
+                return Ok(SaveOutcome::Stale { current })
+            }
             _ => {}
         }
         let written = write_projects(&tx, std::slice::from_ref(project)).await?;

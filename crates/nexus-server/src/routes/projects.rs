@@ -1,10 +1,11 @@
 //! Planners' project editing: `POST /api/projects` creates one (a draft unless it says
 //! otherwise), `PUT /api/projects/{slug}` replaces one (publishing is saving it with
 //! `"visibility": "public"`). Both take a GeoJSON Feature whose properties are those of
-//! `data/projects.geojson`; reading goes through `/collections/projects`.
+//! `data/projects.geojson`; reading goes through `/collections/projects`. A `PUT` with
+//! `If-Match: "<revision>"` is refused (412) when someone saved the project meanwhile.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use nexus_core::{ProjectCollection, ProjectRecord};
@@ -61,7 +62,7 @@ async fn create(
     bytes: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let p = record(&bytes, None, "draft")?;
-    match state.store.save_project(&p, true).await? {
+    match state.store.save_project(&p, true, None).await? {
         SaveOutcome::Exists => Err(ApiError::new(
             StatusCode::CONFLICT,
             "exists",
@@ -74,18 +75,38 @@ async fn create(
     }
 }
 
+/// The revision an edit started from, from `If-Match: "7"` (the project's `revision`).
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = v.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+    text.parse()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("If-Match takes the project's revision, as in If-Match: \"7\"".to_owned()))
+}
+
 async fn replace(
     State(state): State<AppState>,
     _planner: Planner,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    let expected = if_match(&headers)?;
     let stored = state.store.project_visibility(&slug).await?.ok_or_else(|| missing(&slug))?;
     let p = record(&bytes, Some(&slug), &stored)?;
-    match state.store.save_project(&p, false).await? {
+    match state.store.save_project(&p, false, expected).await? {
         SaveOutcome::Updated { changed } => {
             Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))
         }
+        SaveOutcome::Stale { current } => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale",
+            format!(
+                "project '{slug}' was saved by someone else meanwhile (it is at revision {current}, the edit \
+                 started from {}): reload it and edit again",
+                expected.unwrap_or_default()
+            ),
+        )),
         _ => Err(missing(&slug)),
     }
 }

@@ -92,6 +92,22 @@ async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_
     assert_eq!(titles(&t, None).await, ["Sorting station"]);
     let (status, _, again) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &published)).await;
     assert_eq!((status, again["changed"].as_bool()), (StatusCode::OK, Some(false)), "saving the same is no change");
+    // Two planners edit at once: the second save, from an older revision, is refused.
+    let (_, _, current) =
+        t.send(Request::get("/collections/projects/items?slug=cm-new-site").body(Body::empty()).unwrap()).await;
+    let revision = current["features"][0]["properties"]["revision"].as_i64().unwrap();
+    let mut first = send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &published);
+    first.headers_mut().insert("if-match", format!("\"{revision}\"").parse().unwrap());
+    let (status, _, _) = t.send(first).await;
+    assert_eq!(status, StatusCode::OK, "saving from the current revision works");
+    let stale_edit = feature(None, "Older idea", &site, &json!({ "kind": "waste_site", "visibility": "public" }));
+    let mut second = send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &stale_edit);
+    second.headers_mut().insert("if-match", format!("\"{}\"", revision - 1).parse().unwrap());
+    let (status, _, err) = t.send(second).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("reload"), "{err}");
+    assert_eq!(titles(&t, None).await, ["Sorting station"], "the stale edit wrote nothing");
+
     // An edit that does not say its visibility keeps it: leaving it out does not unpublish.
     let renamed = feature(None, "Sorting and transfer station", &site, &json!({ "kind": "waste_site" }));
     let (status, _, answer) = t.send(send("PUT", "/api/projects/cm-new-site", Some(PLANNER_TOKEN), &renamed)).await;
