@@ -44,8 +44,11 @@ pub fn document(base: &str, layers: &[Arc<Layer>]) -> Value {
     let minzoom = layers.iter().map(|l| l.minzoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|l| l.maxzoom).max().unwrap_or(22);
     // TileJSON's attribution is HTML, which map clients render: a layer's words go in as text.
-    let attribution: Vec<String> =
-        layers.iter().filter_map(|l| l.attribution.as_deref().or(l.source.as_deref())).map(escape_html).collect();
+    let attribution: Vec<String> = layers
+        .iter()
+        .filter_map(|l| l.attribution.as_deref().or(l.source.as_deref()))
+        .map(crate::ogc::html::esc)
+        .collect();
     let mut doc = json!({
         "tilejson": "3.0.0",
         "name": layers.iter().map(|l| l.title.as_str()).collect::<Vec<_>>().join(" + "),
@@ -82,20 +85,4 @@ pub async fn handler(
     let layers = resolve(&state, &headers, names).await?;
     let base = base_url(&state, &headers);
     Ok(([(header::CACHE_CONTROL, "no-cache")], Json(document(&base, &layers))))
-}
-
-/// `text` with the characters HTML gives meaning to escaped.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -162,22 +162,7 @@ impl Store {
     /// # Errors
     /// When the query fails or a stored rule no longer reads.
     pub async fn rule_set(&self) -> StoreResult<RuleSet> {
-        let client = self.client().await?;
-        let rows = client.query("SELECT body FROM nexus_rules ORDER BY position", &[]).await.map_err(q("rules"))?;
-        let rules = rows
-            .iter()
-            .map(|r| serde_json::from_value::<Rule>(r.get(0)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Query { what: "rules_read", reason: e.to_string() })?;
-        let grid = client
-            .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
-            .await
-            .map_err(q("rules_grid_read"))?
-            .map(|r| serde_json::from_value(r.get(0)))
-            .transpose()
-            .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
-            .unwrap_or_default();
-        Ok(RuleSet { grid, rules })
+        read_rule_set(&self.client().await?).await
     }
 
     /// Recomputes the overlays from scratch, whatever changed.
@@ -602,22 +587,7 @@ impl Store {
         tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(snapshot)))
             .await
             .map_err(q("nexus_inputs_snapshot"))?;
-        let rules = tx
-            .query("SELECT body FROM nexus_rules ORDER BY position", &[])
-            .await
-            .map_err(q("rules"))?
-            .iter()
-            .map(|r| serde_json::from_value::<Rule>(r.get(0)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Query { what: "rules_read", reason: e.to_string() })?;
-        let grid = tx
-            .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
-            .await
-            .map_err(q("rules_grid_read"))?
-            .map(|r| serde_json::from_value(r.get(0)))
-            .transpose()
-            .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
-            .unwrap_or_default();
+        let RuleSet { grid, rules } = read_rule_set(&tx).await?;
         let digest: String = tx
             .query_one(
                 "SELECT md5(coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
@@ -782,4 +752,25 @@ async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> 
         .await
         .map_err(q("nexus_record"))?;
     Ok(())
+}
+
+/// The stored rules and grid settings, through a connection or a transaction.
+async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> StoreResult<RuleSet> {
+    let rules = c
+        .query("SELECT body FROM nexus_rules ORDER BY position", &[])
+        .await
+        .map_err(q("rules"))?
+        .iter()
+        .map(|r| serde_json::from_value::<Rule>(r.get(0)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Query { what: "rules_read", reason: e.to_string() })?;
+    let grid = c
+        .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
+        .await
+        .map_err(q("rules_grid_read"))?
+        .map(|r| serde_json::from_value(r.get(0)))
+        .transpose()
+        .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
+        .unwrap_or_default();
+    Ok(RuleSet { grid, rules })
 }
