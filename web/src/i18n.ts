@@ -93,6 +93,8 @@ const en = {
   visibility: 'Visibility',
   public: 'Public',
   addCentre: 'Add map centre',
+  late: 'running late',
+  summary: 'Nexus',
 };
 
 export type Key = keyof typeof en;
@@ -189,6 +191,8 @@ const th: Record<Key, string> = {
   visibility: 'การมองเห็น',
   public: 'สาธารณะ',
   addCentre: 'เพิ่มจุดกึ่งกลางแผนที่',
+  late: 'ล่าช้ากว่ากำหนด',
+  summary: 'เน็กซัส',
 };
 
 const dictionaries = { en, th } as const;

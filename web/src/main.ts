@@ -250,6 +250,9 @@ async function renderCitySummary(): Promise<void> {
 function selectProject(slug: string, fly = true): void {
   const p = projects.find((x) => x.properties.slug === slug);
   if (!p) return;
+  // On a phone the sheet that was open gives way to the card.
+  for (const sheet of document.querySelectorAll('.panel.open, .summary.open')) sheet.classList.remove('open');
+  for (const b of document.querySelectorAll('.sheet-toggle, .summary-toggle')) b.setAttribute('aria-expanded', 'false');
   view.project = slug;
   if (p.properties.city !== view.city) setCity(p.properties.city, false);
   if (fly && p.geometry) {
@@ -399,7 +402,7 @@ map.on('click', (e) => {
   else featurePopup(hit, e.lngLat);
 });
 
-for (const id of ['projects:fill', 'projects:line', 'projects:point', 'cities', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
+for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate', 'projects:point', 'cities', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
   const cursor = (c: string) => () => {
     const style = map.getCanvas().style;
     if (style.cursor !== 'crosshair') style.cursor = c;
@@ -436,7 +439,7 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     saveView();
   });
 }
-for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle')) {
+for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .summary-toggle')) {
   b.setAttribute('aria-expanded', 'false');
   b.addEventListener('click', () => {
     const open = byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open');

@@ -53,6 +53,11 @@ function chips(values: string[], colour: (v: string) => string | null): HTMLElem
   return box;
 }
 
+/** Public indicators: a project past its end date and not completed is running late. */
+function late(p: Project): boolean {
+  return !!p.end_date && p.status !== 'completed' && p.end_date < new Date().toISOString().slice(0, 10);
+}
+
 function title(p: Project): string {
   return lang() === 'th' && p.title_local ? p.title_local : p.title;
 }
@@ -76,7 +81,7 @@ export function renderList(
       el('span', { class: 'project-title' }, title(pr)),
       pr.visibility === 'draft' ? el('em', { class: 'draft' }, t('draft')) : null,
       chips(pr.sectors, sectorColour),
-      el('span', { class: `status status-${pr.status}` }, t(pr.status)),
+      el('span', { class: `status status-${pr.status}` }, t(pr.status), late(pr) ? el('strong', { class: 'late' }, ` · ${t('late')}`) : null),
     );
     button.addEventListener('click', () => onSelect(pr.slug));
     list.append(el('li', {}, button));
@@ -115,7 +120,7 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   const add = (k: string, v: string | null | undefined) => {
     if (v) facts.append(el('dt', {}, k), el('dd', {}, v));
   };
-  add(t('status'), t(p.status));
+  add(t('status'), late(p) ? `${t(p.status)} · ${t('late')}` : t(p.status));
   add(t('budget'), money(p));
   add(t('dates'), [p.start_date, p.end_date].filter(Boolean).join(' – ') || null);
   add(t('partners'), p.partners.join(', ') || null);

@@ -143,11 +143,24 @@ export function projectLayers(source: string, sourceLayer: string | null, prefix
       ...base,
       id: `${prefix}:line`,
       type: 'line',
-      filter: ['any', ['==', ['geometry-type'], 'LineString'], ['==', ['geometry-type'], 'Polygon']],
+      filter: ['all', ['any', ['==', ['geometry-type'], 'LineString'], ['==', ['geometry-type'], 'Polygon']], ['!', ['to-boolean', ['get', 'approximate']]]],
       paint: {
         'line-color': sectorMatch() as never,
         'line-width': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 15, 6],
         'line-opacity': status(0.6, 0.8, 1, 1) as never,
+      },
+    } as LayerSpecification,
+    // Places known only roughly are drawn dashed (the card says so too).
+    {
+      ...base,
+      id: `${prefix}:line-approximate`,
+      type: 'line',
+      filter: ['all', ['any', ['==', ['geometry-type'], 'LineString'], ['==', ['geometry-type'], 'Polygon']], ['to-boolean', ['get', 'approximate']]],
+      paint: {
+        'line-color': sectorMatch() as never,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 15, 6],
+        'line-opacity': status(0.6, 0.8, 1, 1) as never,
+        'line-dasharray': [2, 1.5],
       },
     } as LayerSpecification,
     {

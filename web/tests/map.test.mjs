@@ -197,6 +197,11 @@ test('on a phone the map fills the screen and the panels fold into sheets', asyn
   assert.ok(overflow <= 0, `no sideways scrolling: ${overflow}px`);
   const box = await page.locator('#map').boundingBox();
   assert.ok(box.width >= 380 && box.height > 500, JSON.stringify(box));
+  // The city's Nexus pictures are a sheet of their own.
+  await page.locator('.summary-toggle').click();
+  await page.locator('#summary svg.heatmap[data-effect="synergy"]').waitFor({ state: 'visible' });
+  await shot(page, '09-phone-summary');
+  await page.locator('.summary-toggle').click();
   await page.locator('#right .sheet-toggle').click();
   await page.locator('.project-item').first().click();
   await page.locator('#card:not([hidden]) .card-title').waitFor();
