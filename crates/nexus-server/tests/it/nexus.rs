@@ -679,3 +679,57 @@ async fn projects_are_a_tile_source_that_follows_every_edit() {
     let (_, tj) = w.t.get_json("/tiles/projects.json").await;
     assert_ne!(tj["version"], before, "tile URLs carry the new revision");
 }
+
+/// A small deterministic generator (no dependency for a test's dice).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        #[allow(clippy::cast_precision_loss, reason = "a fraction from the top 53 bits")]
+        let f = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
+        f
+    }
+}
+
+#[tokio::test]
+async fn after_any_run_of_edits_the_overlays_are_what_a_rebuild_finds() {
+    let w = world().await;
+    w.t.store.refresh_nexus().await.unwrap();
+    let mut dice = Dice(7);
+    let mut sizes = std::collections::BTreeSet::new();
+    for step in 0..10 {
+        // Somewhere within 1.5 km of the canal, where the rules have things to find.
+        let near = |d: &mut Dice| point(LON + (d.next() - 0.5) * 0.03, LAT + north(LAT, (d.next() - 0.5) * 1_500.0));
+        match step % 3 {
+            0 => {
+                let kinds = [("waste_site", "waste"), ("biogas_plant", "energy"), ("settlement", "land")];
+                let (kind, sector) = kinds[step % kinds.len()];
+                let mut p = project(&format!("cm-step-{}", step % 4), "A moving project", Some(kind), &[sector]);
+                if dice.next() < 0.3 {
+                    p["visibility"] = json!("draft");
+                }
+                w.projects(&[(near(&mut dice), p)]).await;
+            }
+            1 => {
+                let dumps: Vec<(Value, Value)> =
+                    (0..3).map(|i| (near(&mut dice), named(&format!("Dump {step}.{i}")))).collect();
+                w.layer("dumps", LayerKind::WasteSite, &[Sector::Waste], "chiang-mai", true, fc(&dumps)).await;
+            }
+            _ => {
+                let (hx, hy) = (LON, LAT + north(LAT, 10_000.0));
+                let x = hx + east(hy, (dice.next() - 0.5) * 2_000.0);
+                let line = json!({ "type": "LineString", "coordinates": [[x, hy + north(hy, 500.0)], [x + east(hy, 300.0), hy + north(hy, 500.0)]] });
+                w.projects(&[(line, project("cm-straddle", "Drain across the wall", None, &["water"]))]).await;
+            }
+        }
+        let r = w.t.store.refresh_nexus().await.unwrap();
+        assert!(!r.full, "step {step}: an edit is incremental: {r:?}");
+        let (links, cells) = (w.links().await, w.cells().await);
+        assert!(w.t.store.rebuild_nexus().await.unwrap().full);
+        assert_eq!(w.links().await, links, "step {step}: links");
+        assert_eq!(w.cells().await, cells, "step {step}: cells");
+        sizes.insert(links.len());
+    }
+    assert!(sizes.len() > 2, "the edits made and unmade links: {sizes:?}");
+}
