@@ -439,6 +439,13 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     saveView();
   });
 }
+// On a desktop the city's Nexus folds away to give the map the room.
+byId('summary-fold').addEventListener('click', () => {
+  const body = byId('summary-body');
+  body.hidden = !body.hidden;
+  byId('summary-fold').setAttribute('aria-expanded', String(!body.hidden));
+  map.resize();
+});
 for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .summary-toggle')) {
   b.setAttribute('aria-expanded', 'false');
   b.addEventListener('click', () => {

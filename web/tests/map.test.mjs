@@ -131,6 +131,13 @@ test('the city summary is drawn as a heatmap and a chart', async () => {
   const bars = await page.locator('svg.bars rect[data-count]').count();
   assert.ok(bars > 0);
   await page.locator('#summary').screenshot({ path: `${process.env.E2E_OUT ?? 'target/e2e'}/07-summary.png` });
+  // It folds away, giving the map the room, and comes back.
+  const before = (await page.locator('#map').boundingBox()).height;
+  await page.click('#summary-fold');
+  assert.ok(await page.locator('svg.heatmap').first().isHidden());
+  await page.waitForFunction((h) => document.querySelector('#map').getBoundingClientRect().height > h + 100, before);
+  await page.click('#summary-fold');
+  await page.locator('svg.heatmap').first().waitFor({ state: 'visible' });
   assert.deepEqual(problems, []);
   await context.close();
 });
