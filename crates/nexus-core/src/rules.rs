@@ -147,7 +147,7 @@ impl Rule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridSettings {
-    /// Width of an intensity hexagon on the ground, in metres.
+    /// Side of an intensity hexagon on the ground, in metres (corner to corner it is twice that).
     #[serde(default = "default_hex_size")]
     pub hex_size_m: f64,
 }

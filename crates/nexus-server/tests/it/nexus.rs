@@ -733,3 +733,92 @@ async fn after_any_run_of_edits_the_overlays_are_what_a_rebuild_finds() {
     }
     assert!(sizes.len() > 2, "the edits made and unmade links: {sizes:?}");
 }
+
+#[tokio::test]
+async fn a_layer_that_fits_both_ends_of_a_rule_links_each_pair_once_and_counts_once() {
+    let t = TestApp::with(|c| c.nexus_overlays = false).await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let rules: RuleSet = toml::from_str(
+        r#"
+        [grid]
+        hex_size_m = 2000
+        [[rule]]
+        id = "water-food"
+        title = "Water meets food"
+        from = { sectors = ["water"] }
+        to = { sectors = ["food"] }
+        distance_m = 1000
+        effect = "synergy"
+        weight = 1
+        rationale = "A test rule whose two ends a water-and-food layer fits both."
+        source = "Built for this test."
+        "#,
+    )
+    .unwrap();
+    t.store.replace_rules(&rules).await.unwrap();
+    let w = World { t, _dir: tempfile::tempdir().unwrap() };
+    // Irrigation ditches are water and food at once; two of them 300 m apart, and a second
+    // such layer with one ditch 300 m from the first.
+    let ditches = fc(&[(point(LON, LAT), named("Ditch A")), (point(LON + east(LAT, 300.0), LAT), named("Ditch B"))]);
+    w.layer("ditches", LayerKind::Other, &[Sector::Water, Sector::Food], "chiang-mai", true, ditches).await;
+    let more = fc(&[(point(LON, LAT + north(LAT, 300.0)), named("Ditch C"))]);
+    w.layer("more-ditches", LayerKind::Other, &[Sector::Water, Sector::Food], "chiang-mai", true, more).await;
+    w.t.store.refresh_nexus().await.unwrap();
+    let links = w.links().await;
+    // A-B, A-C, B-C: each pair once, whichever way round.
+    assert_eq!(links.len(), 3, "{links:#?}");
+    let mut pairs: Vec<(String, String)> =
+        links.iter().map(|l| if l.1 < l.2 { (l.1.clone(), l.2.clone()) } else { (l.2.clone(), l.1.clone()) }).collect();
+    pairs.sort();
+    pairs.dedup();
+    assert_eq!(pairs.len(), 3, "{links:#?}");
+    // The grid counts each feature once, however many sectors its layer has.
+    let cells = w.cells().await;
+    let total: i64 = w.t.get_json("/collections/nexus-hex/items?limit=1000").await.1["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["features"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 3, "three points, each in one cell, once: {cells:#?}");
+    let (_, cell) = w.t.get_json(&format!("/collections/nexus-hex/items?bbox={LON},{LAT},{LON},{LAT}")).await;
+    let p = &cell["features"][0]["properties"];
+    assert_eq!(p["sector_list"], json!(["food", "water"]), "{p}");
+    // An incremental edit agrees with the rebuild.
+    let moved = fc(&[(point(LON + east(LAT, 600.0), LAT + north(LAT, 300.0)), named("Ditch C"))]);
+    w.layer("more-ditches", LayerKind::Other, &[Sector::Water, Sector::Food], "chiang-mai", true, moved).await;
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(!r.full);
+    let (links, cells) = (w.links().await, w.cells().await);
+    w.t.store.rebuild_nexus().await.unwrap();
+    assert_eq!((w.links().await, w.cells().await), (links, cells));
+}
+
+#[tokio::test]
+async fn a_cell_that_only_empties_is_a_change_the_tiles_hear_of() {
+    let w = world().await;
+    w.t.store.refresh_nexus().await.unwrap();
+    // A public project alone, far from everything: its own cell.
+    let far = point(LON - 0.2, LAT - 0.2);
+    w.projects(&[(far.clone(), project("cm-lonely", "A lonely pump", None, &["energy"]))]).await;
+    w.t.store.refresh_nexus().await.unwrap();
+    let (_, cell) =
+        w.t.get_json(&format!("/collections/nexus-hex/items?bbox={0},{1},{0},{1}", LON - 0.2, LAT - 0.2)).await;
+    assert_eq!(cell["features"][0]["properties"]["projects"], 1, "{cell}");
+    let hex = nexus_core::LayerId::new("nexus-hex").unwrap();
+    let before = w.t.store.layer(&hex).await.unwrap().unwrap();
+    // It becomes a draft: its cell is gone from the public grid, and the grid has a new revision.
+    let mut p = project("cm-lonely", "A lonely pump", None, &["energy"]);
+    p["visibility"] = json!("draft");
+    w.projects(&[(far, p)]).await;
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(r.cells > 0 && r.links_added == 0 && r.links_removed == 0, "{r:?}");
+    let after = w.t.store.layer(&hex).await.unwrap().unwrap();
+    assert!(after.revision > before.revision, "tiles must hear of it");
+    assert_eq!(after.feature_count, before.feature_count - 1);
+    w.settle().await;
+    let (_, cell) =
+        w.t.get_json(&format!("/collections/nexus-hex/items?bbox={0},{1},{0},{1}", LON - 0.2, LAT - 0.2)).await;
+    assert_eq!(cell["features"].as_array().unwrap().len(), 0, "{cell}");
+}

@@ -44,7 +44,9 @@ pub(crate) fn cells_sql(
              JOIN features f ON f.layer_id = ANY({layer_array}) AND f.geom_3857 && g.geom AND ST_Intersects(f.geom_3857, g.geom)
              GROUP BY g.i, g.j, f.layer_id),
          feats AS (
-             SELECT p.i, p.j, sum(p.n)::int8 AS n, array_agg(DISTINCT s) AS secs
+             SELECT p.i, p.j, sum(p.n)::int8 AS n FROM per_layer p GROUP BY p.i, p.j),
+         feat_secs AS (
+             SELECT p.i, p.j, array_agg(DISTINCT s) AS secs
              FROM per_layer p JOIN layers l ON l.id = p.layer_id CROSS JOIN LATERAL unnest(l.sectors) s
              GROUP BY p.i, p.j),
          projs AS (
@@ -75,16 +77,17 @@ pub(crate) fn cells_sql(
                     'constraints', coalesce(k.constraints, 0)) AS properties
          FROM grid g
          LEFT JOIN feats f ON f.i = g.i AND f.j = g.j
+         LEFT JOIN feat_secs fs ON fs.i = g.i AND fs.j = g.j
          LEFT JOIN projs p ON p.i = g.i AND p.j = g.j
          LEFT JOIN links k ON k.i = g.i AND k.j = g.j
-         CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT u FROM unnest(coalesce(f.secs, '{{}}') || coalesce(p.secs, '{{}}')) u
+         CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT u FROM unnest(coalesce(fs.secs, '{{}}') || coalesce(p.secs, '{{}}')) u
                                           ORDER BY u) AS secs) x
          WHERE f.n IS NOT NULL OR p.n IS NOT NULL OR k.i IS NOT NULL"
     )
 }
 
 /// Recomputes, in the stored grid, the cells of `city` that meet `area`. Returns the cells
-/// written.
+/// removed plus those written (a cell that only disappears is a change too).
 pub(crate) async fn recompute_area(
     tx: &Transaction<'_>,
     city: &str,
@@ -98,29 +101,32 @@ pub(crate) async fn recompute_area(
     // The cells forgotten are exactly those the grid below writes again: the stored ones whose
     // middle lies in one of them (stored cells went through WGS 84 and back, so they are
     // matched by their middle, not compared as shapes).
-    tx.execute(
-        &format!(
-            "DELETE FROM \"f_{HEX}\" c
+    let removed = tx
+        .execute(
+            &format!(
+                "DELETE FROM \"f_{HEX}\" c
              USING (SELECT h.geom FROM cities,
                            ST_HexagonGrid({side_m} / cos(radians(ST_Y(cities.centre))),
                                           ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 3857)) h
                     WHERE cities.slug = {city_sql}) g
              WHERE c.properties->>'city' = {city_sql} AND c.geom_3857 && g.geom
                AND ST_Intersects(g.geom, ST_PointOnSurface(c.geom_3857))",
-            city_sql = sql_literal(city)
-        ),
-        &[],
-    )
-    .await
-    .map_err(q("nexus_hex_forget"))?;
-    tx.execute(
-        &format!(
-            "INSERT INTO \"f_{HEX}\" (layer_id, fid, geom, properties)
+                city_sql = sql_literal(city)
+            ),
+            &[],
+        )
+        .await
+        .map_err(q("nexus_hex_forget"))?;
+    let written = tx
+        .execute(
+            &format!(
+                "INSERT INTO \"f_{HEX}\" (layer_id, fid, geom, properties)
              SELECT '{HEX}', nextval('nexus_link_fid'), c.geom, c.properties FROM ({cells}) c",
-            cells = cells_sql(city, side_m, layers, [x0, y0, x1, y1], None, &format!("f_{LINKS}"))
-        ),
-        &[],
-    )
-    .await
-    .map_err(q("nexus_hex"))
+                cells = cells_sql(city, side_m, layers, [x0, y0, x1, y1], None, &format!("f_{LINKS}"))
+            ),
+            &[],
+        )
+        .await
+        .map_err(q("nexus_hex"))?;
+    Ok(removed + written)
 }

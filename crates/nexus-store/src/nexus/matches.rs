@@ -31,7 +31,7 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
         let limit = if rule.overrides.is_empty() {
             format!("{}", rule.distance_m)
         } else {
-            let countries: Vec<String> = rule.overrides.iter().map(|o| format!("'{}'", o.country)).collect();
+            let countries: Vec<String> = rule.overrides.iter().map(|o| sql_literal(&o.country)).collect();
             let metres: Vec<String> = rule.overrides.iter().map(|o| format!("{}", o.distance_m)).collect();
             format!(
                 "coalesce((SELECT o.d FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::float8[]) AS o(c, d) \
@@ -45,7 +45,13 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
         };
         (prefilter, "ST_Distance(a.geom::geography, b.geom::geography)".to_owned(), format!("d.distance <= {limit}"))
     };
-    let not_self = if from.overlaps(to) { format!(" AND {} <> {}", a.id, b.id) } else { String::new() };
+    // A feature never links to itself; two features of one layer that fits both ends of the
+    // rule link once, not once each way.
+    let not_self = match (from, to) {
+        (End::Layer { .. }, End::Layer { .. }) if from.overlaps(to) => format!(" AND {} < {}", a.id, b.id),
+        _ if from.overlaps(to) => format!(" AND {} <> {}", a.id, b.id),
+        _ => String::new(),
+    };
     format!(
         "SELECT {ar} AS from_ref, {al} AS from_layer, {ai} AS from_id, {an} AS from_name, {ak} AS from_kind,
                 {asec} AS from_sectors,

@@ -33,7 +33,7 @@ pub struct NexusRefresh {
     pub links_removed: u64,
     /// Links added.
     pub links_added: u64,
-    /// Intensity cells written.
+    /// Intensity cells written (in an incremental update: removed plus written).
     pub cells: u64,
     /// Wall time, in milliseconds.
     pub elapsed_ms: u64,
@@ -45,6 +45,9 @@ impl NexusRefresh {
         self.full || self.links_removed > 0 || self.links_added > 0 || self.cells > 0
     }
 }
+
+/// The most points a what-if sketch may have.
+const MAX_SKETCH_POINTS: i32 = 5_000;
 
 /// A geometry sketched by a planner, to evaluate without storing it.
 #[derive(Debug, Clone)]
@@ -170,10 +173,7 @@ impl Store {
     /// # Errors
     /// As [`Store::refresh_nexus`].
     pub async fn rebuild_nexus(&self) -> StoreResult<NexusRefresh> {
-        let client = self.client().await?;
-        client.execute("DELETE FROM nexus_inputs WHERE source = 'rules'", &[]).await.map_err(q("nexus_rebuild"))?;
-        drop(client);
-        self.refresh_nexus().await
+        self.refresh(true).await
     }
 
     /// Brings the overlays up to date with the layers, projects and rules: recomputes the
@@ -184,6 +184,12 @@ impl Store {
     /// # Errors
     /// When a query fails; the overlays then stay as they were.
     pub async fn refresh_nexus(&self) -> StoreResult<NexusRefresh> {
+        self.refresh(false).await
+    }
+
+    /// A refresh; `force` rebuilds everything (decided under the refresh's lock, so a refresh
+    /// running meanwhile cannot turn it into an incremental one).
+    async fn refresh(&self, force: bool) -> StoreResult<NexusRefresh> {
         let started = Instant::now();
         {
             // No rules and no overlays yet: a database that does not use the Nexus gets no
@@ -211,7 +217,14 @@ impl Store {
         }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(q("nexus_begin"))?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))").await.map_err(q("nexus_lock"))?;
+        // The features table is locked before any of its partitions, in the order an ingest's
+        // partition swap takes them, so the two wait for each other rather than deadlock.
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'));
+             LOCK TABLE features IN ACCESS SHARE MODE",
+        )
+        .await
+        .map_err(q("nexus_lock"))?;
         // Everything this refresh reads, it reads as of one snapshot, which helper connections
         // share to spread a rebuild over the server's cores.
         let snapshot: String =
@@ -229,7 +242,7 @@ impl Store {
             .iter()
             .map(|r| (r.get::<_, String>(0), input(r.get(1), r.get(2), r.get(3), r.get(4))))
             .collect();
-        let full = recorded_digest.as_deref() != Some(digest.as_str());
+        let full = force || recorded_digest.as_deref() != Some(digest.as_str());
         let changed: BTreeSet<String> = if full {
             current.keys().cloned().collect()
         } else {
@@ -276,6 +289,7 @@ impl Store {
                     if (*from_changed || *to_changed)
                         && picks(rule, to, &layers, Some(&facets), false)
                         && same_city(from, to)
+                        && !mirrored(rule, from, to, &layers)
                     {
                         pairs.push((rule, from, to));
                     }
@@ -383,7 +397,9 @@ impl Store {
                 }
             }
         }
-        record_inputs(&tx, &digest, &current).await?;
+        if full || !changed.is_empty() {
+            record_inputs(&tx, &digest, &current).await?;
+        }
         if out.full {
             overlay::touch(&tx, LINKS).await?;
             overlay::touch(&tx, HEX).await?;
@@ -406,15 +422,22 @@ impl Store {
     /// [`StoreError::Invalid`] when the geometry is not valid GeoJSON; otherwise when a query
     /// fails.
     pub async fn evaluate(&self, draft: &Draft, include_drafts: bool) -> StoreResult<Vec<EvaluatedLink>> {
-        let rules = self.rule_set().await?;
         let client = self.client().await?;
+        let rules = read_rule_set(&client).await?;
         let check = client
             .query_one(
-                "SELECT ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) g) x",
+                "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_NPoints(g) FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) g) x",
                 &[&draft.geometry],
             )
             .await
             .map_err(|e| StoreError::Invalid(format!("the geometry is not usable GeoJSON: {}", crate::error::describe(&e))))?;
+        // A sketch is drawn by hand: a country's outline pasted in would tie up the server.
+        if check.get::<_, i32>(2) > MAX_SKETCH_POINTS {
+            return Err(StoreError::Invalid(format!(
+                "the geometry has {} points; a sketch may have at most {MAX_SKETCH_POINTS}",
+                check.get::<_, i32>(2)
+            )));
+        }
         if !check.get::<_, bool>(0) {
             return Err(StoreError::Invalid(format!("the geometry is not valid: {}", check.get::<_, String>(1))));
         }
@@ -755,7 +778,7 @@ async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> 
 }
 
 /// The stored rules and grid settings, through a connection or a transaction.
-async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> StoreResult<RuleSet> {
+pub(crate) async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> StoreResult<RuleSet> {
     let rules = c
         .query("SELECT body FROM nexus_rules ORDER BY position", &[])
         .await
@@ -772,5 +795,22 @@ async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> StoreResult
         .transpose()
         .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
         .unwrap_or_default();
-    Ok(RuleSet { grid, rules })
+    let set = RuleSet { grid, rules };
+    // The table is data anyone with database access may edit: what reaches SQL is checked
+    // as strictly as what comes through the API.
+    set.validate().map_err(|e| StoreError::Invalid(format!("the stored Nexus rules are not valid: {e}")))?;
+    Ok(set)
+}
+
+/// Whether the pair of layers (`from`, `to`) is the mirror of one already taken: when each
+/// layer can stand at either end of `rule`, the two directions find the same matches, and
+/// only the one with the smaller id first is kept (a layer with itself pairs each two
+/// features once, by `a.id < b.id` in the match SQL).
+fn mirrored(rule: &Rule, from: &End, to: &End, layers: &[LayerEnd]) -> bool {
+    match (from, to) {
+        (End::Layer { id: a, .. }, End::Layer { id: b, .. }) => {
+            a > b && picks(rule, to, layers, None, true) && picks(rule, from, layers, None, false)
+        }
+        _ => false,
+    }
 }

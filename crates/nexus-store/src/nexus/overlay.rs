@@ -190,7 +190,11 @@ pub(crate) async fn swap(tx: &Transaction<'_>, id: &str, extra: &[(&str, &str)])
 }
 
 /// The indexes of the links beside the spatial one: incremental updates delete by reference.
-pub(crate) const LINK_INDEXES: &[(&str, &str)] =
-    &[("from", "(properties->>'from_ref')"), ("to", "(properties->>'to_ref')")];
+pub(crate) const LINK_INDEXES: &[(&str, &str)] = &[
+    ("from", "(properties->>'from_ref')"),
+    ("to", "(properties->>'to_ref')"),
+    // City summaries read one city's links.
+    ("city", "(properties->>'city')"),
+];
 /// The index of the grid beside the spatial one: cells are replaced city by city.
 pub(crate) const HEX_INDEXES: &[(&str, &str)] = &[("city", "(properties->>'city')")];
