@@ -37,17 +37,28 @@ fn relevant(change: &Change) -> bool {
     }
 }
 
+/// Tries again after a failure (a deadlock with an ingest, a dropped connection): without it
+/// the overlays would stay stale until some unrelated change arrived.
+const RETRIES: [Duration; 3] = [Duration::from_millis(500), Duration::from_secs(5), Duration::from_secs(30)];
+
 async fn refresh(store: &Store) {
-    match store.refresh_nexus().await {
-        Ok(r) if r.changed() => tracing::info!(
-            nexus.full = r.full,
-            nexus.sources = r.sources,
-            nexus.removed = r.links_removed,
-            nexus.added = r.links_added,
-            elapsed_ms = r.elapsed_ms,
-            "Nexus overlays updated"
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "cannot update the Nexus overlays; they stay as they were"),
+    for (attempt, wait) in std::iter::once(Duration::ZERO).chain(RETRIES).enumerate() {
+        tokio::time::sleep(wait).await;
+        match store.refresh_nexus().await {
+            Ok(r) => {
+                if r.changed() {
+                    tracing::info!(
+                        nexus.full = r.full,
+                        nexus.sources = r.sources,
+                        nexus.removed = r.links_removed,
+                        nexus.added = r.links_added,
+                        elapsed_ms = r.elapsed_ms,
+                        "Nexus overlays updated"
+                    );
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, attempt, "cannot update the Nexus overlays; they stay as they were"),
+        }
     }
 }

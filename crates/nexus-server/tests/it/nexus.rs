@@ -342,6 +342,15 @@ async fn every_rule_finds_exactly_the_pairs_built_for_it() {
     // A second refresh with nothing changed does nothing.
     let again = w.t.store.refresh_nexus().await.unwrap();
     assert!(!again.changed() && again.sources == 0, "{again:?}");
+
+    // A city's country picks the national overrides: were Naga in Thailand, its landfill
+    // 2.5 km from the airport would be within the 3 km default.
+    let (client, conn) = tokio_postgres::connect(&w.t.db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.execute("UPDATE cities SET country = 'TH' WHERE slug = 'naga'", &[]).await.unwrap();
+    let r = w.t.store.refresh_nexus().await.unwrap();
+    assert!(r.full, "{r:?}");
+    assert!(has(&w.links().await, "landfill-airport", "Landfill near WNP", "WNP").is_some());
 }
 
 #[tokio::test]

@@ -613,8 +613,12 @@ impl Store {
         let RuleSet { grid, rules } = read_rule_set(&tx).await?;
         let digest: String = tx
             .query_one(
+                // The cities count as rules: a city's country picks national overrides and its
+                // latitude sizes the grid, so a change to them recomputes everything.
                 "SELECT md5(coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
-                            || coalesce((SELECT value::text FROM nexus_settings WHERE key = 'grid'), ''))",
+                            || coalesce((SELECT value::text FROM nexus_settings WHERE key = 'grid'), '')
+                            || coalesce((SELECT string_agg(slug || ' ' || country || ' ' || ST_AsText(centre), '|' ORDER BY slug)
+                                         FROM cities), ''))",
                 &[],
             )
             .await
