@@ -389,11 +389,12 @@ impl Store {
                 }
             }
             // The intensity cells around what moved: old and new places, links gone and come.
+            // Places far apart are recounted apart: a project moved across town recounts two
+            // small areas, not the town between them.
             for (city, boxes) in &dirty {
-                if let Some(area) = hex::union(boxes) {
-                    out.cells +=
-                        hex::recompute_area(&tx, city, rules.grid.hex_size_m, &grid_layers(&layers, city), area)
-                            .await?;
+                let grid_layers = grid_layers(&layers, city);
+                for area in hex::clusters(boxes, 4.0 * rules.grid.hex_size_m) {
+                    out.cells += hex::recompute_area(&tx, city, rules.grid.hex_size_m, &grid_layers, area).await?;
                 }
             }
         }
