@@ -208,12 +208,14 @@ impl Store {
             if !used {
                 return Ok(NexusRefresh::default());
             }
-            let tx = client.transaction().await.map_err(q("nexus_begin"))?;
-            tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))")
-                .await
-                .map_err(q("nexus_lock"))?;
-            overlay::ensure(&tx).await?;
-            tx.commit().await.map_err(q("nexus_commit"))?;
+            if !overlay::ready(&client).await? {
+                let tx = client.transaction().await.map_err(q("nexus_begin"))?;
+                tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))")
+                    .await
+                    .map_err(q("nexus_lock"))?;
+                overlay::ensure(&tx).await?;
+                tx.commit().await.map_err(q("nexus_commit"))?;
+            }
         }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(q("nexus_begin"))?;
@@ -225,23 +227,28 @@ impl Store {
         )
         .await
         .map_err(q("nexus_lock"))?;
-        // Everything this refresh reads, it reads as of one snapshot, which helper connections
-        // share to spread a rebuild over the server's cores.
-        let snapshot: String =
-            tx.query_one("SELECT pg_export_snapshot()", &[]).await.map_err(q("nexus_snapshot"))?.get(0);
-        let (rules, digest, layers, facets, current) = self.read_inputs(&snapshot).await?;
-        let recorded_digest: Option<String> = tx
-            .query_opt("SELECT digest FROM nexus_inputs WHERE source = 'rules'", &[])
-            .await
-            .map_err(q("nexus_inputs"))?
-            .and_then(|r| r.get(0));
-        let recorded: Inputs = tx
-            .query("SELECT source, revision, public, city, bbox FROM nexus_inputs WHERE source <> 'rules'", &[])
-            .await
-            .map_err(q("nexus_inputs"))?
-            .iter()
-            .map(|r| (r.get::<_, String>(0), input(r.get(1), r.get(2), r.get(3), r.get(4))))
-            .collect();
+        // Where the time goes, for `NEXUS_LOG=nexus_store=debug`.
+        let phase = |what: &str| {
+            tracing::debug!(nexus.phase = what, elapsed_ms = started.elapsed().as_millis(), "nexus refresh");
+        };
+        phase("locked");
+        let (rules, digest, layers, facets, current) = read_inputs(&tx).await?;
+        phase("inputs read");
+        let (recorded_digest, recorded) = tokio::try_join!(
+            async {
+                tx.query_opt("SELECT digest FROM nexus_inputs WHERE source = 'rules'", &[])
+                    .await
+                    .map_err(q("nexus_inputs"))
+            },
+            async {
+                tx.query("SELECT source, revision, public, city, bbox FROM nexus_inputs WHERE source <> 'rules'", &[])
+                    .await
+                    .map_err(q("nexus_inputs"))
+            }
+        )?;
+        let recorded_digest: Option<String> = recorded_digest.and_then(|r| r.get(0));
+        let recorded: Inputs =
+            recorded.iter().map(|r| (r.get::<_, String>(0), input(r.get(1), r.get(2), r.get(3), r.get(4)))).collect();
         let full = force || recorded_digest.as_deref() != Some(digest.as_str());
         let changed: BTreeSet<String> = if full {
             current.keys().cloned().collect()
@@ -312,6 +319,9 @@ impl Store {
                     (cost(from, to, &layers), sql)
                 })
                 .collect();
+            // The helpers share one snapshot, so the links they write are of one moment.
+            let snapshot: String =
+                tx.query_one("SELECT pg_export_snapshot()", &[]).await.map_err(q("nexus_snapshot"))?.get(0);
             out.links_added = self.fill(LINKS, Some(&snapshot), share(selects, HELPERS)).await?;
             let mut cities: BTreeMap<&String, Vec<hex::Box3857>> = BTreeMap::new();
             for i in current.values().filter(|i| i.public) {
@@ -388,6 +398,7 @@ impl Store {
                     mark(&mut dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
                 }
             }
+            phase("links updated");
             // The intensity cells around what moved: old and new places, links gone and come.
             // Places far apart are recounted apart: a project moved across town recounts two
             // small areas, not the town between them.
@@ -398,6 +409,7 @@ impl Store {
                 }
             }
         }
+        phase("overlays written");
         if full || !changed.is_empty() {
             record_inputs(&tx, &digest, &current).await?;
         }
@@ -411,7 +423,9 @@ impl Store {
             let hex_delta = count_of(&tx, HEX).await? - hex_before;
             overlay::touch_since(&tx, HEX, hex_delta, since).await?;
         }
+        phase("recorded");
         tx.commit().await.map_err(q("nexus_commit"))?;
+        phase("committed");
         out.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok(out)
     }
@@ -594,26 +608,17 @@ fn share(mut items: Vec<(u64, String)>, n: usize) -> Vec<Vec<String>> {
     groups.into_iter().map(|g| g.1).collect()
 }
 
-impl Store {
-    /// Rules, their digest, the public layers and every source's state, as of `snapshot`.
-    async fn read_inputs(
-        &self,
-        snapshot: &str,
-    ) -> StoreResult<(RuleSet, String, Vec<LayerEnd>, Vec<ProjectFacet>, Inputs)> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(q("nexus_inputs_begin"))?;
-        tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(snapshot)))
-            .await
-            .map_err(q("nexus_inputs_snapshot"))?;
-        let RuleSet { grid, rules } = read_rule_set(&tx).await?;
-        let digest: String = tx
-            .query_one(
+/// Rules, their digest, the public layers and every source's state, read in the refresh's
+/// own transaction (an edit's refresh then needs one connection only: a second one costs a
+/// connection's start-up when the pool is cold).
+async fn read_inputs(
+    tx: &deadpool_postgres::Transaction<'_>,
+) -> StoreResult<(RuleSet, String, Vec<LayerEnd>, Vec<ProjectFacet>, Inputs)> {
+    {
+        // The reads go out together (pipelined on the one connection): an edit's refresh is
+        // mostly round trips.
+        let digest = async {
+            tx.query_one(
                 // The cities count as rules: a city's country picks national overrides and its
                 // latitude sizes the grid, so a change to them recomputes everything.
                 "SELECT md5(coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
@@ -623,13 +628,16 @@ impl Store {
                 &[],
             )
             .await
-            .map_err(q("nexus_digest"))?
-            .get(0);
-        let (layers, facets, inputs) = current_inputs(&tx).await?;
-        tx.commit().await.map_err(q("nexus_inputs_commit"))?;
+            .map_err(q("nexus_digest"))
+            .map(|r| r.get::<_, String>(0))
+        };
+        let (RuleSet { grid, rules }, digest, (layers, facets, inputs)) =
+            tokio::try_join!(read_rule_set(tx), digest, current_inputs(tx))?;
         Ok((RuleSet { grid, rules }, digest, layers, facets, inputs))
     }
+}
 
+impl Store {
     /// Fills the scratch table of overlay `id` (emptied first) with the rows of every group
     /// of statements, one helper connection per group, all at once; with `snapshot`, each
     /// reads as of it. Returns the rows written.
@@ -707,9 +715,7 @@ fn grid_layers(layers: &[LayerEnd], city: &str) -> Vec<String> {
 
 /// The public layers with features (the rules' inputs) and every source's state now.
 async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec<ProjectFacet>, Inputs)> {
-    let rows = tx
-        .query(
-            &format!(
+    let layer_sql = format!(
                 "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0,
                         feature_count, title, (SELECT country FROM cities WHERE slug = layers.city) AS country,
                         ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)]
@@ -718,11 +724,18 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec
                                                                         bounds[3], least(bounds[4], 85.05), 4326), 3857) AS b
                                     WHERE bounds IS NOT NULL) x ON true
                  WHERE id NOT IN ('{LINKS}', '{HEX}') ORDER BY id"
-            ),
-            &[],
-        )
-        .await
-        .map_err(q("nexus_layers"))?;
+            );
+    let layer_rows = tx.query(&layer_sql, &[]);
+    let project_rows = tx.query(
+        "SELECT slug, revision, visibility = 'public' AND geom IS NOT NULL, city,
+                CASE WHEN geom IS NOT NULL THEN ARRAY[ST_XMin(geom_3857), ST_YMin(geom_3857), ST_XMax(geom_3857), ST_YMax(geom_3857)] END,
+                kind, sectors
+         FROM projects",
+        &[],
+    );
+    let (rows, project_rows) = tokio::try_join!(async { layer_rows.await.map_err(q("nexus_layers")) }, async {
+        project_rows.await.map_err(q("nexus_projects"))
+    })?;
     let mut inputs = Inputs::new();
     let mut layers = Vec::new();
     for r in &rows {
@@ -735,17 +748,7 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec
         }
     }
     let mut facets = Vec::new();
-    for r in tx
-        .query(
-            "SELECT slug, revision, visibility = 'public' AND geom IS NOT NULL, city,
-                    CASE WHEN geom IS NOT NULL THEN ARRAY[ST_XMin(geom_3857), ST_YMin(geom_3857), ST_XMax(geom_3857), ST_YMax(geom_3857)] END,
-                    kind, sectors
-             FROM projects",
-            &[],
-        )
-        .await
-        .map_err(q("nexus_projects"))?
-    {
+    for r in project_rows {
         let slug: String = r.get(0);
         let public: bool = r.get(2);
         if public {
@@ -769,16 +772,14 @@ async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> 
         .collect();
     tx.execute("DELETE FROM nexus_inputs", &[]).await.map_err(q("nexus_record"))?;
     tx.execute(
-        "INSERT INTO nexus_inputs (source, revision, public, city, bbox)
-         SELECT s, r, p, c, CASE WHEN b = '' THEN NULL ELSE string_to_array(b, ',')::float8[] END
-         FROM unnest($1::text[], $2::int8[], $3::bool[], $4::text[], $5::text[]) AS x(s, r, p, c, b)",
-        &[&sources, &revisions, &public, &cities, &bboxes],
+        "INSERT INTO nexus_inputs (source, revision, public, city, bbox, digest)
+         SELECT s, r, p, c, CASE WHEN b = '' THEN NULL ELSE string_to_array(b, ',')::float8[] END, NULL
+         FROM unnest($1::text[], $2::int8[], $3::bool[], $4::text[], $5::text[]) AS x(s, r, p, c, b)
+         UNION ALL SELECT 'rules', 0, true, NULL, NULL, $6",
+        &[&sources, &revisions, &public, &cities, &bboxes, &digest],
     )
     .await
     .map_err(q("nexus_record"))?;
-    tx.execute("INSERT INTO nexus_inputs (source, revision, public, digest) VALUES ('rules', 0, true, $1)", &[&digest])
-        .await
-        .map_err(q("nexus_record"))?;
     Ok(())
 }
 

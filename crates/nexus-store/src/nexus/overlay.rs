@@ -56,10 +56,9 @@ fn hex_fields() -> Vec<FieldDef> {
     ]
 }
 
-/// Makes sure both overlay layers and their partitions exist.
-pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
-    let q = |what: &'static str| StoreError::query(what);
-    for (id, title, description, fields) in [
+/// The overlay layers: id, title, description, fields.
+fn overlays() -> [(&'static str, &'static str, &'static str, Vec<FieldDef>); 2] {
+    [
         (
             LINKS,
             "Nexus links",
@@ -74,7 +73,42 @@ pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
              and constraints whose link falls in it. Public data only.",
             hex_fields(),
         ),
-    ] {
+    ]
+}
+
+/// Whether both overlay layers, their partitions and indexes are there as [`ensure`] makes
+/// them. Checked first, so a refresh takes no table lock for DDL that has nothing to do (such
+/// a lock would wait for autovacuum on the overlays after every edit).
+pub(crate) async fn ready(client: &impl deadpool_postgres::GenericClient) -> StoreResult<bool> {
+    let mut relations: Vec<String> = Vec::new();
+    for (id, indexes) in [(LINKS, LINK_INDEXES), (HEX, HEX_INDEXES)] {
+        relations.push(format!("f_{id}"));
+        relations.extend(indexes.iter().map(|(suffix, _)| format!("f_{id}_{suffix}")));
+    }
+    let mut layers_ok = Vec::new();
+    for (id, _, description, fields) in overlays() {
+        let fields = serde_json::to_value(&fields).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM layers WHERE id = $1 AND fields = $2 AND description = $3)",
+                &[&id, &fields, &description],
+            )
+            .await
+            .map_err(StoreError::query("nexus_overlay_ready"))?;
+        layers_ok.push(row.get::<_, bool>(0));
+    }
+    let found: i64 = client
+        .query_one("SELECT count(*) FROM pg_class WHERE relname = ANY($1)", &[&relations])
+        .await
+        .map_err(StoreError::query("nexus_overlay_ready"))?
+        .get(0);
+    Ok(layers_ok.iter().all(|ok| *ok) && usize::try_from(found).is_ok_and(|n| n == relations.len()))
+}
+
+/// Makes sure both overlay layers and their partitions exist.
+pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
+    let q = |what: &'static str| StoreError::query(what);
+    for (id, title, description, fields) in overlays() {
         let fields = serde_json::to_value(&fields).map_err(|e| StoreError::Invalid(e.to_string()))?;
         tx.execute(
             "INSERT INTO layers (id, title, description, kind, sectors, visibility, fields, source, licence)
@@ -130,13 +164,14 @@ pub(crate) async fn touch_since(tx: &Transaction<'_>, id: &str, delta: i64, sinc
 pub(crate) async fn touch(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
     tx.execute(
         &format!(
+            // One pass over the rebuilt table gives all three.
             "UPDATE layers SET revision = revision + 1, updated_at = now(),
-                 feature_count = (SELECT count(*) FROM \"f_{id}\"),
-                 bounds = (SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
-                           FROM (SELECT ST_Extent(geom) AS e FROM \"f_{id}\") x WHERE e IS NOT NULL),
-                 geometry_type = (SELECT CASE WHEN count(DISTINCT ST_Dimension(geom)) = 1
-                                   THEN (ARRAY['point', 'line', 'polygon'])[min(ST_Dimension(geom)) + 1] END
-                                  FROM \"f_{id}\")
+                 feature_count = m.n,
+                 bounds = CASE WHEN m.e IS NOT NULL THEN ARRAY[ST_XMin(m.e), ST_YMin(m.e), ST_XMax(m.e), ST_YMax(m.e)] END,
+                 geometry_type = CASE WHEN m.dims = 1 THEN (ARRAY['point', 'line', 'polygon'])[m.low + 1] END
+             FROM (SELECT count(*) AS n, ST_Extent(geom) AS e, count(DISTINCT ST_Dimension(geom)) AS dims,
+                          min(ST_Dimension(geom)) AS low
+                   FROM \"f_{id}\") m
              WHERE id = $1"
         ),
         &[&id],
