@@ -476,6 +476,13 @@ async fn the_what_if_answers_without_storing_anything() {
         (json!({ "geometry": point(LON, LAT) }).to_string(), "its sectors, its kind"),
         (json!({ "geometry": point(LON, LAT), "sectors": ["air"] }).to_string(), "unknown variant `air`"),
         ("not json".to_owned(), "not what this endpoint takes"),
+        // A sketch is drawn by hand; an outline of thousands of points would tie up the server.
+        (
+            json!({ "geometry": { "type": "LineString", "coordinates": (0..6000).map(|i| [LON + f64::from(i) * 1e-5, LAT]).collect::<Vec<_>>() },
+                    "sectors": ["water"] })
+            .to_string(),
+            "at most 5000",
+        ),
     ] {
         let (status, _, err) =
             w.t.send(Request::post("/api/nexus/evaluate").body(Body::from(body.clone())).unwrap()).await;
