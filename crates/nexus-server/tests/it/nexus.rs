@@ -780,15 +780,29 @@ async fn a_layer_that_fits_both_ends_of_a_rule_links_each_pair_once_and_counts_o
     w.layer("ditches", LayerKind::Other, &[Sector::Water, Sector::Food], "chiang-mai", true, ditches).await;
     let more = fc(&[(point(LON, LAT + north(LAT, 300.0)), named("Ditch C"))]);
     w.layer("more-ditches", LayerKind::Other, &[Sector::Water, Sector::Food], "chiang-mai", true, more).await;
+    // Two projects that are water and food too, within reach of each other and of the ditches.
+    let farm_pond = |slug: &str, title: &str| {
+        json!({ "slug": slug, "city": "chiang-mai", "title": title, "sectors": ["water", "food"],
+                "status": "planned", "visibility": "public" })
+    };
+    w.projects(&[
+        (point(LON, LAT + north(LAT, 600.0)), farm_pond("cm-pond-1", "Pond 1")),
+        (point(LON + east(LAT, 300.0), LAT + north(LAT, 600.0)), farm_pond("cm-pond-2", "Pond 2")),
+    ])
+    .await;
     w.t.store.refresh_nexus().await.unwrap();
     let links = w.links().await;
-    // A-B, A-C, B-C: each pair once, whichever way round.
-    assert_eq!(links.len(), 3, "{links:#?}");
+    // A-B, A-C, B-C, the two ponds, and each pond with each ditch: every pair once, whichever
+    // way round.
+    assert_eq!(links.len(), 10, "{links:#?}");
     let mut pairs: Vec<(String, String)> =
         links.iter().map(|l| if l.1 < l.2 { (l.1.clone(), l.2.clone()) } else { (l.2.clone(), l.1.clone()) }).collect();
     pairs.sort();
     pairs.dedup();
-    assert_eq!(pairs.len(), 3, "{links:#?}");
+    assert_eq!(pairs.len(), 10, "{links:#?}");
+    // A pond's profile counts each of its links once too.
+    let (_, profile) = w.t.get_json("/api/projects/cm-pond-1/nexus").await;
+    assert_eq!(profile["links"].as_array().unwrap().len(), 4, "the other pond and three ditches: {profile}");
     // The grid counts each feature once, however many sectors its layer has.
     let cells = w.cells().await;
     let total: i64 = w.t.get_json("/collections/nexus-hex/items?limit=1000").await.1["features"]

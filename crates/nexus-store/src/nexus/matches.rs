@@ -47,11 +47,27 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
     };
     // A feature never links to itself; two features of one layer that fits both ends of the
     // rule link once, not once each way.
-    let not_self = match (from, to) {
+    let mut not_self = match (from, to) {
         (End::Layer { .. }, End::Layer { .. }) if from.overlaps(to) => format!(" AND {} < {}", a.id, b.id),
         _ if from.overlaps(to) => format!(" AND {} <> {}", a.id, b.id),
         _ => String::new(),
     };
+    // Two things that each fit both ends of the rule match both ways round; one link is kept.
+    // Between projects: the smaller id first. Between a project and a layer: the layer first
+    // (the pair with the layer at the `from` end is written by its own statement).
+    match (from, to) {
+        (End::Projects { .. }, End::Projects { .. }) => not_self.push_str(&format!(
+            " AND (NOT ({} AND {}) OR {} < {})",
+            to.sql("b", &rule.from).filter,
+            from.sql("a", &rule.to).filter,
+            a.id,
+            b.id
+        )),
+        (End::Projects { .. }, End::Layer { kind, sectors, .. }) if rule.from.matches(&[*kind], sectors) => {
+            not_self.push_str(&format!(" AND NOT ({})", from.sql("a", &rule.to).filter));
+        }
+        _ => {}
+    }
     format!(
         "SELECT {ar} AS from_ref, {al} AS from_layer, {ai} AS from_id, {an} AS from_name, {ak} AS from_kind,
                 {asec} AS from_sectors,
