@@ -7,7 +7,7 @@ import * as api from './api';
 import { EFFECT_COLOUR, SECTORS } from './colours';
 import { byId, el } from './dom';
 import { t } from './i18n';
-import type { ProjectFeature } from './projects';
+import { linkItem, type ProjectFeature } from './projects';
 
 const KINDS = [
   'project_footprint', 'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
@@ -279,7 +279,11 @@ export function setupPlanner(h: PlannerHooks): Planner {
         for (const f of answer.features) {
           const p = f.properties as Record<string, string | number>;
           ul.append(
-            el('li', { 'data-effect': String(p.effect) }, el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${p.title}`), ` — ${p.to_layer === 'draft' ? p.from_name : p.to_name}, ${Math.round(Number(p.distance_m))} m`, el('br'), el('span', { class: 'rationale' }, String(p.rationale))),
+            linkItem(
+              p,
+              String(p.to_layer === 'draft' ? p.from_name : p.to_name),
+              el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${p.title}`),
+            ),
           );
         }
         const s = answer.summary;

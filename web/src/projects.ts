@@ -199,17 +199,22 @@ function renderProfile(prof: api.Profile): Node[] {
       const p = l.properties as Record<string, string | number>;
       const other = p.from_ref === `project:${prof.slug}` ? p.to_name : p.from_name;
       ul.append(
-        el(
-          'li',
-          { 'data-rule': String(p.rule) },
-          el('strong', {}, String(p.title ?? p.rule)),
-          ` — ${other ?? ''}, ${Math.round(Number(p.distance_m))} m`,
-          el('br'),
-          el('span', { class: 'rationale' }, String(p.rationale ?? '')),
-        ),
+        linkItem(p, String(other ?? ''), el('strong', {}, String(p.title ?? p.rule))),
       );
     }
     out.push(el('h4', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)} (${links.length})`), ul);
   }
   return out;
+}
+
+/** One link as a list item: its rule, the other end and the distance, and the rationale. */
+export function linkItem(p: Record<string, string | number>, other: string, heading: HTMLElement): HTMLElement {
+  return el(
+    'li',
+    { 'data-rule': String(p.rule), 'data-effect': String(p.effect) },
+    heading,
+    ` — ${other}, ${Math.round(Number(p.distance_m))} m`,
+    el('br'),
+    el('span', { class: 'rationale' }, String(p.rationale ?? '')),
+  );
 }

@@ -19,6 +19,14 @@ async function screenPoint(page, lonlat) {
   }, lonlat);
 }
 
+/** Opens the planner's workbench and signs in with the token the server was started with. */
+async function signIn(page) {
+  await page.click('#planner-toggle');
+  await page.fill('#planner-token', TOKEN);
+  await page.click('#planner-signin');
+  await page.locator('#planner-signed-in[data-ok="true"]').waitFor();
+}
+
 async function projectsApi(token) {
   const res = await fetch(`${BASE}/collections/projects/items?limit=1000`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return (await res.json()).features;
@@ -224,10 +232,7 @@ test('on a phone the map fills the screen and the panels fold into sheets', asyn
 
 test('a planner uploads a layer and sees it on the map', async () => {
   const { page, context, problems } = await open(browser, '#city=chiang-mai&map=14/18.79/98.99');
-  await page.click('#planner-toggle');
-  await page.fill('#planner-token', TOKEN);
-  await page.click('#planner-signin');
-  await page.locator('#planner-signed-in[data-ok="true"]').waitFor();
+  await signIn(page);
   await page.fill('#up-id', 'cm-e2e-farms');
   await page.fill('#up-title', 'Community gardens');
   await page.selectOption('#up-kind', 'farmland');
@@ -259,9 +264,7 @@ test('a planner uploads a layer and sees it on the map', async () => {
 
 test('a planner sketches a project, sees its what-if, saves a draft the public never sees, then publishes', async () => {
   const { page, context, problems } = await open(browser, '#city=chiang-mai&map=14/18.79/98.99');
-  await page.click('#planner-toggle');
-  await page.fill('#planner-token', TOKEN);
-  await page.click('#planner-signin');
+  await signIn(page);
   // A waste site 150 m from the Mae Kha canal: a conflict.
   const canal = (await (await fetch(`${BASE}/collections/cm-mae-kha-canal/items`)).json()).features[0].geometry;
   const line = canal.type === 'MultiLineString' ? canal.coordinates[0] : canal.coordinates;
@@ -332,9 +335,7 @@ test('a planner edits a project from its card; what the form does not show is ke
   const before = (await projectsApi(TOKEN)).find((f) => f.properties.slug === slug).properties;
   const { page, context, problems } = await open(browser, `#city=chiang-mai&project=${slug}`);
   assert.equal(await page.locator('#card-edit').count(), 0, 'the public gets no edit button');
-  await page.click('#planner-toggle');
-  await page.fill('#planner-token', TOKEN);
-  await page.click('#planner-signin');
+  await signIn(page);
   await page.click('#card-edit');
   assert.equal(await page.inputValue('#sk-title'), before.title);
   await page.selectOption('#sk-status', 'under_construction');

@@ -111,14 +111,14 @@ pub(crate) fn cells_sql(
 }
 
 /// Recomputes, in the stored grid, the cells of `city` that meet `area`. Returns the cells
-/// removed plus those written (a cell that only disappears is a change too).
+/// removed and those written (a cell that only disappears is a change too).
 pub(crate) async fn recompute_area(
     tx: &Transaction<'_>,
     city: &str,
     side_m: f64,
     layers: &[String],
     area: Box3857,
-) -> StoreResult<u64> {
+) -> StoreResult<(u64, u64)> {
     // A lone point's box has no area, and would meet no cell: a metre around it does.
     let [x0, y0, x1, y1] = [area[0] - 1.0, area[1] - 1.0, area[2] + 1.0, area[3] + 1.0];
     let q = |what: &'static str| StoreError::query(what);
@@ -152,7 +152,7 @@ pub(crate) async fn recompute_area(
         )
         .await
         .map_err(q("nexus_hex"))?;
-    Ok(removed + written)
+    Ok((removed, written))
 }
 
 #[cfg(test)]

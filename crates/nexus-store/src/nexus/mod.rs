@@ -261,8 +261,8 @@ impl Store {
                 .collect()
         };
         let mut out = NexusRefresh { full, sources: changed.len(), ..NexusRefresh::default() };
-        // For an incremental update: the last id before it, and the grid's size.
-        let (mut since, mut hex_before) = (0_i64, 0_i64);
+        // For an incremental update: the last id before it, and how many cells the grid gained.
+        let (mut since, mut hex_delta) = (0_i64, 0_i64);
         let mut dirty = Dirty::new();
         for source in &changed {
             for state in [recorded.get(source), current.get(source)].into_iter().flatten() {
@@ -307,7 +307,7 @@ impl Store {
             // Everything from scratch: helper connections fill fresh tables (links as of this
             // refresh's snapshot, then the grid from them), whose indexes are then built once
             // and which are swapped in for the old partitions in this transaction.
-            out.links_removed = count(&tx, &format!("\"f_{LINKS}\"")).await?;
+            out.links_removed = u64::try_from(count_of(&tx, LINKS).await?).unwrap_or(0);
             let selects: Vec<(u64, String)> = pairs
                 .iter()
                 .map(|(rule, from, to)| {
@@ -359,7 +359,6 @@ impl Store {
             overlay::swap(&tx, HEX, overlay::HEX_INDEXES).await?;
         } else if !changed.is_empty() {
             since = tx.query_one("SELECT last_value FROM nexus_link_fid", &[]).await.map_err(q("nexus_since"))?.get(0);
-            hex_before = count_of(&tx, HEX).await?;
             let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
             let sql = format!(
                 "WITH gone AS (DELETE FROM \"f_{LINKS}\"
@@ -405,7 +404,10 @@ impl Store {
             for (city, boxes) in &dirty {
                 let grid_layers = grid_layers(&layers, city);
                 for area in hex::clusters(boxes, 4.0 * rules.grid.hex_size_m) {
-                    out.cells += hex::recompute_area(&tx, city, rules.grid.hex_size_m, &grid_layers, area).await?;
+                    let (removed, written) =
+                        hex::recompute_area(&tx, city, rules.grid.hex_size_m, &grid_layers, area).await?;
+                    out.cells += removed + written;
+                    hex_delta += i64::try_from(written).unwrap_or(0) - i64::try_from(removed).unwrap_or(0);
                 }
             }
         }
@@ -420,7 +422,6 @@ impl Store {
             let links_delta =
                 i64::try_from(out.links_added).unwrap_or(0) - i64::try_from(out.links_removed).unwrap_or(0);
             overlay::touch_since(&tx, LINKS, links_delta, since).await?;
-            let hex_delta = count_of(&tx, HEX).await? - hex_before;
             overlay::touch_since(&tx, HEX, hex_delta, since).await?;
         }
         phase("recorded");
@@ -675,16 +676,9 @@ impl Store {
     }
 }
 
-/// Cells of the grid for one city are replaced area by area; their number afterwards tells
-/// the count's change (by the city index, only the overlay's partition is read).
+/// Rows in overlay `id`'s partition.
 async fn count_of(tx: &Transaction<'_>, id: &str) -> StoreResult<i64> {
     Ok(tx.query_one(&format!("SELECT count(*) FROM \"f_{id}\""), &[]).await.map_err(q("nexus_count"))?.get(0))
-}
-
-/// Rows in a table.
-async fn count(tx: &Transaction<'_>, table: &str) -> StoreResult<u64> {
-    let n: i64 = tx.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.map_err(q("nexus_count"))?.get(0);
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Per city, how many rows and their extent, from a CTE returning `city` and `geom_3857`.

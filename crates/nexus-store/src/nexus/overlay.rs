@@ -85,24 +85,23 @@ pub(crate) async fn ready(client: &impl deadpool_postgres::GenericClient) -> Sto
         relations.push(format!("f_{id}"));
         relations.extend(indexes.iter().map(|(suffix, _)| format!("f_{id}_{suffix}")));
     }
-    let mut layers_ok = Vec::new();
-    for (id, _, description, fields) in overlays() {
-        let fields = serde_json::to_value(&fields).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let row = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM layers WHERE id = $1 AND fields = $2 AND description = $3)",
-                &[&id, &fields, &description],
-            )
-            .await
-            .map_err(StoreError::query("nexus_overlay_ready"))?;
-        layers_ok.push(row.get::<_, bool>(0));
+    let (mut ids, mut descriptions, mut fields) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, _, description, f) in overlays() {
+        ids.push(id);
+        descriptions.push(description);
+        fields.push(serde_json::to_value(&f).map_err(|e| StoreError::Invalid(e.to_string()))?);
     }
-    let found: i64 = client
-        .query_one("SELECT count(*) FROM pg_class WHERE relname = ANY($1)", &[&relations])
+    // One round trip: it runs before every refresh.
+    let row = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relname = ANY($1)) = cardinality($1)
+                AND (SELECT count(*) FROM unnest($2::text[], $3::jsonb[], $4::text[]) AS x(id, f, d)
+                     JOIN layers l ON l.id = x.id AND l.fields = x.f AND l.description = x.d) = cardinality($2)",
+            &[&relations, &ids, &fields, &descriptions],
+        )
         .await
-        .map_err(StoreError::query("nexus_overlay_ready"))?
-        .get(0);
-    Ok(layers_ok.iter().all(|ok| *ok) && usize::try_from(found).is_ok_and(|n| n == relations.len()))
+        .map_err(StoreError::query("nexus_overlay_ready"))?;
+    Ok(row.get(0))
 }
 
 /// Makes sure both overlay layers and their partitions exist.
