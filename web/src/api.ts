@@ -50,14 +50,30 @@ export interface Project {
   revision?: number;
 }
 
+export interface Selector {
+  kinds?: string[];
+  sectors?: string[];
+}
+
 export interface Rule {
   id: string;
   title: string;
+  from: Selector;
+  to: Selector;
   effect: 'synergy' | 'conflict' | 'constraint';
   weight: number;
   rationale: string;
   source: string;
   distance_m?: number;
+}
+
+/** What the what-if looked at (so an empty answer is never a bare all-clear). */
+export interface Checked {
+  rules: string[];
+  rules_total: number;
+  layers: string[];
+  projects: boolean;
+  within_m: number;
 }
 
 export interface Profile {

@@ -95,6 +95,16 @@ const en = {
   addCentre: 'Add map centre',
   late: 'running late',
   summary: 'Nexus',
+  whatIsIt: 'What is it?',
+  chooseKind: '— choose what it is —',
+  chooseKindFirst: 'Choose what it is first: which Nexus rules are checked depends on it.',
+  kindBrings: 'Brings {n} rules: {titles}',
+  kindBringsNone: 'No Nexus rule concerns this kind of thing yet.',
+  checked: 'Checked {rules} of {total} rules against {layers} layers{projects} {reach}.',
+  within: 'within {d}',
+  touching: 'where they touch',
+  andProjects: ' and the projects',
+  nothingFound: 'Nothing found.',
 };
 
 export type Key = keyof typeof en;
@@ -193,6 +203,16 @@ const th: Record<Key, string> = {
   addCentre: 'เพิ่มจุดกึ่งกลางแผนที่',
   late: 'ล่าช้ากว่ากำหนด',
   summary: 'เน็กซัส',
+  whatIsIt: 'สิ่งนี้คืออะไร?',
+  chooseKind: '— เลือกประเภท —',
+  chooseKindFirst: 'กรุณาเลือกประเภทก่อน: กฎเน็กซัสที่ใช้ตรวจขึ้นอยู่กับประเภท',
+  kindBrings: 'มีกฎที่เกี่ยวข้อง {n} ข้อ: {titles}',
+  kindBringsNone: 'ยังไม่มีกฎเน็กซัสสำหรับประเภทนี้',
+  checked: 'ตรวจกฎ {rules} จาก {total} ข้อ กับชั้นข้อมูล {layers} ชั้น{projects} {reach}',
+  within: 'ในระยะ {d}',
+  touching: 'ที่ทับซ้อนกัน',
+  andProjects: ' และโครงการ',
+  nothingFound: 'ไม่พบความเชื่อมโยง',
 };
 
 const dictionaries = { en, th } as const;
@@ -207,6 +227,11 @@ export function lang(): Lang {
 export function t(key: Key | string): string {
   const d = dictionaries[current] as Record<string, string>;
   return d[key] ?? (en as Record<string, string>)[key] ?? key;
+}
+
+/** Interface text with `{name}` places filled in. */
+export function tf(key: Key, vars: Record<string, string | number>): string {
+  return t(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 
 /** Switches the language and rewrites every element marked with `data-i18n`. */

@@ -454,7 +454,7 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .su
   });
 }
 
-const planner = setupPlanner({ map, city: () => view.city, layers: () => catalog, changed: refreshData });
+const planner = setupPlanner({ map, city: () => view.city, layers: () => catalog, rules: () => [...rules.values()], changed: refreshData });
 
 async function start(): Promise<void> {
   const [c, layers, r, fc, s] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects(), api.settings()]);

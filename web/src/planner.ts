@@ -6,14 +6,9 @@ import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
 import { EFFECT_COLOUR, SECTORS } from './colours';
 import { byId, el } from './dom';
-import { t } from './i18n';
+import { t, tf } from './i18n';
+import { KINDS, kindName, rulesFor } from './kinds';
 import { linkItem, type ProjectFeature } from './projects';
-
-const KINDS = [
-  'project_footprint', 'waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland',
-  'settlement', 'boundary', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone',
-  'biogas_plant', 'solar_farm', 'green_infrastructure', 'other',
-];
 
 type Mode = 'point' | 'line' | 'area';
 
@@ -22,6 +17,8 @@ export interface PlannerHooks {
   city: () => string;
   /** The catalog as the page knows it (to prefill a replacement upload). */
   layers: () => api.Layer[];
+  /** The Nexus rules, to say which ones a kind of project brings. */
+  rules: () => api.Rule[];
   /** After an upload or a save: the catalog and projects are read again. */
   changed: (layer?: string) => Promise<void>;
 }
@@ -105,8 +102,8 @@ export function setupPlanner(h: PlannerHooks): Planner {
     return el('label', { class: 'field' }, el('span', {}, label), input);
   }
 
-  function select(id: string, values: string[], translate = false): HTMLSelectElement {
-    return el('select', { id }, ...values.map((v) => el('option', { value: v }, translate ? t(v) : v)));
+  function select(id: string, values: string[], name: (v: string) => string = (v) => v): HTMLSelectElement {
+    return el('select', { id }, ...values.map((v) => el('option', { value: v }, name(v))));
   }
 
   function render(): void {
@@ -139,17 +136,18 @@ export function setupPlanner(h: PlannerHooks): Planner {
     });
     body.replaceChildren(
       el('div', { class: 'row' }, field(t('token'), tokenInput), use, signedIn),
-      uploadForm(),
+      // Sketching is what planners come for most; uploading a layer is rarer.
       sketchForm(),
+      uploadForm(),
     );
   }
 
   function uploadForm(): HTMLElement {
     const id = el('input', { id: 'up-id', required: '', pattern: '[a-z0-9][a-z0-9_\\-]*', placeholder: 'cm-new-layer' });
     const title = el('input', { id: 'up-title' });
-    const kind = select('up-kind', KINDS);
-    const sector = select('up-sector', [...SECTORS], true);
-    const visibility = select('up-visibility', ['draft', 'public'], true);
+    const kind = select('up-kind', KINDS, kindName);
+    const sector = select('up-sector', [...SECTORS], t);
+    const visibility = select('up-visibility', ['draft', 'public'], t);
     const file = el('input', { id: 'up-file', type: 'file', required: '' });
     // Replacing a layer starts from what it is: its kind and sector decide which Nexus rules
     // meet it, and a draft stays a draft unless the planner says otherwise.
@@ -256,22 +254,39 @@ export function setupPlanner(h: PlannerHooks): Planner {
       (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(empty());
     });
     const title = el('input', { id: 'sk-title', placeholder: 'New project' });
-    const sector = select('sk-sector', [...SECTORS], true);
-    const kind = select('sk-kind', ['', ...KINDS]);
-    const status = select('sk-status', ['idea', 'planned', 'under_construction', 'completed'], true);
+    const sector = select('sk-sector', [...SECTORS], t);
+    // What the thing is decides which rules are checked: asked first, in words, never
+    // silently left blank (a waste site left blank is checked as any project area).
+    const kind = select('sk-kind', ['', ...KINDS], (v) => (v ? kindName(v) : t('chooseKind')));
+    kind.setAttribute('aria-describedby', 'sk-kind-rules');
+    const brings = el('p', { id: 'sk-kind-rules', class: 'hint', 'aria-live': 'polite' });
+    const explain = () => {
+      if (!kind.value) return void (brings.textContent = t('chooseKindFirst'));
+      const rs = rulesFor(h.rules(), kind.value, [sector.value]);
+      brings.textContent = rs.length ? tf('kindBrings', { n: rs.length, titles: rs.map((r) => r.title).join(' · ') }) : t('kindBringsNone');
+    };
+    kind.addEventListener('change', explain);
+    sector.addEventListener('change', explain);
+    explain();
+    const status = select('sk-status', ['idea', 'planned', 'under_construction', 'completed'], t);
     const result = el('div', { id: 'whatif-result', class: 'whatif', 'aria-live': 'polite' });
+    const message = el('p', { id: 'sk-message', 'aria-live': 'polite' });
     const evaluate = el('button', { type: 'button', id: 'sk-evaluate' }, t('evaluate'));
     const save = el('button', { type: 'button', id: 'sk-save' }, t('save'));
     const publish = el('button', { type: 'button', id: 'sk-publish' }, t('publish'));
     evaluate.addEventListener('click', async () => {
       const g = geometry();
       if (!g) return void (result.textContent = t('clickMap'));
+      if (!kind.value) {
+        result.textContent = t('chooseKindFirst');
+        return kind.focus();
+      }
       result.textContent = t('loading');
       try {
-        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number> }>(
+        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number>; checked: api.Checked }>(
           'POST',
           '/api/nexus/evaluate',
-          { geometry: g, sectors: [sector.value], kind: kind.value || undefined, city: editing?.properties.city ?? (h.city() || undefined) },
+          { geometry: g, sectors: [sector.value], kind: kind.value, city: editing?.properties.city ?? (h.city() || undefined) },
           t('whatIf'),
         );
         (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(answer);
@@ -287,16 +302,27 @@ export function setupPlanner(h: PlannerHooks): Planner {
           );
         }
         const s = answer.summary;
-        result.replaceChildren(el('p', {}, `${t('synergy')} ${s.synergies ?? 0} · ${t('conflict')} ${s.conflicts ?? 0} · ${t('constraint')} ${s.constraints ?? 0}`), ul);
+        const c = answer.checked;
+        // An empty answer says what was looked at, so it is never a bare all-clear.
+        const checked = tf('checked', {
+          rules: c.rules.length, total: c.rules_total, layers: c.layers.length,
+          projects: c.projects ? t('andProjects') : '',
+          reach: c.within_m > 0 ? tf('within', { d: metres(c.within_m) }) : t('touching'),
+        });
+        result.replaceChildren(
+          el('p', {}, `${t('synergy')} ${s.synergies ?? 0} · ${t('conflict')} ${s.conflicts ?? 0} · ${t('constraint')} ${s.constraints ?? 0}`),
+          el('p', { id: 'whatif-checked', class: 'hint' }, answer.features.length ? checked : `${t('nothingFound')} ${checked}`),
+          ul,
+        );
       } catch (err) {
         result.textContent = String(err instanceof Error ? err.message : err);
       }
     });
     const saveAs = async (visibility: 'draft' | 'public') => {
       const g = geometry();
-      if (!api.token()) return void (result.textContent = t('tokenNeeded'));
+      if (!api.token()) return void (message.textContent = t('tokenNeeded'));
       const city = editing?.properties.city ?? h.city();
-      if (!g || !city) return void (result.textContent = t('clickMap'));
+      if (!g || !city) return void (message.textContent = t('clickMap'));
       // An edit keeps everything the form does not show (descriptions, partners, budget…).
       const base: Record<string, unknown> = editing ? { ...editing.properties } : { city };
       for (const k of SERVER_ONLY) delete base[k];
@@ -305,15 +331,16 @@ export function setupPlanner(h: PlannerHooks): Planner {
       const properties: Record<string, unknown> = {
         ...base, title: title.value || 'New project', sectors, status: status.value, visibility,
       };
-      if (kind.value) properties.kind = kind.value;
+      // "Other works" is what every project is anyway: it is not stored as a kind.
+      if (kind.value && kind.value !== 'project_footprint') properties.kind = kind.value;
       else delete properties.kind;
       save.disabled = publish.disabled = true;
       try {
         if (!slug) {
-          const fresh = `${city}-${(title.value || 'project').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${Date.now().toString(36)}`;
-          await api.sendJson('POST', '/api/projects', { type: 'Feature', geometry: g, properties: { ...properties, slug: fresh } }, t('save'));
+          // The server makes the slug from the city and the title (any length, any script).
+          const made = await api.sendJson<{ slug: string }>('POST', '/api/projects', { type: 'Feature', geometry: g, properties }, t('save'));
           // Only a project that exists is the one later saves update.
-          slug = fresh;
+          slug = made.slug;
         } else {
           // Saving what someone else changed meanwhile is refused (412), not silently lost.
           const since = editing?.properties.revision;
@@ -325,12 +352,12 @@ export function setupPlanner(h: PlannerHooks): Planner {
             editing = (fresh.features[0] as ProjectFeature | undefined) ?? editing;
           }
         }
-        result.textContent = `${t('saved')}: ${slug} (${t(visibility === 'draft' ? 'draft' : 'publish')})`;
-        result.dataset.saved = `${slug}:${visibility}`;
+        message.textContent = `${t('saved')}: ${title.value || slug} (${t(visibility === 'draft' ? 'draft' : 'publish')})`;
+        message.dataset.saved = `${slug}:${visibility}`;
         byId('sk-editing').textContent = `${t('editing')}: ${title.value || slug}`;
         await h.changed();
       } catch (err) {
-        result.textContent = String(err instanceof Error ? err.message : err);
+        message.textContent = String(err instanceof Error ? err.message : err);
       } finally {
         save.disabled = publish.disabled = false;
       }
@@ -344,11 +371,13 @@ export function setupPlanner(h: PlannerHooks): Planner {
       el('p', { id: 'sk-editing', class: 'editing' }),
       modes,
       el('div', { class: 'row' }, centre, finish, clear, el('span', { id: 'sketch-state' })),
-      field(t('title'), title),
+      field(t('whatIsIt'), kind),
+      brings,
       field(t('sector'), sector),
-      field(t('kind'), kind),
+      field(t('title'), title),
       field(t('status'), status),
       el('div', { class: 'row' }, evaluate, save, publish),
+      message,
       result,
     );
   }
@@ -365,8 +394,14 @@ export function setupPlanner(h: PlannerHooks): Planner {
       byId('sk-editing').textContent = `${t('editing')}: ${p.properties.title}`;
       byId<HTMLInputElement>('sk-title').value = p.properties.title;
       byId<HTMLSelectElement>('sk-sector').value = p.properties.sectors[0] ?? 'water';
-      byId<HTMLSelectElement>('sk-kind').value = p.properties.kind ?? '';
+      byId<HTMLSelectElement>('sk-kind').value = p.properties.kind ?? 'project_footprint';
+      byId('sk-kind').dispatchEvent(new Event('change'));
       byId<HTMLSelectElement>('sk-status').value = p.properties.status;
     },
   };
+}
+
+/** A distance as people say it: 450 m, 3 km. */
+function metres(m: number): string {
+  return m >= 1000 ? `${Number((m / 1000).toFixed(1))} km` : `${Math.round(m)} m`;
 }

@@ -65,3 +65,21 @@ export async function rendered(page, prefix) {
 export async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `${name}.png`) });
 }
+
+/** Where on the page a point of the map is. */
+export async function screenPoint(page, lonlat) {
+  return page.evaluate(([lon, lat]) => {
+    const map = window.nexusMap;
+    const p = map.project([lon, lat]);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, lonlat);
+}
+
+/** Opens the planner's workbench and signs in with the token the server was started with. */
+export async function signIn(page) {
+  await page.click('#planner-toggle');
+  await page.fill('#planner-token', TOKEN);
+  await page.click('#planner-signin');
+  await page.locator('#planner-signed-in[data-ok="true"]').waitFor();
+}

@@ -3,29 +3,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { BASE, TOKEN, idle, launch, open, rendered, shot } from './browser.mjs';
+import { BASE, TOKEN, idle, launch, open, rendered, screenPoint, shot, signIn } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** Where on the page a point of the map is. */
-async function screenPoint(page, lonlat) {
-  return page.evaluate(([lon, lat]) => {
-    const map = window.nexusMap;
-    const p = map.project([lon, lat]);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, lonlat);
-}
-
-/** Opens the planner's workbench and signs in with the token the server was started with. */
-async function signIn(page) {
-  await page.click('#planner-toggle');
-  await page.fill('#planner-token', TOKEN);
-  await page.click('#planner-signin');
-  await page.locator('#planner-signed-in[data-ok="true"]').waitFor();
-}
 
 async function projectsApi(token) {
   const res = await fetch(`${BASE}/collections/projects/items?limit=1000`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -285,7 +267,7 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   await idle(page);
   await shot(page, '11-what-if');
   await page.click('#sk-save');
-  await page.locator('#whatif-result[data-saved$=":draft"]').waitFor();
+  await page.locator('#sk-message[data-saved$=":draft"]').waitFor();
   const mine = (await projectsApi(TOKEN)).find((f) => f.properties.title === 'E2E transfer station');
   assert.equal(mine?.properties.visibility, 'draft');
   await page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
@@ -300,7 +282,7 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   await pub.context.close();
 
   await page.click('#sk-publish');
-  await page.locator(`#whatif-result[data-saved="${mine.properties.slug}:public"]`).waitFor();
+  await page.locator(`#sk-message[data-saved="${mine.properties.slug}:public"]`).waitFor();
   const after = await open(browser, '#city=chiang-mai&map=15/' + site[1] + '/' + site[0]);
   await after.page.locator(`.project-item[data-slug="${mine.properties.slug}"]`).waitFor();
   await after.page.waitForFunction((slug) => {
@@ -340,7 +322,7 @@ test('a planner edits a project from its card; what the form does not show is ke
   assert.equal(await page.inputValue('#sk-title'), before.title);
   await page.selectOption('#sk-status', 'under_construction');
   await page.click('#sk-publish');
-  await page.locator(`#whatif-result[data-saved="${slug}:public"]`).waitFor();
+  await page.locator(`#sk-message[data-saved="${slug}:public"]`).waitFor();
   const after = (await projectsApi()).find((f) => f.properties.slug === slug).properties;
   assert.equal(after.status, 'under_construction');
   for (const k of ['title', 'title_local', 'description', 'description_local', 'partners', 'sectors', 'dimensions', 'kind',
@@ -360,7 +342,7 @@ test('a planner edits a project from its card; what the form does not show is ke
   assert.equal(res.status, 200, await res.text());
   await page.selectOption('#sk-status', 'completed');
   await page.click('#sk-publish');
-  await page.locator('#whatif-result', { hasText: 'reload' }).waitFor();
+  await page.locator("#sk-message", { hasText: "reload" }).waitFor();
   assert.equal((await projectsApi()).find((f) => f.properties.slug === slug).properties.status, 'planned');
   assert.deepEqual(problems.filter((p) => !p.includes('412')), [], 'the refused save is the only error');
   await context.close();

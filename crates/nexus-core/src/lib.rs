@@ -14,6 +14,7 @@ mod layer;
 mod project;
 pub mod query;
 mod rules;
+mod slug;
 mod tile;
 
 pub use bbox::{Bbox, BboxError};

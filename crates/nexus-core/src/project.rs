@@ -31,6 +31,15 @@ pub enum ProjectError {
     /// A projects file that cannot be used.
     #[error("projects file: {0}")]
     File(String),
+    /// A field of a project sent as one GeoJSON Feature (a form) that cannot be used; the
+    /// field is named as the form names it ("Sector", "Start date").
+    #[error("{field}: {message}")]
+    Field {
+        /// The field, in words.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// An amount of money in a currency.
@@ -170,13 +179,83 @@ struct Props {
     visibility: Visibility,
 }
 
-fn date(text: Option<String>, slug: &ProjectSlug) -> Result<Option<Date>, ProjectError> {
+fn date(text: Option<String>, field: &str) -> Result<Option<Date>, ProjectError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     text.map(|t| {
-        Date::parse(&t, format)
-            .map_err(|_| ProjectError::File(format!("project '{slug}': '{t}' is not a date (YYYY-MM-DD)")))
+        Date::parse(&t, format).map_err(|_| ProjectError::Field {
+            field: field_label(field),
+            message: format!("'{}' is not a date (YYYY-MM-DD)", t.escape_default()),
+        })
     })
     .transpose()
+}
+
+/// A property's path (`sectors[0]`, `start_date`) as a form's label ("Sectors", "Start date").
+fn field_label(path: &str) -> String {
+    let name = path.split(['[', '.']).next().unwrap_or(path).replace('_', " ");
+    let mut c = name.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_else(|| "The project".to_owned())
+}
+
+impl Props {
+    fn into_record(self, geometry: Option<serde_json::Value>) -> Result<ProjectRecord, ProjectError> {
+        let p = self;
+        let budget = match (p.budget, p.currency) {
+            (Some(amount), Some(currency)) => Some(Budget { amount, currency }),
+            (None, None) => None,
+            _ => return Err(ProjectError::Budget(p.title)),
+        };
+        let meta = ProjectMeta {
+            city: p.city,
+            title: p.title,
+            title_local: p.title_local,
+            description: p.description,
+            description_local: p.description_local,
+            sectors: p.sectors,
+            dimensions: p.dimensions,
+            kind: p.kind,
+            status: p.status,
+            budget,
+            start_date: date(p.start_date, "start_date")?,
+            end_date: date(p.end_date, "end_date")?,
+            partners: p.partners,
+            source: p.source,
+            visibility: p.visibility,
+            approximate: p.approximate,
+        };
+        meta.validate()?;
+        let geometry = geometry.filter(|g| !g.is_null()).map(|g| g.to_string());
+        Ok(ProjectRecord { slug: p.slug, meta, geometry })
+    }
+}
+
+impl ProjectRecord {
+    /// One project from the properties and geometry of a GeoJSON Feature sent by a form or
+    /// a client; errors name the field in words and never speak of files, lines or columns.
+    ///
+    /// # Errors
+    /// [`ProjectError::Field`] for a missing or malformed field; the rule broken otherwise.
+    pub fn from_feature(
+        properties: serde_json::Value,
+        geometry: Option<serde_json::Value>,
+    ) -> Result<Self, ProjectError> {
+        let props: Props = serde_path_to_error::deserialize(properties).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            let quoted = |rest: &str| rest.split('`').nth(1).unwrap_or(rest).to_owned();
+            if let Some(rest) = message.strip_prefix("missing field ") {
+                ProjectError::Field { field: field_label(&quoted(rest)), message: "is required".to_owned() }
+            } else if let Some(rest) = message.strip_prefix("unknown field ") {
+                let message = format!("has no field '{}'", quoted(rest).escape_default());
+                ProjectError::Field { field: "The project".to_owned(), message }
+            } else if path == "." {
+                ProjectError::Field { field: "The project".to_owned(), message }
+            } else {
+                ProjectError::Field { field: field_label(&path), message }
+            }
+        })?;
+        props.into_record(geometry)
+    }
 }
 
 impl ProjectCollection {
@@ -188,36 +267,14 @@ impl ProjectCollection {
         let fc: Fc = serde_json::from_str(text).map_err(|e| ProjectError::File(e.to_string()))?;
         let mut out: Vec<ProjectRecord> = Vec::with_capacity(fc.features.len());
         for f in fc.features {
-            let p = f.properties;
-            if out.iter().any(|r| r.slug == p.slug) {
-                return Err(ProjectError::File(format!("project '{}' appears twice", p.slug)));
+            let slug = f.properties.slug.clone();
+            if out.iter().any(|r| r.slug == slug) {
+                return Err(ProjectError::File(format!("project '{slug}' appears twice")));
             }
-            let budget = match (p.budget, p.currency) {
-                (Some(amount), Some(currency)) => Some(Budget { amount, currency }),
-                (None, None) => None,
-                _ => return Err(ProjectError::Budget(p.title)),
-            };
-            let meta = ProjectMeta {
-                city: p.city,
-                title: p.title,
-                title_local: p.title_local,
-                description: p.description,
-                description_local: p.description_local,
-                sectors: p.sectors,
-                dimensions: p.dimensions,
-                kind: p.kind,
-                status: p.status,
-                budget,
-                start_date: date(p.start_date, &p.slug)?,
-                end_date: date(p.end_date, &p.slug)?,
-                partners: p.partners,
-                source: p.source,
-                visibility: p.visibility,
-                approximate: p.approximate,
-            };
-            meta.validate()?;
-            let geometry = f.geometry.filter(|g| !g.is_null()).map(|g| g.to_string());
-            out.push(ProjectRecord { slug: p.slug, meta, geometry });
+            out.push(f.properties.into_record(f.geometry).map_err(|e| match e {
+                ProjectError::Field { .. } => ProjectError::File(format!("project '{slug}': {e}")),
+                e => e,
+            })?);
         }
         Ok(ProjectCollection(out))
     }
@@ -292,5 +349,33 @@ mod tests {
         assert!(matches!(ProjectCollection::from_geojson(&no_sector), Err(ProjectError::NoSector(_))));
         let half_budget = text.replace(r#","currency":"THB""#, "");
         assert!(matches!(ProjectCollection::from_geojson(&half_budget), Err(ProjectError::Budget(_))));
+    }
+
+    #[test]
+    fn a_form_feature_is_refused_in_the_form_words() {
+        let props = serde_json::json!({"slug": "cm-x", "city": "chiang-mai", "title": "X", "sectors": ["water"], "status": "idea"});
+        let ok = ProjectRecord::from_feature(props.clone(), None).unwrap();
+        assert_eq!(ok.meta.title, "X");
+        let say = |change: serde_json::Value| {
+            let mut p = props.clone();
+            for (k, v) in change.as_object().unwrap() {
+                if v.is_null() {
+                    p.as_object_mut().unwrap().remove(k);
+                } else {
+                    p[k] = v.clone();
+                }
+            }
+            ProjectRecord::from_feature(p, None).unwrap_err().to_string()
+        };
+        let long = say(serde_json::json!({"slug": "cm-".repeat(20)}));
+        assert!(long.starts_with("Slug: project slug"), "{long}");
+        assert_eq!(say(serde_json::json!({"title": null})), "Title: is required");
+        let sector = say(serde_json::json!({"sectors": ["water", "wat"]}));
+        assert!(sector.starts_with("Sectors: unknown variant `wat`"), "{sector}");
+        assert_eq!(say(serde_json::json!({"start_date": "17/03"})), "Start date: '17/03' is not a date (YYYY-MM-DD)");
+        assert_eq!(say(serde_json::json!({"colour": "red"})), "The project: has no field 'colour'");
+        for text in [long, sector] {
+            assert!(!text.contains("line") && !text.contains("column") && !text.contains("file"), "{text}");
+        }
     }
 }

@@ -34,8 +34,8 @@ pub use health::DatabaseInfo;
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
 pub use nexus::{
-    CitySummary, Draft, EvaluatedLink, NexusRefresh, ProjectProfile, TouchedLayer, HEX as NEXUS_HEX,
-    LINKS as NEXUS_LINKS,
+    Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, TouchedLayer,
+    HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
 pub use pool::{Store, StoreConfig};
 pub use projects::SaveOutcome;

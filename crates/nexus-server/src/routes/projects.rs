@@ -1,15 +1,17 @@
 //! Planners' project editing: `POST /api/projects` creates one (a draft unless it says
 //! otherwise), `PUT /api/projects/{slug}` replaces one (publishing is saving it with
 //! `"visibility": "public"`). Both take a GeoJSON Feature whose properties are those of
-//! `data/projects.geojson`; reading goes through `/collections/projects`. A `PUT` with
+//! `data/projects.geojson` (a `POST` without `slug` gets one made from the city and title);
+//! reading goes through `/collections/projects`. A `PUT` with
 //! `If-Match: "<revision>"` is refused (412) when someone saved the project meanwhile.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use nexus_core::{ProjectCollection, ProjectRecord};
+use nexus_core::{CitySlug, ProjectRecord, ProjectSlug};
 use nexus_store::SaveOutcome;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Planner;
@@ -20,15 +22,20 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/projects", post(create)).route("/projects/{slug}", put(replace))
 }
 
-/// The project a request body describes; `slug` fills in the path's when the body has none,
-/// and `visibility` is used when the body does not say (new projects are drafts; an edit that
-/// leaves it out keeps the project as it was).
-fn record(bytes: &[u8], slug: Option<&str>, visibility: &str) -> Result<ProjectRecord, ApiError> {
-    let mut feature: Value =
+/// The body as a GeoJSON Feature with properties.
+fn feature(bytes: &[u8]) -> Result<Value, ApiError> {
+    let feature: Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
     if feature["type"] != "Feature" || !feature["properties"].is_object() {
         return Err(ApiError::bad_request("the body must be a GeoJSON Feature with the project's properties"));
     }
+    Ok(feature)
+}
+
+/// The project a Feature describes; `slug` fills in the path's when the body has none, and
+/// `visibility` is used when the body does not say (new projects are drafts; an edit that
+/// leaves it out keeps the project as it was).
+fn record(mut feature: Value, slug: Option<&str>, visibility: &str) -> Result<ProjectRecord, ApiError> {
     let props = &mut feature["properties"];
     if props.get("visibility").is_none() {
         props["visibility"] = json!(visibility);
@@ -46,11 +53,24 @@ fn record(bytes: &[u8], slug: Option<&str>, visibility: &str) -> Result<ProjectR
             }
         }
     }
-    let text = json!({ "type": "FeatureCollection", "features": [feature] }).to_string();
-    let mut c = ProjectCollection::from_geojson(&text)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string()))?;
-    c.0.pop().ok_or_else(|| ApiError::bad_request("no project in the body"))
+    let geometry = feature.get_mut("geometry").map(Value::take);
+    ProjectRecord::from_feature(feature["properties"].take(), geometry)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string()))
 }
+
+/// A slug for a new project whose body brings none (a sketch saved from the map): made from
+/// its city and title. Without a usable city the record's own check says what is wrong.
+fn made_slug(props: &Value) -> Option<ProjectSlug> {
+    if props.get("slug").is_some_and(|s| !s.is_null()) {
+        return None;
+    }
+    let city = props.get("city").and_then(|c| CitySlug::deserialize(c).ok())?;
+    Some(ProjectSlug::from_title(&city, props.get("title").and_then(Value::as_str).unwrap_or_default()))
+}
+
+/// How many numbered variants of a made slug are tried before giving up (each try is one
+/// insert that finds the slug taken).
+const SLUG_TRIES: u32 = 50;
 
 fn missing(slug: &str) -> ApiError {
     ApiError::not_found(format!("no project '{}'", slug.escape_default()))
@@ -61,18 +81,35 @@ async fn create(
     _planner: Planner,
     bytes: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = record(&bytes, None, "draft")?;
-    match state.store.save_project(&p, true, None).await? {
-        SaveOutcome::Exists => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "exists",
-            format!("project '{}' exists already: PUT /api/projects/{} replaces it", p.slug, p.slug),
-        )),
-        _ => Ok((
-            StatusCode::CREATED,
-            Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str() })),
-        )),
+    // A body without a slug gets the first free one of `city-title`, `city-title-2`, …
+    let mut body = feature(&bytes)?;
+    let made = made_slug(&body["properties"]);
+    if let Some(slug) = &made {
+        body["properties"]["slug"] = json!(slug.as_str());
     }
+    let mut p = record(body, None, "draft")?;
+    let base = p.slug.clone();
+    for n in 1..=if made.is_some() { SLUG_TRIES } else { 1 } {
+        p.slug = base.variant(n);
+        match state.store.save_project(&p, true, None).await? {
+            SaveOutcome::Exists => continue,
+            _ => {
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str() })),
+                ))
+            }
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "exists",
+        if made.is_some() {
+            format!("projects '{base}' to '{}' exist already: give this one another title", base.variant(SLUG_TRIES))
+        } else {
+            format!("project '{base}' exists already: PUT /api/projects/{base} replaces it")
+        },
+    ))
 }
 
 /// The revision an edit started from, from `If-Match: "7"` (the project's `revision`).
@@ -93,7 +130,7 @@ async fn replace(
 ) -> Result<Json<Value>, ApiError> {
     let expected = if_match(&headers)?;
     let stored = state.store.project_visibility(&slug).await?.ok_or_else(|| missing(&slug))?;
-    let p = record(&bytes, Some(&slug), &stored)?;
+    let p = record(feature(&bytes)?, Some(&slug), &stored)?;
     match state.store.save_project(&p, false, expected).await? {
         SaveOutcome::Updated { changed } => {
             Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))

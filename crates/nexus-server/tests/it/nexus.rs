@@ -434,6 +434,27 @@ async fn the_what_if_answers_without_storing_anything() {
     assert!((p["distance_m"].as_f64().unwrap() - 300.0).abs() < 2.0, "{p}");
     assert_eq!(answer["summary"]["conflicts"], 1);
     assert_eq!(w.links().await, before, "nothing was stored");
+    // It says what it checked: the waste site's rules (the airport's 3 km the farthest in
+    // Thailand), run against the canal among others.
+    let checked = &answer["checked"];
+    assert_eq!(checked["rules_total"], 15, "{checked}");
+    let ids: Vec<&str> = checked["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    for id in ["landfill-surface-water", "landfill-airport", "waste-energy", "heritage"] {
+        assert!(ids.contains(&id), "{id}: {checked}");
+    }
+    assert!(!ids.contains(&"wwtp-biogas"), "{checked}");
+    assert_eq!(checked["within_m"], 3000.0, "{checked}");
+    assert!(checked["layers"].as_array().unwrap().contains(&json!("canal")), "{checked}");
+    assert_eq!(checked["projects"], true, "{checked}");
+    // The same place said only to be "waste", with no kind: no landfill rule fits it, and
+    // the answer says so rather than giving a bare all-clear.
+    let vague =
+        json!({ "geometry": point(LON + 0.03, LAT + north(LAT, 300.0)), "sectors": ["waste"], "city": "chiang-mai" });
+    let (_, _, answer) =
+        w.t.send(Request::post("/api/nexus/evaluate").body(Body::from(vague.to_string())).unwrap()).await;
+    assert_eq!(answer["summary"]["conflicts"], 0, "{answer}");
+    assert_eq!(answer["checked"]["rules"], json!(["heritage"]), "{answer}");
+    assert_eq!(answer["checked"]["within_m"], 0.0, "{answer}");
 
     // The same sketch as a biogas plant beside the treatment plant is a synergy.
     let (wx, wy) = (LON + 0.03, LAT - north(LAT, 5_000.0));

@@ -114,3 +114,46 @@ async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_
     assert_eq!((status, answer["visibility"].as_str()), (StatusCode::OK, Some("public")), "{answer}");
     assert_eq!(titles(&t, None).await, ["Sorting and transfer station"]);
 }
+
+#[tokio::test]
+async fn a_sketch_saved_without_a_slug_gets_a_readable_one_whatever_its_title() {
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
+    let save =
+        |title: &str| send("POST", "/api/projects", Some(PLANNER_TOKEN), &feature(None, title, &site, &json!({})));
+
+    // The title that used to fail ("longer than 48 characters … at line 1 column 231").
+    let (status, _, first) = t.send(save("New transfer station near Mae Kha")).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["slug"], "chiang-mai-new-transfer-station-near-mae-kha");
+    // The same title again is another project, not a conflict.
+    let (status, _, second) = t.send(save("New transfer station near Mae Kha")).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["slug"], "chiang-mai-new-transfer-station-near-mae-kha-2");
+
+    // A 120-character Thai title.
+    let thai: String = "สถานีขนถ่ายขยะแห่งใหม่ใกล้คลองแม่ข่า ".chars().cycle().take(120).collect();
+    let (status, _, answer) = t.send(save(&thai)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let slug = answer["slug"].as_str().unwrap();
+    assert!(slug.starts_with("chiang-mai-") && slug.len() <= 48, "{slug}");
+    assert!(titles(&t, Some(PLANNER_TOKEN)).await.contains(&thai));
+
+    // Refusals name the field as the form does, never a file, a line or a column.
+    for (extra, says) in [
+        (json!({ "sectors": ["air"] }), "Sectors: unknown variant `air`"),
+        (json!({ "status": "dreaming" }), "Status: unknown variant `dreaming`"),
+        (json!({ "start_date": "next year" }), "Start date: 'next year' is not a date"),
+        (json!({ "slug": "x".repeat(60) }), "Slug: project slug"),
+    ] {
+        let (status, _, err) = t
+            .send(send("POST", "/api/projects", Some(PLANNER_TOKEN), &feature(None, "Some title", &site, &extra)))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let msg = err["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with(says), "'{msg}' should start with '{says}'");
+        assert!(!msg.contains("file") && !msg.contains("column"), "{msg}");
+    }
+}

@@ -6,8 +6,9 @@ use nexus_core::{LayerKind, Sector, Selector};
 use serde::Serialize;
 
 use super::ends::End;
+use super::live::{live_links, Subject};
 use super::overlay::{HEX, LINKS};
-use super::{live_links, q, Subject};
+use super::q;
 use crate::error::StoreResult;
 use crate::pool::Store;
 
@@ -145,6 +146,7 @@ impl Store {
             let rules = super::read_rule_set(&client).await?;
             links = live_links(&client, &rules, &subject, include_drafts, &[])
                 .await?
+                .links
                 .into_iter()
                 .map(|l| l.feature)
                 .collect();

@@ -1,0 +1,190 @@
+//! Links computed now rather than read from the overlay: the what-if evaluation of a sketch
+//! (which stores nothing) and a draft project's profile. Each answer also says what it
+//! checked, so "nothing found" is never an unexplained all-clear.
+
+use std::collections::BTreeSet;
+
+use nexus_core::{LayerKind, RuleSet, Sector};
+use serde::Serialize;
+
+use super::ends::End;
+use super::{layer_end, matches, picks, q, read_rule_set, LayerEnd, HEX, LINKS};
+use crate::error::{StoreError, StoreResult};
+use crate::pool::Store;
+
+/// The most points a what-if sketch may have.
+const MAX_SKETCH_POINTS: i32 = 5_000;
+
+/// A geometry sketched by a planner, to evaluate without storing it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// GeoJSON geometry (EPSG:4326).
+    pub geometry: String,
+    /// What it would be (a waste site, a biogas plant …), if known.
+    pub kind: Option<LayerKind>,
+    /// Its sectors.
+    pub sectors: Vec<Sector>,
+    /// Its city, for national distances and to keep to that city's data.
+    pub city: Option<String>,
+}
+
+/// One link the sketch would make.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluatedLink {
+    /// The link as a GeoJSON Feature (properties as for `nexus-links`; the sketch is `draft`).
+    pub feature: serde_json::Value,
+}
+
+/// What a live computation looked at.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Checked {
+    /// Ids of the rules one of whose ends fits the subject, in the rule set's order.
+    pub rules: Vec<String>,
+    /// Rules in the set.
+    pub rules_total: usize,
+    /// Ids of the layers those rules were run against (their other end fits the layer).
+    pub layers: Vec<String>,
+    /// Whether the other projects were looked at too.
+    pub projects: bool,
+    /// The farthest any of those rules reaches in the subject's country, in metres.
+    pub within_m: f64,
+}
+
+/// Links computed now, and what was checked to find them.
+#[derive(Debug, Clone, Default)]
+pub struct LiveLinks {
+    /// The links, nearest first within each rule.
+    pub links: Vec<EvaluatedLink>,
+    /// What was looked at.
+    pub checked: Checked,
+}
+
+impl Store {
+    /// The links a sketched geometry would make with what is stored (public data, and drafts
+    /// when `include_drafts`), each as a GeoJSON Feature, and what was checked; nothing is
+    /// written.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when the geometry is not valid GeoJSON; otherwise when a query
+    /// fails.
+    pub async fn evaluate(&self, draft: &Draft, include_drafts: bool) -> StoreResult<LiveLinks> {
+        let client = self.client().await?;
+        let rules = read_rule_set(&client).await?;
+        let check = client
+            .query_one(
+                "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_NPoints(g) FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) g) x",
+                &[&draft.geometry],
+            )
+            .await
+            .map_err(|e| StoreError::Invalid(format!("the geometry is not usable GeoJSON: {}", crate::error::describe(&e))))?;
+        // A sketch is drawn by hand: a country's outline pasted in would tie up the server.
+        if check.get::<_, i32>(2) > MAX_SKETCH_POINTS {
+            return Err(StoreError::Invalid(format!(
+                "the geometry has {} points; a sketch may have at most {MAX_SKETCH_POINTS}",
+                check.get::<_, i32>(2)
+            )));
+        }
+        if !check.get::<_, bool>(0) {
+            return Err(StoreError::Invalid(format!("the geometry is not valid: {}", check.get::<_, String>(1))));
+        }
+        let kinds = nexus_core::Selector::project_kinds(draft.kind);
+        let sketch = End::Draft { kinds: kinds.clone(), sectors: draft.sectors.clone(), city: draft.city.clone() };
+        let subject =
+            Subject { end: &sketch, kinds: &kinds, sectors: &draft.sectors, city: draft.city.as_deref(), slug: None };
+        live_links(&client, &rules, &subject, include_drafts, &[&draft.geometry]).await
+    }
+}
+
+/// What live links are computed for: a sketch, or one stored project.
+pub(crate) struct Subject<'a> {
+    pub end: &'a End,
+    pub kinds: &'a [LayerKind],
+    pub sectors: &'a [Sector],
+    pub city: Option<&'a str>,
+    /// The project itself, kept out of the other end.
+    pub slug: Option<&'a str>,
+}
+
+/// The layers a live computation may meet: public ones, drafts too for planners.
+async fn visible_layers(client: &tokio_postgres::Client, include_drafts: bool) -> StoreResult<Vec<LayerEnd>> {
+    Ok(client
+        .query(
+            &format!(
+                "SELECT id, kind, sectors, city, title, feature_count,
+                        (SELECT country FROM cities WHERE slug = layers.city) AS country
+                 FROM layers
+                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND ($1 OR visibility = 'public')
+                 ORDER BY id"
+            ),
+            &[&include_drafts],
+        )
+        .await
+        .map_err(q("nexus_layers"))?
+        .iter()
+        .filter_map(layer_end)
+        .collect())
+}
+
+/// Every rule match between `subject` and everything else it may see, computed now.
+pub(crate) async fn live_links(
+    client: &tokio_postgres::Client,
+    rules: &RuleSet,
+    subject: &Subject<'_>,
+    include_drafts: bool,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> StoreResult<LiveLinks> {
+    let layers = visible_layers(client, include_drafts).await?;
+    let mut others: Vec<End> = layers
+        .iter()
+        .filter(|l| subject.city.is_none() || l.city.is_none() || l.city.as_deref() == subject.city)
+        .map(LayerEnd::end)
+        .collect();
+    let except = subject.slug.map(|s| vec![s.to_owned()]).unwrap_or_default();
+    others.push(End::Projects { only: None, except, drafts: include_drafts });
+    // A city's layers carry its country; national distances follow it.
+    let country = subject
+        .city
+        .and_then(|c| layers.iter().find(|l| l.city.as_deref() == Some(c)))
+        .and_then(|l| l.country.as_deref());
+    let mut out = LiveLinks::default();
+    out.checked.rules_total = rules.rules.len();
+    let mut met: BTreeSet<String> = BTreeSet::new();
+    for rule in &rules.rules {
+        let mut pairs: Vec<(&End, &End)> = Vec::new();
+        let (as_from, as_to) =
+            (rule.from.matches(subject.kinds, subject.sectors), rule.to.matches(subject.kinds, subject.sectors));
+        if as_from {
+            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, false)).map(|o| (subject.end, o)));
+        }
+        if as_to {
+            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, true)).map(|o| (o, subject.end)));
+        }
+        if as_from || as_to {
+            out.checked.rules.push(rule.id.clone());
+            out.checked.within_m = out.checked.within_m.max(rule.distance_in(country));
+        }
+        for (from, to) in pairs {
+            for end in [from, to] {
+                match end {
+                    End::Layer { id, .. } => {
+                        met.insert(id.clone());
+                    }
+                    End::Projects { .. } => out.checked.projects = true,
+                    End::Draft { .. } => {}
+                }
+            }
+            let sql = format!(
+                "SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(m.link_geom, 6)::json,
+                                          'properties', {props})
+                 FROM ({matches}) m ORDER BY m.distance",
+                props = matches::link_properties(rule),
+                matches = matches::match_sql(rule, from, to),
+            );
+            for row in client.query(&sql, params).await.map_err(q("nexus_evaluate"))? {
+                out.links.push(EvaluatedLink { feature: row.get(0) });
+            }
+        }
+    }
+    out.checked.layers = met.into_iter().collect();
+    Ok(out)
+}
