@@ -1,33 +1,18 @@
-//! Exports: a collection's features into a GIS file. GeoJSON is written straight from the
-//! database's stream; the other formats are made from it by GDAL (in-process ogr2ogr), with
-//! the details each format needs: a UTF-8 `.cpg`, a `.prj` and a list of renamed fields for
+//! Exports through GDAL: the formats other than GeoJSON are made by an in-process ogr2ogr
+//! from the GeoJSON the service staged (`nexus_service::gis::export`), with the details each
+//! format needs: a UTF-8 `.cpg`, a `.prj` and a list of renamed fields for
 //! shapefiles (zipped), WKT for CSV.
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
 use gdal::vector::LayerAccess;
-use nexus_core::{ExportFormat, FeatureFilter};
-use nexus_store::{temp_beside, Collection, Store};
+use nexus_core::ExportFormat;
+use nexus_service::gis::{Conversion, IngestError};
+use nexus_store::temp_beside;
 
-use crate::error::IngestError;
 use crate::ffi;
 use crate::gdal_errors;
-use crate::pipeline::Progress;
-
-/// What to export, and how.
-#[derive(Debug, Clone, Copy)]
-pub struct ExportJob<'a> {
-    /// The layer's name inside the file (and the file's stem for shapefile parts).
-    pub name: &'a str,
-    /// Which features.
-    pub filter: &'a FeatureFilter,
-    /// Decimals of GeoJSON coordinates (other formats get full precision).
-    pub precision: u8,
-    /// The format.
-    pub format: ExportFormat,
-}
 
 /// Copies `from` to `dest` through a temporary file beside it.
 fn install(from: &Path, dest: &Path) -> Result<(), IngestError> {
@@ -38,63 +23,9 @@ fn install(from: &Path, dest: &Path) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// Exports `c` to `dest` as `job` says; returns the bytes written. `progress` hears the
-/// number of matching features, then features read from the database, then (for formats
-/// other than GeoJSON) a "writing" stage measured in the same features.
-///
-/// # Errors
-/// When the database or GDAL fails, or `dest` cannot be written.
-pub async fn export(
-    store: &Store,
-    c: Collection<'_>,
-    job: &ExportJob<'_>,
-    dest: &Path,
-    progress: Arc<dyn Progress>,
-) -> Result<u64, IngestError> {
-    let total = u64::try_from(store.count_features(c, job.filter).await?).unwrap_or(0);
-    progress.start(Some(total));
-    if job.format == ExportFormat::GeoJson {
-        let n = store.export_geojson_file(c, job.filter, job.precision, dest, &|n| progress.update(n)).await;
-        progress.finish();
-        return Ok(n?);
-    }
-    let work = tempfile::Builder::new()
-        .prefix("nexus-export")
-        .tempdir()
-        .map_err(|e| IngestError::Io { path: std::env::temp_dir(), reason: e.to_string() })?;
-    let staging = work.path().join(format!("{}.geojson", job.name));
-    // GDAL reads the same stream at full precision and writes the target format from it.
-    if let Err(e) =
-        store.export_geojson_file(c, job.filter, job.precision.max(9), &staging, &|n| progress.update(n)).await
-    {
-        progress.finish();
-        return Err(e.into());
-    }
-    progress.stage(&format!("writing {}", job.format.label()));
-    let (name, format, dest) = (job.name.to_owned(), job.format, dest.to_owned());
-    let work_dir = work.path().to_owned();
-    let bar = Arc::clone(&progress);
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let written = tokio::task::spawn_blocking(move || {
-        let on_progress = |f: f64| bar.update((f.clamp(0.0, 1.0) * total as f64) as u64);
-        translate(&staging, &work_dir, &name, format, &dest, &on_progress)
-    })
-    .await
-    .map_err(|e| IngestError::Task(e.to_string()))
-    .and_then(|r| r);
-    progress.finish();
-    drop(work);
-    written
-}
-
-fn translate(
-    staging: &Path,
-    work: &Path,
-    name: &str,
-    format: ExportFormat,
-    dest: &Path,
-    progress: &dyn Fn(f64),
-) -> Result<u64, IngestError> {
+/// Converts a staged GeoJSON file as `job` says, through an in-process ogr2ogr.
+pub(crate) fn translate(job: Conversion<'_>, progress: &dyn Fn(f64)) -> Result<u64, IngestError> {
+    let Conversion { staging, work, name, format, dest } = job;
     gdal_errors::install();
     gdal_errors::clear();
     let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };

@@ -1,4 +1,5 @@
-//! Nexus Atlas ingest: the only crate that links GDAL.
+//! Nexus Atlas ingest: the only crate that links GDAL. [`Gdal`] is the services' door to GIS
+//! files (`nexus_service::gis::GisFiles`).
 //!
 //! [`ingest`] reads a GIS file through GDAL and loads one layer of it into PostGIS through
 //! `nexus-store`, as one transaction: every feature is checked (finite, in range, one
@@ -9,24 +10,25 @@
 //! GDAL datasets are opened, used and dropped inside one blocking task: GDAL is re-entrant
 //! but not thread-safe, and the Rust `Dataset` is `Send` but not `Sync`.
 
-mod error;
 mod export;
 mod ffi;
 mod formats;
+mod gdal_door;
 mod gdal_errors;
-mod options;
 mod pipeline;
 mod props;
 mod reader;
-mod report;
 mod source;
 mod wkb;
 
-pub use error::IngestError;
-pub use export::{export, ExportJob};
-pub use formats::{gdal_version, Format, FormatError};
+pub use formats::{available, drivers, gdal_version};
+pub use gdal_door::{export, Gdal};
 pub use nexus_core::ExportFormat;
-pub use options::{sidecar_path, IngestOptions, Limits, Sidecar, SidecarLayer};
-pub use pipeline::{ingest, layer_names, NoProgress, Progress};
-pub use report::{Action, Counts, IngestReport, Issue, MAX_ISSUES};
+// The request, report and errors of an ingest belong to the door (`nexus_service::gis`);
+// they are named here too, for the commands and tests that drive GDAL directly.
+pub use nexus_service::gis::{
+    sidecar_path, Action, Counts, ExportJob, Format, FormatError, IngestError, IngestOptions, IngestReport, Issue,
+    Limits, NoProgress, Progress, Sidecar, SidecarLayer, MAX_ISSUES,
+};
+pub use pipeline::{ingest, layer_names};
 pub use source::sha256_file;

@@ -10,33 +10,10 @@ use nexus_store::{LayerLoad, Provenance, Repair, Store};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use crate::error::IngestError;
-use crate::options::IngestOptions;
+use nexus_service::gis::{Action, Counts, IngestError, IngestOptions, IngestReport, Progress};
+
 use crate::reader::{self, Msg, Opened, ReadOptions, Row};
-use crate::report::{Action, Counts, IngestReport};
 use crate::source::{self, Source};
-
-/// Told how far an ingest has got (the CLI draws a progress bar with it).
-pub trait Progress: Send + Sync {
-    /// The file is open; `total` features when known.
-    fn start(&self, total: Option<u64>);
-    /// `read` features read so far.
-    fn update(&self, read: u64);
-    /// Done (successfully or not).
-    fn finish(&self);
-    /// A second stage begins (an export's conversion by GDAL); `update` counts from zero again.
-    fn stage(&self, _what: &str) {}
-}
-
-/// Progress that goes nowhere.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn start(&self, _total: Option<u64>) {}
-    fn update(&self, _read: u64) {}
-    fn finish(&self) {}
-}
 
 /// Names of the layers inside the file of `opts` (for ingesting every layer of a GeoPackage).
 ///

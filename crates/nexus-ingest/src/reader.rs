@@ -8,10 +8,10 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::{FieldDef, GeometryFamily};
 use tokio::sync::mpsc;
 
-use crate::error::IngestError;
+use nexus_service::gis::{Action, Counts, IngestError, Issue, MAX_ISSUES};
+
 use crate::gdal_errors;
 use crate::props::Schema;
-use crate::report::{Action, Counts, Issue, MAX_ISSUES};
 use crate::source::Source;
 use crate::wkb;
 
@@ -148,7 +148,7 @@ pub fn open(source: &Source) -> Result<Dataset, IngestError> {
         &source.gdal_path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
-            allowed_drivers: Some(source.format.drivers()),
+            allowed_drivers: Some(crate::formats::drivers(source.format)),
             open_options: if opts.is_empty() { None } else { Some(&opts) },
             sibling_files: None,
         },

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::error::IngestError;
-use crate::formats::Format;
-use crate::options::{IngestOptions, Limits};
+use nexus_service::gis::{Format, IngestError, IngestOptions, Limits};
 
 /// A file ready for GDAL.
 #[derive(Debug, Clone)]

@@ -2,12 +2,13 @@
 //!
 //! [`app`] builds the whole router from an [`AppState`]; it binds no socket, so tests drive
 //! it with `tower::ServiceExt::oneshot` and the CLI serves it with [`serve`]. Only this
-//! crate knows HTTP status codes and the JSON error shape (see [`error`]).
+//! crate knows HTTP status codes and the JSON error shape (see [`error`]). The services it
+//! calls (tiles, the Nexus worker, ingest and export) live in `nexus-service`; GIS files come
+//! through the door the binary hands it, so this crate never links GDAL.
 
 mod auth;
 pub mod error;
 mod links;
-mod nexus_worker;
 pub mod ogc;
 mod routes;
 mod state;

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use nexus_service::gis::GisFiles;
+use nexus_service::tiles::Tiles;
 use nexus_store::{Store, StoreError};
-
-use crate::tiles::Tiles;
 
 /// Settings of the HTTP application.
 #[derive(Clone)]
@@ -19,7 +19,7 @@ pub struct ServerConfig {
     /// The public base URL (`https://atlas.example.org`), when a proxy hides it.
     pub public_url: Option<String>,
     /// Tile cache and pre-rendering.
-    pub tiles: crate::tiles::TileSettings,
+    pub tiles: nexus_service::tiles::TileSettings,
     /// Downloads served at once; each holds a database connection while it streams, so a few
     /// slow clients must not take the pool from tiles and the API.
     pub max_exports: usize,
@@ -47,7 +47,7 @@ impl ServerConfig {
             planner_token: None,
             max_upload_bytes: 256 << 20,
             public_url: None,
-            tiles: crate::tiles::TileSettings::default(),
+            tiles: nexus_service::tiles::TileSettings::default(),
             max_exports: 4,
             nexus_overlays: true,
             basemap: None,
@@ -81,20 +81,22 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// Permits for downloads in progress (`ServerConfig::max_exports`).
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// The door to GIS files (uploads, downloads in formats other than GeoJSON).
+    pub gis: Arc<dyn GisFiles>,
 }
 
 impl AppState {
-    /// Bundles a store and settings, and starts the background work that keeps tiles
-    /// current (change listener, pre-renderer).
+    /// Bundles a store, settings and the door to GIS files, and starts the background work
+    /// that keeps tiles current (change listener, pre-renderer).
     ///
     /// # Errors
     /// When the layer catalog cannot be read.
-    pub async fn start(store: Store, config: ServerConfig) -> Result<Self, StoreError> {
+    pub async fn start(store: Store, config: ServerConfig, gis: Arc<dyn GisFiles>) -> Result<Self, StoreError> {
         let tiles = Tiles::start(store.clone(), config.tiles).await?;
         if config.nexus_overlays {
-            crate::nexus_worker::start(store.clone());
+            nexus_service::nexus_worker::start(store.clone());
         }
         let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
-        Ok(AppState { store, config: Arc::new(config), tiles, exports })
+        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis })
     }
 }

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::{schema, Source};
+use super::schema;
+use super::source::Source;
 use nexus_core::query::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The document, with `base` as the server URL. Besides the generic paths, each collection

@@ -6,7 +6,7 @@ use nexus_core::FieldType;
 use nexus_store::LAYER_QUERYABLES;
 use serde_json::{json, Map, Value};
 
-use super::Source;
+use super::source::Source;
 
 /// The JSON Schema of one field type.
 fn of_type(ty: FieldType) -> Value {

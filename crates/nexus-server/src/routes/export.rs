@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use nexus_ingest::ExportFormat;
+use nexus_core::ExportFormat;
+use nexus_service::gis::{self, ExportJob, NoProgress};
 
 use crate::error::ApiError;
 use crate::ogc::{source, stream_body};
@@ -62,16 +63,10 @@ async fn export(
     } else {
         let dir = tempfile::Builder::new().prefix("nexus-download").tempdir().map_err(|e| ApiError::internal(&e))?;
         let path = dir.path().join(&file_name);
-        let job = nexus_ingest::ExportJob { name: id, filter: &p.filter, precision: p.precision, format };
-        nexus_ingest::export(
-            &state.store,
-            src.collection(),
-            &job,
-            &path,
-            std::sync::Arc::new(nexus_ingest::NoProgress),
-        )
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        let job = ExportJob { name: id, filter: &p.filter, precision: p.precision, format };
+        gis::export(&state.store, Some(&state.gis), src.collection(), &job, &path, std::sync::Arc::new(NoProgress))
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
         let file = tokio::fs::File::open(&path).await.map_err(|e| ApiError::internal(&e))?;
         // The folder (and file) go away once the body has been sent.
         let stream = futures_util::stream::unfold((file, dir, permit), |(mut file, dir, permit)| async move {

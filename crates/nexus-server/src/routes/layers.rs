@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::{Layer, LayerId, LayerMeta};
-use nexus_ingest::{IngestError, IngestOptions, IngestReport, NoProgress};
+use nexus_service::gis::{IngestError, IngestOptions, IngestReport, NoProgress};
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::{is_planner, Planner};
@@ -164,7 +164,7 @@ async fn upload(
         })?,
     };
     let opts = options(layer, main.1, main.0, &form)?;
-    let result = nexus_ingest::ingest(&state.store, opts, Arc::new(NoProgress)).await;
+    let result = state.gis.ingest(&state.store, opts, Arc::new(NoProgress)).await;
     drop(dir);
     match result {
         Ok(report) => Ok(Json(report)),

@@ -11,11 +11,11 @@ use axum::Json;
 use nexus_core::{FieldType, Layer};
 use serde_json::{json, Value};
 
+use super::sources::{resolve, version};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tiles::{resolve, version};
 
-pub use crate::links::base_url;
+use crate::links::base_url;
 
 fn mvt_type(t: FieldType) -> &'static str {
     match t {

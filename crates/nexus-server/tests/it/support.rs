@@ -38,7 +38,7 @@ impl TestApp {
         config.planner_token = Some(PLANNER_TOKEN.to_owned());
         config.tiles.prerender_maxzoom = None;
         f(&mut config);
-        let state = AppState::start(store.clone(), config).await.unwrap();
+        let state = AppState::start(store.clone(), config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap();
         TestApp { app: app(state.clone()), state, db, store }
     }
 
@@ -55,7 +55,7 @@ impl TestApp {
         // Tests that want pre-rendering ask for it (TestApp::on).
         config.tiles.prerender_maxzoom = None;
         config.max_upload_bytes = 8 << 20;
-        let state = AppState::start(store.clone(), config).await.unwrap();
+        let state = AppState::start(store.clone(), config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap();
         let app = app(state.clone());
         TestApp { app, state, db, store }
     }
@@ -65,7 +65,7 @@ impl TestApp {
         let store = self.db.store().await.unwrap();
         let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
         config.tiles.prerender_maxzoom = None;
-        app(AppState::start(store, config).await.unwrap())
+        app(AppState::start(store, config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap())
     }
 
     /// Loads a fixture file into a layer.

@@ -14,7 +14,7 @@ pub async fn run(settings: &Settings, layers: Vec<LayerId>, maxzoom: u8) -> anyh
     let ids = if layers.is_empty() { store.layers(true).await?.into_iter().map(|l| l.id).collect() } else { layers };
     for id in ids {
         let started = Instant::now();
-        let tiles = nexus_server::tiles::prerender::prerender(&store, &id, maxzoom).await?;
+        let tiles = nexus_service::tiles::prerender::prerender(&store, &id, maxzoom).await?;
         writeln!(std::io::stdout(), "{id}: {tiles} tiles pre-rendered in {:.1} s", started.elapsed().as_secs_f64())?;
     }
     Ok(())

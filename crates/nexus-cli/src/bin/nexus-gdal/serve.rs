@@ -54,7 +54,7 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     if let Some(z) = args.prerender_maxzoom.or(file.prerender_maxzoom) {
         config.tiles.prerender_maxzoom = (z >= 0).then(|| u8::try_from(z.min(14)).unwrap_or(10));
     }
-    let state = AppState::start(store, config).await?;
+    let state = AppState::start(store, config, std::sync::Arc::new(nexus_ingest::Gdal)).await?;
     let app = nexus_server::app(state);
     nexus_server::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use nexus_store::StoreError;
 
-use crate::formats::FormatError;
-use crate::report::IngestReport;
+use super::format::FormatError;
+use super::report::IngestReport;
 
 /// An ingest that failed; the layer is as it was.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use nexus_core::{LayerId, LayerMeta};
 use nexus_store::LoadMode;
 use serde::Deserialize;
 
-use crate::error::IngestError;
+use super::error::IngestError;
 
 /// Limits that protect the server from hostile archives.
 #[derive(Debug, Clone, Copy)]

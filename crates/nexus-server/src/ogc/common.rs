@@ -1,0 +1,39 @@
+//! What the OGC handlers share: media types, format negotiation, links, streamed bodies.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::links::{negotiate, Format};
+
+/// The coordinate system of every geometry served (longitude, latitude).
+pub(super) const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+/// GeoJSON's media type.
+pub(super) const GEOJSON: &str = "application/geo+json";
+/// JSON Schema's media type.
+pub(super) const SCHEMA: &str = "application/schema+json";
+
+pub(super) fn format(query: &HashMap<String, String>, headers: &HeaderMap) -> Result<Format, ApiError> {
+    negotiate(query.get("f").map(String::as_str), headers).map_err(ApiError::bad_request)
+}
+
+pub(super) fn json_with_type(content_type: &'static str, body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+pub(super) fn link(href: impl Into<String>, rel: &str, ty: &str, title: &str) -> Value {
+    let href: String = href.into();
+    json!({ "href": href, "rel": rel, "type": ty, "title": title })
+}
+
+/// A streamed body.
+pub fn stream_body(
+    stream: impl futures_util::Stream<Item = Result<Bytes, nexus_store::StoreError>> + Send + 'static,
+) -> Body {
+    Body::from_stream(futures_util::StreamExt::map(stream, |r| r.map_err(std::io::Error::other)))
+}

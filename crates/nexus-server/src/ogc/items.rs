@@ -1,0 +1,155 @@
+//! `/collections/{id}/items` (paged, filtered) and `/collections/{id}/items/{featureId}`.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::common::{format, json_with_type, link, GEOJSON};
+use super::html;
+use super::source::source;
+use crate::error::ApiError;
+use crate::links::{base_url, Format};
+use crate::state::AppState;
+
+/// Query string of `q` with `offset` replaced.
+fn with_offset(q: &HashMap<String, String>, offset: i64, f: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        q.iter().filter(|(k, _)| *k != "offset" && *k != "f").map(|(k, v)| (k.clone(), v.clone())).collect();
+    pairs.sort();
+    pairs.push(("offset".into(), offset.to_string()));
+    pairs.push(("f".into(), f.into()));
+    pairs.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'/' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(super) async fn items(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let s = source(&state, &headers, &id).await?;
+    let p = nexus_core::query::items(&q, &s.queryables(), true)?;
+    let f = format(&q, &headers)?;
+    let c = s.collection();
+    let (matched, features) = tokio::try_join!(
+        state.store.count_features(c, &p.filter),
+        state.store.features_page(c, &p.filter, p.limit, p.offset, p.precision)
+    )?;
+    let base = base_url(&state, &headers);
+    let here = format!("{base}/collections/{id}/items");
+    let returned = i64::try_from(features.len()).unwrap_or(i64::MAX);
+    let mut links = vec![
+        link(format!("{here}?{}", with_offset(&q, p.offset, "json")), "self", GEOJSON, "This page"),
+        link(format!("{here}?{}", with_offset(&q, p.offset, "html")), "alternate", "text/html", "This page as HTML"),
+        link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection"),
+    ];
+    if p.offset + returned < matched {
+        links.push(link(
+            format!("{here}?{}", with_offset(&q, p.offset + returned, "json")),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
+    }
+    if p.offset > 0 {
+        links.push(link(
+            format!("{here}?{}", with_offset(&q, (p.offset - p.limit).max(0), "json")),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
+    }
+    let stamp =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    if f == Format::Html {
+        let mut rows = String::from("<table><tr><th>id</th><th>properties</th></tr>");
+        for feat in &features {
+            let v: Value = serde_json::from_slice(feat).unwrap_or_default();
+            let _ = write!(
+                rows,
+                "<tr><td><a href=\"/collections/{}/items/{}?f=html\">{}</a></td><td>{}</td></tr>",
+                html::esc(&id),
+                html::value(&v["id"]),
+                html::value(&v["id"]),
+                html::properties(&v["properties"])
+            );
+        }
+        rows.push_str("</table>");
+        let nav = html::links(&Value::Array(
+            links
+                .iter()
+                .filter(|l| l["rel"] == "next" || l["rel"] == "prev")
+                .map(|l| {
+                    let mut l = l.clone();
+                    l["href"] = json!(l["href"].as_str().unwrap_or_default().replace("f=json", "f=html"));
+                    l
+                })
+                .collect(),
+        ));
+        let body = format!("<p>{returned} of {matched} features, from {}.</p>{rows}{nav}", p.offset + 1);
+        return Ok(Html(html::page(&format!("{id}: features"), &body)).into_response());
+    }
+    let mut body: Vec<u8> = Vec::with_capacity(features.iter().map(Bytes::len).sum::<usize>() + 1024);
+    body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
+    for (i, feat) in features.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(feat);
+    }
+    let tail = json!({ "numberMatched": matched, "numberReturned": returned, "timeStamp": stamp, "links": links });
+    body.extend_from_slice(b"],");
+    let tail = serde_json::to_vec(&tail).unwrap_or_default();
+    body.extend_from_slice(&tail[1..]);
+    Ok(json_with_type(GEOJSON, body))
+}
+
+pub(super) async fn item(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let s = source(&state, &headers, &id).await?;
+    let p = nexus_core::query::items(&q, &[], false)?;
+    let f = format(&q, &headers)?;
+    let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));
+    let n: i64 = fid.parse().map_err(|_| missing())?;
+    let feat = state.store.feature(s.collection(), n, p.precision).await?.ok_or_else(missing)?;
+    let base = base_url(&state, &headers);
+    let mut v: Value = serde_json::from_slice(&feat).map_err(|e| ApiError::internal(&e))?;
+    v["links"] = json!([
+        link(format!("{base}/collections/{id}/items/{n}"), "self", GEOJSON, "This feature"),
+        link(format!("{base}/collections/{id}/items/{n}?f=html"), "alternate", "text/html", "This feature as HTML"),
+        link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection"),
+    ]);
+    Ok(match f {
+        Format::Json => json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default()),
+        Format::Html => {
+            let geom = v["geometry"]["type"].as_str().unwrap_or("no geometry");
+            let body = format!(
+                "<p>Geometry: {}</p>{}{}",
+                html::esc(geom),
+                html::properties(&v["properties"]),
+                html::links(&v["links"])
+            );
+            Html(html::page(&format!("{id} / {n}"), &body)).into_response()
+        }
+    })
+}

@@ -1,0 +1,76 @@
+//! `/` for API clients, `/conformance` and `/api`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::common::{format, json_with_type, link};
+use super::html;
+use super::openapi;
+use super::source::visible_sources;
+use crate::error::ApiError;
+use crate::links::{base_url, Format};
+use crate::state::AppState;
+
+/// `GET /?f=json` (and `Accept: application/json`): the landing page.
+pub async fn landing(state: &AppState, headers: &HeaderMap, f: Format) -> Response {
+    let base = base_url(state, headers);
+    let doc = json!({
+        "title": "Nexus Atlas",
+        "description": "Water, energy, food, waste and heritage of the Urban Nexus cities, layer by layer, with the cities' Nexus projects.",
+        "links": [
+            link(format!("{base}/?f=json"), "self", "application/json", "This document"),
+            link(format!("{base}/?f=html"), "alternate", "text/html", "This document as HTML"),
+            link(format!("{base}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
+            link(format!("{base}/api"), "service-doc", "application/vnd.oai.openapi+json;version=3.0", "The API documentation"),
+            link(format!("{base}/conformance"), "conformance", "application/json", "Conformance classes"),
+            link(format!("{base}/collections"), "data", "application/json", "The collections"),
+            link(format!("{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json", "Vector tiles"),
+        ]
+    });
+    match f {
+        Format::Json => Json(doc).into_response(),
+        Format::Html => Html(html::page(
+            "Nexus Atlas API",
+            &format!(
+                "<p>{}</p>{}",
+                html::esc(doc["description"].as_str().unwrap_or_default()),
+                html::links(&doc["links"])
+            ),
+        ))
+        .into_response(),
+    }
+}
+
+pub(super) async fn conformance(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let doc = json!({ "conformsTo": [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    ]});
+    Ok(match format(&q, &headers)? {
+        Format::Json => Json(doc).into_response(),
+        Format::Html => {
+            let list: String = doc["conformsTo"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| format!("<li>{}</li>", html::value(c)))
+                .collect();
+            Html(html::page("Conformance", &format!("<ul>{list}</ul>"))).into_response()
+        }
+    })
+}
+
+pub(super) async fn api(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &headers));
+    json_with_type("application/vnd.oai.openapi+json;version=3.0", serde_json::to_vec(&doc).unwrap_or_default())
+}

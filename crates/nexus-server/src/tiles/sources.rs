@@ -1,0 +1,68 @@
+//! Which tile sources a request names and may see, and `GET /tiles`, the list of them.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use nexus_core::{Layer, LayerId, Visibility};
+
+use crate::auth::is_planner;
+use crate::error::ApiError;
+use crate::links::base_url;
+use crate::state::AppState;
+
+/// The layers named in a `/tiles/{a},{b}` path that this viewer may see. A layer the
+/// catalog does not know yet (created a moment ago, its notification still on its way) is
+/// looked up in the database before the answer is 404.
+pub(crate) async fn resolve(state: &AppState, headers: &HeaderMap, names: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
+    let planner = is_planner(headers, state);
+    let mut out: Vec<Arc<Layer>> = Vec::new();
+    for name in names.split(',') {
+        let id = LayerId::new(name).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        if out.iter().any(|l| l.id == id) {
+            return Err(ApiError::bad_request(format!("tile source '{id}' is named twice")));
+        }
+        let layer = match state.tiles.catalog().get(id.as_str()) {
+            Some(l) => Some(l),
+            None => state.store.layer(&id).await?.and_then(|l| {
+                state.tiles.catalog().put(l);
+                state.tiles.catalog().get(id.as_str())
+            }),
+        };
+        let layer = layer
+            .filter(|l| planner || l.visibility == Visibility::Public)
+            .ok_or_else(|| ApiError::not_found(format!("no tile source '{id}'")))?;
+        out.push(layer);
+    }
+    Ok(out)
+}
+
+/// `id1.id2` revisions, the version stamp in TileJSON tile URLs.
+pub(crate) fn version(layers: &[Arc<Layer>]) -> String {
+    layers.iter().map(|l| l.revision.to_string()).collect::<Vec<_>>().join(".")
+}
+
+/// `GET /tiles`: every tile source this viewer may see.
+pub(super) async fn sources(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+    let planner = is_planner(&headers, &state);
+    let base = base_url(&state, &headers);
+    let list: Vec<serde_json::Value> = state
+        .tiles
+        .catalog()
+        .all()
+        .into_iter()
+        .filter(|l| planner || l.visibility == Visibility::Public)
+        .map(|l| {
+            serde_json::json!({
+                "id": l.id, "title": l.title, "kind": l.kind, "sectors": l.sectors, "city": l.city,
+                "geometry_type": l.geometry_type, "revision": l.revision, "minzoom": l.minzoom, "maxzoom": l.maxzoom,
+                "bounds": l.bounds, "visibility": l.visibility,
+                "tilejson": format!("{base}/tiles/{}.json", l.id),
+                "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?v={}", l.id, l.revision),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "sources": list }))
+}

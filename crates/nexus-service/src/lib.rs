@@ -1,0 +1,15 @@
+//! Nexus Atlas services: what the HTTP server and the command line both run, between the
+//! store and the edges.
+//!
+//! - [`tiles`]: the tile service (catalog, byte-bounded cache with lazy compression,
+//!   pre-rendering of the low zooms, following changes from every instance).
+//! - [`nexus_worker`]: keeps the Nexus overlays current after every change.
+//! - [`gis`]: ingest and export of GIS files behind one door, the [`gis::GisFiles`] trait.
+//!   GDAL lives behind it (in `nexus-ingest`, handed in by the binary), so this crate and
+//!   the HTTP crate never link GDAL.
+//!
+//! No HTTP here, no SQL text (that is `nexus-store`), no GDAL.
+
+pub mod gis;
+pub mod nexus_worker;
+pub mod tiles;
