@@ -1,5 +1,7 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
+import type { Effect, Visibility } from './vocab.gen';
+
 export interface City {
   slug: string;
   name: string;
@@ -19,7 +21,7 @@ export interface Layer {
   licence: string | null;
   attribution: string | null;
   approximate: boolean;
-  visibility: 'public' | 'draft';
+  visibility: Visibility;
   geometry_type: 'point' | 'line' | 'polygon' | 'mixed' | null;
   bounds: [number, number, number, number] | null;
   feature_count: number;
@@ -45,7 +47,7 @@ export interface Project {
   partners: string[];
   source: string | null;
   approximate: boolean;
-  visibility: 'public' | 'draft';
+  visibility: Visibility;
   /** Bumped by every save; an edit sends the one it started from (If-Match). */
   revision?: number;
 }
@@ -60,7 +62,7 @@ export interface Rule {
   title: string;
   from: Selector;
   to: Selector;
-  effect: 'synergy' | 'conflict' | 'constraint';
+  effect: Effect;
   weight: number;
   rationale: string;
   source: string;

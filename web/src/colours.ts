@@ -1,15 +1,9 @@
 // Okabe–Ito colours (colour-blind safe), as in shared/design/ui.md.
 
-export const SECTORS = ['water', 'energy', 'food', 'waste', 'land'] as const;
-export const STATUSES = ['idea', 'planned', 'under_construction', 'completed'] as const;
-export const DIMENSIONS = [
-  'governance',
-  'inclusive_decision_making',
-  'urban_planning',
-  'finance_business',
-  'science_technology_innovation',
-] as const;
-export const EFFECTS = ['synergy', 'conflict', 'constraint'] as const;
+import { SECTORS } from './vocab.gen';
+
+// The words themselves come from nexus-core (generated, never copied).
+export { DIMENSIONS, EFFECTS, SECTORS, STATUSES } from './vocab.gen';
 
 export const SECTOR_COLOUR: Record<string, string> = {
   water: '#0072B2',

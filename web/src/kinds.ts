@@ -4,9 +4,10 @@
 
 import type { Rule, Selector } from './api';
 import { lang } from './i18n';
+import { PROJECT_KINDS, type LayerKind } from './vocab.gen';
 
 /** Every layer kind, in the order the planner reads them: facilities first. */
-export const KIND_NAMES: Record<string, { en: string; th: string }> = {
+export const KIND_NAMES: Record<LayerKind, { en: string; th: string }> = {
   waste_site: { en: 'Waste site (landfill, transfer station)', th: 'สถานที่จัดการขยะ (หลุมฝังกลบ สถานีขนถ่าย)' },
   treatment_plant: { en: 'Wastewater treatment plant', th: 'โรงบำบัดน้ำเสีย' },
   biogas_plant: { en: 'Biogas plant', th: 'โรงผลิตก๊าซชีวภาพ' },
@@ -30,10 +31,13 @@ export const KIND_NAMES: Record<string, { en: string; th: string }> = {
   other: { en: 'Other', th: 'อื่น ๆ' },
 };
 
-export const KINDS = Object.keys(KIND_NAMES);
+export const KINDS = Object.keys(KIND_NAMES) as LayerKind[];
+
+/** What a sketched project may be: a kind projects may have, or just works (the footprint). */
+export const SKETCH_KINDS = KINDS.filter((k) => k === 'project_footprint' || (PROJECT_KINDS as readonly string[]).includes(k));
 
 export function kindName(kind: string): string {
-  const n = KIND_NAMES[kind];
+  const n = KIND_NAMES[kind as LayerKind] as { en: string; th: string } | undefined;
   return n ? n[lang()] : kind;
 }
 

@@ -4,10 +4,11 @@
 
 import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
-import { EFFECT_COLOUR, SECTORS } from './colours';
+import { EFFECT_COLOUR, SECTORS, STATUSES } from './colours';
 import { byId, el } from './dom';
 import { t, tf } from './i18n';
-import { KINDS, kindName, rulesFor } from './kinds';
+import { VISIBILITIES } from './vocab.gen';
+import { KINDS, SKETCH_KINDS, kindName, rulesFor } from './kinds';
 import { linkItem, type ProjectFeature } from './projects';
 
 type Mode = 'point' | 'line' | 'area';
@@ -147,7 +148,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     const title = el('input', { id: 'up-title' });
     const kind = select('up-kind', KINDS, kindName);
     const sector = select('up-sector', [...SECTORS], t);
-    const visibility = select('up-visibility', ['draft', 'public'], t);
+    const visibility = select('up-visibility', [...VISIBILITIES].reverse(), t);
     const file = el('input', { id: 'up-file', type: 'file', required: '' });
     // Replacing a layer starts from what it is: its kind and sector decide which Nexus rules
     // meet it, and a draft stays a draft unless the planner says otherwise.
@@ -257,7 +258,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     const sector = select('sk-sector', [...SECTORS], t);
     // What the thing is decides which rules are checked: asked first, in words, never
     // silently left blank (a waste site left blank is checked as any project area).
-    const kind = select('sk-kind', ['', ...KINDS], (v) => (v ? kindName(v) : t('chooseKind')));
+    const kind = select('sk-kind', ['', ...SKETCH_KINDS], (v) => (v ? kindName(v) : t('chooseKind')));
     kind.setAttribute('aria-describedby', 'sk-kind-rules');
     const brings = el('p', { id: 'sk-kind-rules', class: 'hint', 'aria-live': 'polite' });
     const explain = () => {
@@ -268,7 +269,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     kind.addEventListener('change', explain);
     sector.addEventListener('change', explain);
     explain();
-    const status = select('sk-status', ['idea', 'planned', 'under_construction', 'completed'], t);
+    const status = select('sk-status', [...STATUSES], t);
     const result = el('div', { id: 'whatif-result', class: 'whatif', 'aria-live': 'polite' });
     const message = el('p', { id: 'sk-message', 'aria-live': 'polite' });
     const evaluate = el('button', { type: 'button', id: 'sk-evaluate' }, t('evaluate'));

@@ -147,6 +147,32 @@ word_enum! {
     }
 }
 
+impl LayerKind {
+    /// What a project may say it builds: every kind but a boundary (not something one
+    /// builds) and the footprint every project is anyway.
+    pub const PROJECT_KINDS: &'static [LayerKind] = &[
+        LayerKind::Waterway,
+        LayerKind::WaterBody,
+        LayerKind::TreatmentPlant,
+        LayerKind::WasteSite,
+        LayerKind::HeritageZone,
+        LayerKind::EnergyFacility,
+        LayerKind::Farmland,
+        LayerKind::Settlement,
+        LayerKind::Road,
+        LayerKind::LandUse,
+        LayerKind::Place,
+        LayerKind::WaterIntake,
+        LayerKind::Outfall,
+        LayerKind::Airport,
+        LayerKind::FloodZone,
+        LayerKind::BiogasPlant,
+        LayerKind::SolarFarm,
+        LayerKind::GreenInfrastructure,
+        LayerKind::Other,
+    ];
+}
+
 word_enum! {
     /// Where a project is in its life.
     ProjectStatus, "project status" {

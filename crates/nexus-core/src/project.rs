@@ -108,6 +108,14 @@ impl ProjectMeta {
                 return Err(ProjectError::Dates { title: self.title.clone(), start, end });
             }
         }
+        if let Some(kind) = self.kind.filter(|k| !LayerKind::PROJECT_KINDS.contains(k)) {
+            return Err(ProjectError::Field {
+                field: "Kind".to_owned(),
+                message: format!(
+                    "a project is not a {kind}: leave the kind out for works of no particular kind, or name what it builds"
+                ),
+            });
+        }
         if let Some(b) = &self.budget {
             let code_ok = b.currency.len() == 3 && b.currency.bytes().all(|c| c.is_ascii_uppercase());
             if !(b.amount.is_finite() && b.amount >= 0.0 && code_ok) {
@@ -331,6 +339,11 @@ mod tests {
         let mut p = mae_kha();
         p.sectors = vec![Sector::Water, Sector::Water];
         assert!(!p.is_cross_sector());
+        for kind in [LayerKind::Boundary, LayerKind::ProjectFootprint] {
+            let mut p = mae_kha();
+            p.kind = Some(kind);
+            assert!(p.validate().unwrap_err().to_string().starts_with("Kind: a project is not a"), "{kind}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::{FieldDef, GeometryFamily};
 use tokio::sync::mpsc;
 
-use nexus_service::gis::{Action, Counts, IngestError, Issue, MAX_ISSUES};
+use nexus_service::gis::{Action, Counts, IngestError, Issue};
 
 use crate::gdal_errors;
 use crate::props::Schema;
@@ -83,7 +83,7 @@ pub struct Opened {
 pub struct ReadOutcome {
     /// Counts (read, repaired, dropped, refused).
     pub counts: Counts,
-    /// Issues, at most [`MAX_ISSUES`].
+    /// Issues, at most `MAX_ISSUES`.
     pub issues: Vec<Issue>,
     /// More issues than listed.
     pub truncated: bool,
@@ -97,16 +97,8 @@ pub struct ReadOutcome {
 
 impl ReadOutcome {
     fn push(&mut self, feature: u64, reason: String, action: Action) {
-        match action {
-            Action::Repaired => self.counts.repaired += 1,
-            Action::Dropped => self.counts.dropped += 1,
-            Action::Refused => self.counts.refused += 1,
-        }
-        if self.issues.len() < MAX_ISSUES {
-            self.issues.push(Issue { feature, reason, action });
-        } else {
-            self.truncated = true;
-        }
+        self.counts.count(action);
+        Issue { feature, reason, action }.append_to(&mut self.issues, &mut self.truncated);
     }
 }
 

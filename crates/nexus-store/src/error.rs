@@ -103,6 +103,17 @@ impl StoreError {
     pub(crate) fn query(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
         move |e| StoreError::Query { what, reason: describe(&e) }
     }
+
+    /// Wraps a failure of a query on a layer's features: a layer whose partition does not
+    /// exist yet has no data, which is the caller's to hear, not a server failure.
+    pub(crate) fn layer_query(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+        move |e| match e.code() {
+            Some(c) if c == &tokio_postgres::error::SqlState::UNDEFINED_TABLE => {
+                StoreError::Invalid("the layer has no data yet".into())
+            }
+            _ => StoreError::Query { what, reason: describe(&e) },
+        }
+    }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {

@@ -11,7 +11,7 @@ use futures_util::{Stream, StreamExt};
 use nexus_core::{FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
-use crate::error::{describe, StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// A set of features that can be listed.
@@ -282,15 +282,6 @@ fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: Option<&[St
     out.put_u8(b'}');
 }
 
-fn q(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
-    move |e| match e.code() {
-        Some(c) if c == &tokio_postgres::error::SqlState::UNDEFINED_TABLE => {
-            StoreError::Invalid("the layer has no data yet".into())
-        }
-        _ => StoreError::Query { what, reason: describe(&e) },
-    }
-}
-
 impl Store {
     /// How many features match.
     ///
@@ -306,7 +297,7 @@ impl Store {
         let query = Query::build(c, f, 6);
         let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
         let client = self.client().await?;
-        let row = client.query_one(&sql, &query.refs()).await.map_err(q("count_features"))?;
+        let row = client.query_one(&sql, &query.refs()).await.map_err(StoreError::layer_query("count_features"))?;
         Ok(row.get(0))
     }
 
@@ -341,7 +332,7 @@ impl Store {
             wheres = query.where_sql(),
         );
         let client = self.client().await?;
-        let rows = client.query(&sql, &query.refs()).await.map_err(q("features_page"))?;
+        let rows = client.query(&sql, &query.refs()).await.map_err(StoreError::layer_query("features_page"))?;
         Ok(rows
             .iter()
             .map(|r| {
@@ -367,7 +358,7 @@ impl Store {
         query.wheres.push(format!("{} = {p}", query.key));
         let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());
         let client = self.client().await?;
-        let row = client.query_opt(&sql, &query.refs()).await.map_err(q("feature"))?;
+        let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
         Ok(row.map(|r| {
             let mut b = BytesMut::with_capacity(256);
             feature_json(&mut b, &r, query.keys.as_deref());
@@ -404,20 +395,31 @@ impl Store {
             if !empty {
                 let mut client = client;
                 let result: StoreResult<()> = async {
-                    let txn = client.build_transaction().read_only(true).start().await.map_err(q("export_begin"))?;
+                    let txn = client
+                        .build_transaction()
+                        .read_only(true)
+                        .start()
+                        .await
+                        .map_err(StoreError::layer_query("export_begin"))?;
                     if walk_index {
-                        txn.batch_execute("SET LOCAL enable_sort = off").await.map_err(q("export_begin"))?;
+                        txn.batch_execute("SET LOCAL enable_sort = off")
+                            .await
+                            .map_err(StoreError::layer_query("export_begin"))?;
                     }
-                    let stmt = txn.prepare(&sql).await.map_err(q("export_prepare"))?;
-                    let portal = txn.bind_raw(&stmt, query.refs()).await.map_err(q("export_bind"))?;
+                    let stmt = txn.prepare(&sql).await.map_err(StoreError::layer_query("export_prepare"))?;
+                    let portal =
+                        txn.bind_raw(&stmt, query.refs()).await.map_err(StoreError::layer_query("export_bind"))?;
                     let mut first = true;
                     let mut buf = BytesMut::with_capacity(EXPORT_CHUNK_BYTES + (EXPORT_CHUNK_BYTES >> 3));
                     loop {
-                        let rows = txn.query_portal_raw(&portal, EXPORT_FETCH_ROWS).await.map_err(q("export_fetch"))?;
+                        let rows = txn
+                            .query_portal_raw(&portal, EXPORT_FETCH_ROWS)
+                            .await
+                            .map_err(StoreError::layer_query("export_fetch"))?;
                         let mut rows = std::pin::pin!(rows);
                         let mut n = 0;
                         while let Some(row) = rows.next().await {
-                            let row = row.map_err(q("export_row"))?;
+                            let row = row.map_err(StoreError::layer_query("export_row"))?;
                             n += 1;
                             if !first {
                                 buf.put_u8(b',');
@@ -440,7 +442,7 @@ impl Store {
                     {
                         return Ok(());
                     }
-                    txn.commit().await.map_err(q("export_commit"))?;
+                    txn.commit().await.map_err(StoreError::layer_query("export_commit"))?;
                     Ok(())
                 }
                 .await;

@@ -129,11 +129,6 @@ impl std::fmt::Debug for LayerLoad {
     }
 }
 
-#[expect(clippy::needless_pass_by_value, reason = "used as map_err(|e| q(e, ..)), which hands over ownership")]
-fn q(e: tokio_postgres::Error, what: &'static str) -> StoreError {
-    StoreError::Query { what, reason: describe(&e) }
-}
-
 impl Store {
     /// Opens a transaction, locks (or creates) the layer's catalog row and prepares the table
     /// the features go to.
@@ -148,7 +143,7 @@ impl Store {
             )));
         }
         let client = self.client().await?;
-        client.batch_execute("BEGIN").await.map_err(|e| q(e, "load_begin"))?;
+        client.batch_execute("BEGIN").await.map_err(StoreError::query("load_begin"))?;
         let mut load = LayerLoad {
             client: Some(client),
             layer: layer.clone(),
@@ -179,7 +174,7 @@ impl LayerLoad {
                 .client()
                 .query_opt("SELECT 1 FROM cities WHERE slug = $1", &[&city.as_str()])
                 .await
-                .map_err(|e| q(e, "load_city"))?;
+                .map_err(StoreError::query("load_city"))?;
             if known.is_none() {
                 return Err(StoreError::Invalid(format!(
                     "city '{city}' is not in the atlas; load it into data/cities.geojson first or leave --city out"
@@ -190,7 +185,7 @@ impl LayerLoad {
             .client()
             .query_opt(&format!("SELECT {LAYER_COLUMNS} FROM layers WHERE id = $1 FOR UPDATE"), &[&id])
             .await
-            .map_err(|e| q(e, "load_lock_layer"))?;
+            .map_err(StoreError::query("load_lock_layer"))?;
         self.existing = before.as_ref().map(layer_from_row).transpose()?;
         if self.existing.is_none() {
             let title = self.meta.title.clone().unwrap_or_else(|| id.clone());
@@ -198,13 +193,13 @@ impl LayerLoad {
             self.client()
                 .execute("INSERT INTO layers (id, title, kind) VALUES ($1, $2, $3)", &[&id, &title, &kind])
                 .await
-                .map_err(|e| q(e, "load_create_layer"))?;
+                .map_err(StoreError::query("load_create_layer"))?;
         }
         let oid: u32 = self
             .client()
             .query_one("SELECT 'geometry'::regtype::oid", &[])
             .await
-            .map_err(|e| q(e, "load_geometry_oid"))?
+            .map_err(StoreError::query("load_geometry_oid"))?
             .get(0);
         self.geometry = Type::new("geometry".into(), oid, Kind::Simple, "public".into());
 
@@ -212,7 +207,7 @@ impl LayerLoad {
             .client()
             .query_one("SELECT to_regclass(quote_ident($1)) IS NOT NULL", &[&self.live])
             .await
-            .map_err(|e| q(e, "load_partition_exists"))?
+            .map_err(StoreError::query("load_partition_exists"))?
             .get(0);
         // Identifiers below are built from a validated LayerId ([a-z0-9_-]) and always quoted.
         match self.mode {
@@ -225,7 +220,7 @@ impl LayerLoad {
                         t = self.target,
                     ))
                     .await
-                    .map_err(|e| q(e, "load_create_table"))?;
+                    .map_err(StoreError::query("load_create_table"))?;
             }
             LoadMode::Append => {
                 self.target = format!("\"{}\"", self.live);
@@ -234,7 +229,7 @@ impl LayerLoad {
                         .client()
                         .query_one(&format!("SELECT coalesce(max(fid), 0) FROM {}", self.target), &[])
                         .await
-                        .map_err(|e| q(e, "load_max_fid"))?
+                        .map_err(StoreError::query("load_max_fid"))?
                         .get(0);
                 } else {
                     self.client()
@@ -243,7 +238,7 @@ impl LayerLoad {
                             self.target
                         ))
                         .await
-                        .map_err(|e| q(e, "load_create_partition"))?;
+                        .map_err(StoreError::query("load_create_partition"))?;
                 }
             }
         }
@@ -266,7 +261,7 @@ impl LayerLoad {
                 .client()
                 .copy_in(&format!("COPY {} (layer_id, fid, geom, properties) FROM STDIN (FORMAT binary)", self.target))
                 .await
-                .map_err(|e| q(e, "load_copy_start"))?;
+                .map_err(StoreError::query("load_copy_start"))?;
             let types = vec![Type::TEXT, Type::INT8, self.geometry.clone(), Type::JSONB];
             self.writer = Some(Box::pin(BinaryCopyInWriter::new(sink, &types)));
         }
@@ -274,7 +269,11 @@ impl LayerLoad {
         let geom = WkbGeometry { wkb, srid: 4326 };
         let props = JsonbText(properties);
         let writer = self.writer.as_mut().unwrap_or_else(|| unreachable!("writer was just set"));
-        writer.as_mut().write(&[&self.layer.as_str(), &fid, &geom, &props]).await.map_err(|e| q(e, "load_copy_row"))?;
+        writer
+            .as_mut()
+            .write(&[&self.layer.as_str(), &fid, &geom, &props])
+            .await
+            .map_err(StoreError::query("load_copy_row"))?;
         self.copied += 1;
         Ok(())
     }
@@ -286,7 +285,7 @@ impl LayerLoad {
     pub async fn end_copy(&mut self) -> StoreResult<u64> {
         if let Some(writer) = self.writer.take() {
             let mut writer = writer;
-            writer.as_mut().finish().await.map_err(|e| q(e, "load_copy_end"))?;
+            writer.as_mut().finish().await.map_err(StoreError::query("load_copy_end"))?;
         }
         Ok(self.copied)
     }
@@ -328,7 +327,7 @@ impl LayerLoad {
                 &[&self.layer.as_str(), &fid, &geom, &props, &extract],
             )
             .await
-            .map_err(|e| q(e, "load_repair"))?;
+            .map_err(StoreError::query("load_repair"))?;
         let reason: String = row.get(0);
         let stored: i64 = row.get(1);
         Ok(if stored > 0 {
@@ -376,7 +375,7 @@ impl LayerLoad {
                     live = self.live,
                 ))
                 .await
-                .map_err(|e| q(e, "load_swap"))?;
+                .map_err(StoreError::query("load_swap"))?;
         }
         let (count, bounds) = match (self.mode, extent) {
             (LoadMode::Replace, Some(e)) => (i64::try_from(self.copied).unwrap_or(i64::MAX), Some(e)),
@@ -447,7 +446,7 @@ impl LayerLoad {
                 Some(c) if c.code().starts_with("23") => {
                     StoreError::Invalid(format!("layer metadata refused: {}", describe(&e)))
                 }
-                _ => q(e, "load_catalog"),
+                _ => StoreError::query("load_catalog")(e),
             })?;
         let mut revision: i64 = row.get(0);
         let p = provenance;
@@ -478,7 +477,7 @@ impl LayerLoad {
                     ],
                 )
                 .await
-                .map_err(|e| q(e, "load_provenance"))?;
+                .map_err(StoreError::query("load_provenance"))?;
         }
         // No ANALYZE here: autovacuum analyzes the new partition within a minute, and until
         // then the planner's defaults already pick the GiST index for tile and bbox queries.
@@ -488,7 +487,7 @@ impl LayerLoad {
             revision = self.existing.as_ref().map_or(0, |l| l.revision);
             "ROLLBACK"
         };
-        self.client().batch_execute(end).await.map_err(|e| q(e, "load_commit"))?;
+        self.client().batch_execute(end).await.map_err(StoreError::query("load_commit"))?;
         // Back to the pool, in a clean state.
         drop(self.client.take());
         Ok(LoadSummary { revision, feature_count: count, bounds, committed: commit })
@@ -507,7 +506,7 @@ impl LayerLoad {
                 &[],
             )
             .await
-            .map_err(|e| q(e, "load_stats"))?;
+            .map_err(StoreError::query("load_stats"))?;
         let bounds = match (stats.get(1), stats.get(2), stats.get(3), stats.get(4)) {
             (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
             _ => None,

@@ -14,7 +14,7 @@ use nexus_core::{FieldDef, FieldType, Layer, LayerId, LayerKind, Sector, TileCoo
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use crate::error::{describe, StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// MVT extent (units across a tile).
@@ -24,10 +24,6 @@ pub const BUFFER: i32 = 64;
 
 fn table(layer: &LayerId) -> String {
     format!("\"f_{}\"", layer.as_str())
-}
-
-fn q(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
-    move |e| StoreError::Query { what, reason: describe(&e) }
 }
 
 fn zxy(tile: TileCoord) -> (i32, i32, i32) {
@@ -57,10 +53,11 @@ impl Store {
             Ok(s) => s,
             // A layer without data yet has no partition: it has no features either.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
-            Err(e) => return Err(q("render_tile_prepare")(e)),
+            Err(e) => return Err(StoreError::query("render_tile_prepare")(e)),
         };
         let (z, x, y) = zxy(tile);
-        let row = client.query_one(&stmt, &[&z, &x, &y, &layer.as_str()]).await.map_err(q("render_tile"))?;
+        let row =
+            client.query_one(&stmt, &[&z, &x, &y, &layer.as_str()]).await.map_err(StoreError::query("render_tile"))?;
         Ok(row.get::<_, Option<Vec<u8>>>(0).unwrap_or_default())
     }
 
@@ -80,7 +77,7 @@ impl Store {
                 &[],
             )
             .await
-            .map_err(q("projects_tile_source"))?;
+            .map_err(StoreError::query("projects_tile_source"))?;
         let bounds = match (
             r.get::<_, Option<f64>>(2),
             r.get::<_, Option<f64>>(3),
@@ -188,10 +185,13 @@ impl Store {
         let stmt = client
             .prepare_cached("SELECT mvt, mvt_gzip FROM tile_store WHERE layer_id = $1 AND revision = $2 AND z = $3 AND x = $4 AND y = $5")
             .await
-            .map_err(q("stored_tile_prepare"))?;
+            .map_err(StoreError::query("stored_tile_prepare"))?;
         let (z, x, y) = zxy(tile);
         let z = i16::try_from(z).unwrap_or(i16::MAX);
-        let row = client.query_opt(&stmt, &[&layer.as_str(), &revision, &z, &x, &y]).await.map_err(q("stored_tile"))?;
+        let row = client
+            .query_opt(&stmt, &[&layer.as_str(), &revision, &z, &x, &y])
+            .await
+            .map_err(StoreError::query("stored_tile"))?;
         Ok(row.map(|r| StoredTile { mvt: r.get(0), gzip: r.get(1) }))
     }
 
@@ -202,11 +202,14 @@ impl Store {
     pub async fn prerender_reader(&self, layer: &LayerId) -> StoreResult<PrerenderReader> {
         let client = self.client().await?;
         // Not READ ONLY: the cascade of simplified geometry lives in a temporary table.
-        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ").await.map_err(q("prerender_begin"))?;
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .await
+            .map_err(StoreError::query("prerender_begin"))?;
         let row = client
             .query_opt("SELECT revision FROM layers WHERE id = $1", &[&layer.as_str()])
             .await
-            .map_err(q("prerender_revision"))?
+            .map_err(StoreError::query("prerender_revision"))?
             .ok_or_else(|| StoreError::Invalid(format!("no layer '{layer}'")))?;
         Ok(PrerenderReader { client: Some(client), layer: layer.clone(), revision: row.get(0), simplified: false })
     }
@@ -218,24 +221,24 @@ impl Store {
     /// When the database refuses.
     pub async fn tile_store_writer(&self, layer: &LayerId, revision: i64) -> StoreResult<Option<TileStoreWriter>> {
         let client = self.client().await?;
-        client.batch_execute("BEGIN").await.map_err(q("tile_store_begin"))?;
+        client.batch_execute("BEGIN").await.map_err(StoreError::query("tile_store_begin"))?;
         let mine: bool = client
             .query_one("SELECT pg_try_advisory_xact_lock(hashtext('nexus-prerender:' || $1))", &[&layer.as_str()])
             .await
-            .map_err(q("tile_store_lock"))?
+            .map_err(StoreError::query("tile_store_lock"))?
             .get(0);
         if !mine {
-            client.batch_execute("ROLLBACK").await.map_err(q("tile_store_rollback"))?;
+            client.batch_execute("ROLLBACK").await.map_err(StoreError::query("tile_store_rollback"))?;
             return Ok(None);
         }
         client
             .execute("DELETE FROM tile_store WHERE layer_id = $1", &[&layer.as_str()])
             .await
-            .map_err(q("tile_store_clear"))?;
+            .map_err(StoreError::query("tile_store_clear"))?;
         let sink = client
             .copy_in("COPY tile_store (layer_id, revision, z, x, y, mvt, mvt_gzip) FROM STDIN (FORMAT binary)")
             .await
-            .map_err(q("tile_store_copy"))?;
+            .map_err(StoreError::query("tile_store_copy"))?;
         let types = [Type::TEXT, Type::INT8, Type::INT2, Type::INT4, Type::INT4, Type::BYTEA, Type::BYTEA];
         let writer = Box::pin(BinaryCopyInWriter::new(sink, &types));
         Ok(Some(TileStoreWriter {
@@ -288,7 +291,7 @@ impl PrerenderReader {
                  ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
             ))
             .await
-            .map_err(q("prerender_simplify"))?;
+            .map_err(StoreError::query("prerender_simplify"))?;
         self.simplified = true;
         let sql = format!(
             "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
@@ -320,9 +323,9 @@ impl PrerenderReader {
         let rows = client
             .query_raw(&sql, params.iter().map(|p| &**p as &(dyn tokio_postgres::types::ToSql + Sync)))
             .await
-            .map_err(q("prerender_zoom"))?;
+            .map_err(StoreError::query("prerender_zoom"))?;
         Ok(rows.map(|r| {
-            let r = r.map_err(q("prerender_row"))?;
+            let r = r.map_err(StoreError::query("prerender_row"))?;
             let x: i32 = r.get(0);
             let y: i32 = r.get(1);
             Ok((u32::try_from(x).unwrap_or(0), u32::try_from(y).unwrap_or(0), r.get::<_, Vec<u8>>(2)))
@@ -352,7 +355,7 @@ impl TileStoreWriter {
         w.as_mut()
             .write(&[&self.layer.as_str(), &self.revision, &z, &x, &y, &mvt, &gzip])
             .await
-            .map_err(q("tile_store_row"))?;
+            .map_err(StoreError::query("tile_store_row"))?;
         self.tiles += 1;
         Ok(())
     }
@@ -365,7 +368,7 @@ impl TileStoreWriter {
     /// When the server refuses.
     pub async fn finish(mut self, maxzoom: u8) -> StoreResult<bool> {
         if let Some(mut w) = self.writer.take() {
-            w.as_mut().finish().await.map_err(q("tile_store_copy_end"))?;
+            w.as_mut().finish().await.map_err(StoreError::query("tile_store_copy_end"))?;
         }
         let client = self.client.take().ok_or_else(|| StoreError::Pool("tile store writer finished".into()))?;
         let kept = client
@@ -374,8 +377,11 @@ impl TileStoreWriter {
                 &[&self.layer.as_str(), &self.revision, &i16::from(maxzoom)],
             )
             .await
-            .map_err(q("tile_store_mark"))?;
-        client.batch_execute(if kept == 1 { "COMMIT" } else { "ROLLBACK" }).await.map_err(q("tile_store_commit"))?;
+            .map_err(StoreError::query("tile_store_mark"))?;
+        client
+            .batch_execute(if kept == 1 { "COMMIT" } else { "ROLLBACK" })
+            .await
+            .map_err(StoreError::query("tile_store_commit"))?;
         Ok(kept == 1)
     }
 

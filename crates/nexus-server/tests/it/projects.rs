@@ -147,6 +147,7 @@ async fn a_sketch_saved_without_a_slug_gets_a_readable_one_whatever_its_title() 
         (json!({ "status": "dreaming" }), "Status: unknown variant `dreaming`"),
         (json!({ "start_date": "next year" }), "Start date: 'next year' is not a date"),
         (json!({ "slug": "x".repeat(60) }), "Slug: project slug"),
+        (json!({ "kind": "boundary" }), "Kind: a project is not a boundary"),
     ] {
         let (status, _, err) = t
             .send(send("POST", "/api/projects", Some(PLANNER_TOKEN), &feature(None, "Some title", &site, &extra)))

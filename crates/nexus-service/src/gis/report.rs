@@ -46,6 +46,29 @@ pub struct Counts {
     pub refused: u64,
 }
 
+impl Counts {
+    /// Counts one feature's issue.
+    pub fn count(&mut self, action: Action) {
+        match action {
+            Action::Repaired => self.repaired += 1,
+            Action::Dropped => self.dropped += 1,
+            Action::Refused => self.refused += 1,
+        }
+    }
+}
+
+impl Issue {
+    /// Adds `self` to `list` unless it holds [`MAX_ISSUES`] already, in which case
+    /// `truncated` is set: the counts go on, the list stops.
+    pub fn append_to(self, list: &mut Vec<Issue>, truncated: &mut bool) {
+        if list.len() < MAX_ISSUES {
+            list.push(self);
+        } else {
+            *truncated = true;
+        }
+    }
+}
+
 /// The report of one ingest, printed by the CLI and returned by the HTTP API.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IngestReport {
@@ -92,16 +115,8 @@ pub struct IngestReport {
 impl IngestReport {
     /// Adds an issue, keeping the list bounded.
     pub fn push(&mut self, feature: u64, reason: impl Into<String>, action: Action) {
-        match action {
-            Action::Repaired => self.features.repaired += 1,
-            Action::Dropped => self.features.dropped += 1,
-            Action::Refused => self.features.refused += 1,
-        }
-        if self.issues.len() < MAX_ISSUES {
-            self.issues.push(Issue { feature, reason: reason.into(), action });
-        } else {
-            self.issues_truncated = true;
-        }
+        self.features.count(action);
+        Issue { feature, reason: reason.into(), action }.append_to(&mut self.issues, &mut self.issues_truncated);
     }
 
     /// The refusals, one line each, for messages.

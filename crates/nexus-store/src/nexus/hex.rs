@@ -121,7 +121,6 @@ pub(crate) async fn recompute_area(
 ) -> StoreResult<(u64, u64)> {
     // A lone point's box has no area, and would meet no cell: a metre around it does.
     let [x0, y0, x1, y1] = [area[0] - 1.0, area[1] - 1.0, area[2] + 1.0, area[3] + 1.0];
-    let q = |what: &'static str| StoreError::query(what);
     // The cells forgotten are exactly those the grid below writes again: the stored ones whose
     // middle lies in one of them (stored cells went through WGS 84 and back, so they are
     // matched by their middle, not compared as shapes).
@@ -140,7 +139,7 @@ pub(crate) async fn recompute_area(
             &[],
         )
         .await
-        .map_err(q("nexus_hex_forget"))?;
+        .map_err(StoreError::query("nexus_hex_forget"))?;
     let written = tx
         .execute(
             &format!(
@@ -151,7 +150,7 @@ pub(crate) async fn recompute_area(
             &[],
         )
         .await
-        .map_err(q("nexus_hex"))?;
+        .map_err(StoreError::query("nexus_hex"))?;
     Ok((removed, written))
 }
 

@@ -8,7 +8,7 @@ use nexus_core::{LayerKind, RuleSet, Sector};
 use serde::Serialize;
 
 use super::ends::End;
-use super::{layer_end, matches, picks, q, read_rule_set, LayerEnd, HEX, LINKS};
+use super::{layer_end, matches, picks, read_rule_set, LayerEnd, HEX, LINKS};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -119,7 +119,7 @@ async fn visible_layers(client: &tokio_postgres::Client, include_drafts: bool) -
             &[&include_drafts],
         )
         .await
-        .map_err(q("nexus_layers"))?
+        .map_err(StoreError::query("nexus_layers"))?
         .iter()
         .filter_map(layer_end)
         .collect())
@@ -180,7 +180,7 @@ pub(crate) async fn live_links(
                 props = matches::link_properties(rule),
                 matches = matches::match_sql(rule, from, to),
             );
-            for row in client.query(&sql, params).await.map_err(q("nexus_evaluate"))? {
+            for row in client.query(&sql, params).await.map_err(StoreError::query("nexus_evaluate"))? {
                 out.links.push(EvaluatedLink { feature: row.get(0) });
             }
         }

@@ -99,10 +99,6 @@ impl LayerEnd {
     }
 }
 
-fn q(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
-    StoreError::query(what)
-}
-
 impl Store {
     /// Replaces the rule set (rules and grid settings) when it differs from the stored one.
     /// Returns whether it changed; the overlays follow at the next refresh.
@@ -115,8 +111,8 @@ impl Store {
             return Ok(false);
         }
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(q("rules_begin"))?;
-        tx.batch_execute("DELETE FROM nexus_rules").await.map_err(q("rules_clear"))?;
+        let tx = client.transaction().await.map_err(StoreError::query("rules_begin"))?;
+        tx.batch_execute("DELETE FROM nexus_rules").await.map_err(StoreError::query("rules_clear"))?;
         for (i, rule) in set.rules.iter().enumerate() {
             let body = serde_json::to_value(rule).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let position = i32::try_from(i).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -125,7 +121,7 @@ impl Store {
                 &[&position, &rule.id, &body],
             )
             .await
-            .map_err(q("rules_insert"))?;
+            .map_err(StoreError::query("rules_insert"))?;
         }
         let grid = serde_json::to_value(&set.grid).map_err(|e| StoreError::Invalid(e.to_string()))?;
         tx.execute(
@@ -134,8 +130,8 @@ impl Store {
             &[&grid],
         )
         .await
-        .map_err(q("rules_grid"))?;
-        tx.commit().await.map_err(q("rules_commit"))?;
+        .map_err(StoreError::query("rules_grid"))?;
+        tx.commit().await.map_err(StoreError::query("rules_commit"))?;
         Ok(true)
     }
 
@@ -182,22 +178,22 @@ impl Store {
                     &[],
                 )
                 .await
-                .map_err(q("nexus_exists"))?
+                .map_err(StoreError::query("nexus_exists"))?
                 .get(0);
             if !used {
                 return Ok(NexusRefresh::default());
             }
             if !overlay::ready(&client).await? {
-                let tx = client.transaction().await.map_err(q("nexus_begin"))?;
+                let tx = client.transaction().await.map_err(StoreError::query("nexus_begin"))?;
                 tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))")
                     .await
-                    .map_err(q("nexus_lock"))?;
+                    .map_err(StoreError::query("nexus_lock"))?;
                 overlay::ensure(&tx).await?;
-                tx.commit().await.map_err(q("nexus_commit"))?;
+                tx.commit().await.map_err(StoreError::query("nexus_commit"))?;
             }
         }
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(q("nexus_begin"))?;
+        let tx = client.transaction().await.map_err(StoreError::query("nexus_begin"))?;
         // The features table is locked before any of its partitions, in the order an ingest's
         // partition swap takes them, so the two wait for each other rather than deadlock.
         tx.batch_execute(
@@ -205,7 +201,7 @@ impl Store {
              LOCK TABLE features IN ACCESS SHARE MODE",
         )
         .await
-        .map_err(q("nexus_lock"))?;
+        .map_err(StoreError::query("nexus_lock"))?;
         // Where the time goes, for `NEXUS_LOG=nexus_store=debug`.
         let phase = |what: &str| {
             tracing::debug!(nexus.phase = what, elapsed_ms = started.elapsed().as_millis(), "nexus refresh");
@@ -217,12 +213,12 @@ impl Store {
             async {
                 tx.query_opt("SELECT digest FROM nexus_inputs WHERE source = 'rules'", &[])
                     .await
-                    .map_err(q("nexus_inputs"))
+                    .map_err(StoreError::query("nexus_inputs"))
             },
             async {
                 tx.query("SELECT source, revision, public, city, bbox FROM nexus_inputs WHERE source <> 'rules'", &[])
                     .await
-                    .map_err(q("nexus_inputs"))
+                    .map_err(StoreError::query("nexus_inputs"))
             }
         )?;
         let recorded_digest: Option<String> = recorded_digest.and_then(|r| r.get(0));
@@ -299,8 +295,11 @@ impl Store {
                 })
                 .collect();
             // The helpers share one snapshot, so the links they write are of one moment.
-            let snapshot: String =
-                tx.query_one("SELECT pg_export_snapshot()", &[]).await.map_err(q("nexus_snapshot"))?.get(0);
+            let snapshot: String = tx
+                .query_one("SELECT pg_export_snapshot()", &[])
+                .await
+                .map_err(StoreError::query("nexus_snapshot"))?
+                .get(0);
             out.links_added = self.fill(LINKS, Some(&snapshot), share(selects, HELPERS)).await?;
             let mut cities: BTreeMap<&String, Vec<hex::Box3857>> = BTreeMap::new();
             for i in current.values().filter(|i| i.public) {
@@ -332,12 +331,16 @@ impl Store {
                 .await?
                 .batch_execute(&overlay::scratch_index_sql(LINKS))
                 .await
-                .map_err(q("nexus_links_index"))?;
+                .map_err(StoreError::query("nexus_links_index"))?;
             out.cells = self.fill(HEX, None, groups).await?;
             overlay::swap(&tx, LINKS, overlay::LINK_INDEXES).await?;
             overlay::swap(&tx, HEX, overlay::HEX_INDEXES).await?;
         } else if !changed.is_empty() {
-            since = tx.query_one("SELECT last_value FROM nexus_link_fid", &[]).await.map_err(q("nexus_since"))?.get(0);
+            since = tx
+                .query_one("SELECT last_value FROM nexus_link_fid", &[])
+                .await
+                .map_err(StoreError::query("nexus_since"))?
+                .get(0);
             let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
             let sql = format!(
                 "WITH gone AS (DELETE FROM \"f_{LINKS}\"
@@ -346,7 +349,7 @@ impl Store {
                  {boxes}",
                 boxes = boxes_by_city("gone")
             );
-            for row in tx.query(&sql, &[&refs]).await.map_err(q("nexus_forget"))? {
+            for row in tx.query(&sql, &[&refs]).await.map_err(StoreError::query("nexus_forget"))? {
                 out.links_removed += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
                 mark(&mut dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
             }
@@ -371,7 +374,7 @@ impl Store {
                     union = selects.join(" UNION ALL "),
                     boxes = boxes_by_city("added"),
                 );
-                for row in tx.query(&sql, &[]).await.map_err(q("nexus_links"))? {
+                for row in tx.query(&sql, &[]).await.map_err(StoreError::query("nexus_links"))? {
                     out.links_added += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
                     mark(&mut dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
                 }
@@ -404,7 +407,7 @@ impl Store {
             overlay::touch_since(&tx, HEX, hex_delta, since).await?;
         }
         phase("recorded");
-        tx.commit().await.map_err(q("nexus_commit"))?;
+        tx.commit().await.map_err(StoreError::query("nexus_commit"))?;
         phase("committed");
         out.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok(out)
@@ -504,7 +507,7 @@ async fn read_inputs(
                 &[],
             )
             .await
-            .map_err(q("nexus_digest"))
+            .map_err(StoreError::query("nexus_digest"))
             .map(|r| r.get::<_, String>(0))
         };
         let (RuleSet { grid, rules }, digest, (layers, facets, inputs)) =
@@ -519,7 +522,7 @@ impl Store {
     /// reads as of it. Returns the rows written.
     async fn fill(&self, id: &str, snapshot: Option<&str>, groups: Vec<Vec<String>>) -> StoreResult<u64> {
         let client = self.client().await?;
-        client.batch_execute(&overlay::scratch_sql(id)).await.map_err(q("nexus_scratch"))?;
+        client.batch_execute(&overlay::scratch_sql(id)).await.map_err(StoreError::query("nexus_scratch"))?;
         drop(client);
         let work = groups.into_iter().filter(|g| !g.is_empty()).map(|group| async move {
             let mut client = self.client().await?;
@@ -527,11 +530,11 @@ impl Store {
             if snapshot.is_some() {
                 begin = begin.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
             }
-            let tx = begin.start().await.map_err(q("nexus_fill_begin"))?;
+            let tx = begin.start().await.map_err(StoreError::query("nexus_fill_begin"))?;
             if let Some(s) = snapshot {
                 tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(s)))
                     .await
-                    .map_err(q("nexus_fill_snapshot"))?;
+                    .map_err(StoreError::query("nexus_fill_snapshot"))?;
             }
             let n = tx
                 .execute(
@@ -543,8 +546,8 @@ impl Store {
                     &[],
                 )
                 .await
-                .map_err(q("nexus_fill"))?;
-            tx.commit().await.map_err(q("nexus_fill_commit"))?;
+                .map_err(StoreError::query("nexus_fill"))?;
+            tx.commit().await.map_err(StoreError::query("nexus_fill_commit"))?;
             Ok::<u64, StoreError>(n)
         });
         Ok(futures_util::future::try_join_all(work).await?.into_iter().sum())
@@ -553,7 +556,11 @@ impl Store {
 
 /// Rows in overlay `id`'s partition.
 async fn count_of(tx: &Transaction<'_>, id: &str) -> StoreResult<i64> {
-    Ok(tx.query_one(&format!("SELECT count(*) FROM \"f_{id}\""), &[]).await.map_err(q("nexus_count"))?.get(0))
+    Ok(tx
+        .query_one(&format!("SELECT count(*) FROM \"f_{id}\""), &[])
+        .await
+        .map_err(StoreError::query("nexus_count"))?
+        .get(0))
 }
 
 /// Per city, how many rows and their extent, from a CTE returning `city` and `geom_3857`.
@@ -602,9 +609,10 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec
          FROM projects",
         &[],
     );
-    let (rows, project_rows) = tokio::try_join!(async { layer_rows.await.map_err(q("nexus_layers")) }, async {
-        project_rows.await.map_err(q("nexus_projects"))
-    })?;
+    let (rows, project_rows) =
+        tokio::try_join!(async { layer_rows.await.map_err(StoreError::query("nexus_layers")) }, async {
+            project_rows.await.map_err(StoreError::query("nexus_projects"))
+        })?;
     let mut inputs = Inputs::new();
     let mut layers = Vec::new();
     for r in &rows {
@@ -639,7 +647,7 @@ async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> 
         .values()
         .map(|v| v.bbox.map_or_else(String::new, |b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])))
         .collect();
-    tx.execute("DELETE FROM nexus_inputs", &[]).await.map_err(q("nexus_record"))?;
+    tx.execute("DELETE FROM nexus_inputs", &[]).await.map_err(StoreError::query("nexus_record"))?;
     tx.execute(
         "INSERT INTO nexus_inputs (source, revision, public, city, bbox, digest)
          SELECT s, r, p, c, CASE WHEN b = '' THEN NULL ELSE string_to_array(b, ',')::float8[] END, NULL
@@ -648,7 +656,7 @@ async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &Inputs) -> 
         &[&sources, &revisions, &public, &cities, &bboxes, &digest],
     )
     .await
-    .map_err(q("nexus_record"))?;
+    .map_err(StoreError::query("nexus_record"))?;
     Ok(())
 }
 
@@ -657,7 +665,7 @@ pub(crate) async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> 
     let rules = c
         .query("SELECT body FROM nexus_rules ORDER BY position", &[])
         .await
-        .map_err(q("rules"))?
+        .map_err(StoreError::query("rules"))?
         .iter()
         .map(|r| serde_json::from_value::<Rule>(r.get(0)))
         .collect::<Result<Vec<_>, _>>()
@@ -665,7 +673,7 @@ pub(crate) async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> 
     let grid = c
         .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
         .await
-        .map_err(q("rules_grid_read"))?
+        .map_err(StoreError::query("rules_grid_read"))?
         .map(|r| serde_json::from_value(r.get(0)))
         .transpose()
         .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?

@@ -106,7 +106,6 @@ pub(crate) async fn ready(client: &impl deadpool_postgres::GenericClient) -> Sto
 
 /// Makes sure both overlay layers and their partitions exist.
 pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
-    let q = |what: &'static str| StoreError::query(what);
     for (id, title, description, fields) in overlays() {
         let fields = serde_json::to_value(&fields).map_err(|e| StoreError::Invalid(e.to_string()))?;
         tx.execute(
@@ -118,18 +117,18 @@ pub(crate) async fn ensure(tx: &Transaction<'_>) -> StoreResult<()> {
             &[&id, &title, &description, &fields],
         )
         .await
-        .map_err(q("nexus_overlay_layer"))?;
+        .map_err(StoreError::query("nexus_overlay_layer"))?;
         tx.batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS \"f_{id}\" PARTITION OF features FOR VALUES IN ('{id}')"
         ))
         .await
-        .map_err(q("nexus_overlay_partition"))?;
+        .map_err(StoreError::query("nexus_overlay_partition"))?;
     }
     for (id, indexes) in [(LINKS, LINK_INDEXES), (HEX, HEX_INDEXES)] {
         for (suffix, expr) in indexes {
             tx.batch_execute(&format!("CREATE INDEX IF NOT EXISTS \"f_{id}_{suffix}\" ON \"f_{id}\" ({expr})"))
                 .await
-                .map_err(q("nexus_overlay_indexes"))?;
+                .map_err(StoreError::query("nexus_overlay_indexes"))?;
         }
     }
     Ok(())

@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::ends::End;
 use super::live::{live_links, Subject};
 use super::overlay::{HEX, LINKS};
-use super::q;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// A layer a project lies on (or crosses).
@@ -98,7 +97,7 @@ impl Store {
                 &[&slug, &include_drafts],
             )
             .await
-            .map_err(q("nexus_profile"))?
+            .map_err(StoreError::query("nexus_profile"))?
         else {
             return Ok(None);
         };
@@ -122,7 +121,7 @@ impl Store {
                     &[&slug, &include_drafts],
                 )
                 .await
-                .map_err(q("nexus_profile_touches"))?
+                .map_err(StoreError::query("nexus_profile_touches"))?
                 .iter()
                 .map(|r| TouchedLayer {
                     layer: r.get(0),
@@ -188,7 +187,11 @@ impl Store {
     /// When a query fails.
     pub async fn city_summary(&self, slug: &str, include_drafts: bool) -> StoreResult<Option<CitySummary>> {
         let client = self.client().await?;
-        if client.query_opt("SELECT 1 FROM cities WHERE slug = $1", &[&slug]).await.map_err(q("nexus_city"))?.is_none()
+        if client
+            .query_opt("SELECT 1 FROM cities WHERE slug = $1", &[&slug])
+            .await
+            .map_err(StoreError::query("nexus_city"))?
+            .is_none()
         {
             return Ok(None);
         }
@@ -201,7 +204,7 @@ impl Store {
         let has_links: bool = client
             .query_one(&format!("SELECT to_regclass('\"f_{LINKS}\"') IS NOT NULL"), &[])
             .await
-            .map_err(q("nexus_city"))?
+            .map_err(StoreError::query("nexus_city"))?
             .get(0);
         let mut links = BTreeMap::new();
         let mut rules = BTreeMap::new();
@@ -218,7 +221,7 @@ impl Store {
                     &[&slug],
                 )
                 .await
-                .map_err(q("nexus_city_matrix"))?
+                .map_err(StoreError::query("nexus_city_matrix"))?
             {
                 let (a, b, effect, n): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
                 if let (Some(i), Some(j), Some(m)) = (at(&a), at(&b), matrix.get_mut(&effect)) {
@@ -237,7 +240,7 @@ impl Store {
                     &[&slug],
                 )
                 .await
-                .map_err(q("nexus_city_links"))?
+                .map_err(StoreError::query("nexus_city_links"))?
             {
                 let n: i64 = r.get(2);
                 *links.entry(r.get::<_, String>(0)).or_insert(0) += n;
@@ -256,7 +259,7 @@ impl Store {
             let counts = client
                 .query(sql, &[&slug, &include_drafts])
                 .await
-                .map_err(q("nexus_city_projects"))?
+                .map_err(StoreError::query("nexus_city_projects"))?
                 .iter()
                 .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
                 .collect();
@@ -269,7 +272,7 @@ impl Store {
                 &[&slug, &include_drafts],
             )
             .await
-            .map_err(q("nexus_city_projects"))?;
+            .map_err(StoreError::query("nexus_city_projects"))?;
         let (cells, max_sectors) = if has_links {
             let r = client
                 .query_one(
@@ -280,7 +283,7 @@ impl Store {
                     &[&slug],
                 )
                 .await
-                .map_err(q("nexus_city_cells"))?;
+                .map_err(StoreError::query("nexus_city_cells"))?;
             (r.get(0), r.get(1))
         } else {
             (0, 0)

@@ -7,3 +7,4 @@ mod cluster;
 mod migrations;
 mod projects;
 mod util;
+mod vocabularies;
