@@ -1,5 +1,6 @@
 // In development Vite serves the page and forwards API calls to a running `nexus serve`.
-import { defineConfig } from 'vite';
+// `test` is the unit tests' setting (vitest): the pure modules, in a small DOM (happy-dom).
+import { defineConfig } from 'vitest/config';
 
 const api = process.env.NEXUS_API ?? 'http://127.0.0.1:8080';
 
@@ -11,5 +12,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
+  },
+  test: {
+    include: ['unit/**/*.test.ts'],
+    environment: 'happy-dom',
   },
 });

@@ -18,7 +18,9 @@ export function readHash(hash: string = location.hash): View {
   const m = (p.get('map') ?? '').split('/').map(Number);
   // A hand-edited or truncated link must not stop the map from starting.
   if (m.length === 3 && m.every(Number.isFinite) && Math.abs(m[1]) <= 85) {
-    map = { zoom: Math.min(22, Math.max(0, m[0])), lat: m[1], lon: ((((m[2] + 180) % 360) + 360) % 360) - 180 };
+    // A longitude in range is kept exactly (wrapping it would add rounding noise).
+    const lon = Math.abs(m[2]) <= 180 ? m[2] : ((((m[2] + 180) % 360) + 360) % 360) - 180;
+    map = { zoom: Math.min(22, Math.max(0, m[0])), lat: m[1], lon };
   }
   return {
     city: p.get('city') ?? '',

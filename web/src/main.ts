@@ -64,6 +64,7 @@ map.on('error', (e) => {
   // A tile that failed says so instead of leaving a blank map.
   banner(`✗ ${msg}`);
   failedAt = Date.now();
+  // eslint-disable-next-line no-console -- the end-to-end tests and developers read map errors there
   console.error('map error', msg);
 });
 
