@@ -155,6 +155,22 @@ export async function upload<T>(path: string, form: FormData, what: string): Pro
   return answer<T>(await fetch(path, { method: 'POST', headers: headers(), body: form }), what);
 }
 
+/** One thing `GET /api/search` found. */
+export interface SearchHit {
+  type: 'city' | 'project' | 'layer' | 'feature';
+  title: string;
+  title_local: string | null;
+  city: string | null;
+  id: string;
+  layer: string | null;
+  layer_title: string | null;
+  bbox: [number, number, number, number] | null;
+  rank: number;
+}
+
+export const search = async (q: string, city: string) =>
+  (await getJson<{ results: SearchHit[] }>(`/api/search?${new URLSearchParams({ q, city, limit: '8' })}`, 'search')).results;
+
 export const cities = () => getJson<GeoJSON.FeatureCollection<GeoJSON.Point, City>>('/api/cities', 'cities');
 export const settings = () => getJson<Settings>('/api/settings', 'settings');
 export const layers = () => getJson<Layer[]>('/api/layers', 'layers');

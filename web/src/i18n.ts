@@ -105,6 +105,9 @@ const en = {
   touching: 'where they touch',
   andProjects: ' and the projects',
   nothingFound: 'Nothing found.',
+  noResults: 'no results',
+  feature: 'place',
+  layer: 'layer',
 };
 
 export type Key = keyof typeof en;
@@ -213,6 +216,9 @@ const th: Record<Key, string> = {
   touching: 'ที่ทับซ้อนกัน',
   andProjects: ' และโครงการ',
   nothingFound: 'ไม่พบความเชื่อมโยง',
+  noResults: 'ไม่พบผลลัพธ์',
+  feature: 'สถานที่',
+  layer: 'ชั้นข้อมูล',
 };
 
 const dictionaries = { en, th } as const;

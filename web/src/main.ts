@@ -16,6 +16,7 @@ import { readHash, writeHash, type View } from './hash';
 import { isLang, setLang, t } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
+import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers } from './style';
 import { renderSummary } from './summary';
@@ -211,7 +212,6 @@ function renderPanels(): void {
   fillFilterOptions();
   renderList(projectsToShow().concat(projects.filter((p) => !p.geometry)), view.city, view.project, selectProject);
   void renderCitySummary();
-  fillSearch();
 }
 
 function renderNexusLegend(): void {
@@ -306,46 +306,18 @@ function setOverlay(which: 'links' | 'hex', on: boolean): void {
   saveView();
 }
 
-function fillSearch(): void {
-  const list = byId('search-list');
-  list.replaceChildren(
-    ...cities.features.map((c) => el('option', { value: c.properties.name })),
-    ...projects.map((p) => el('option', { value: p.properties.title })),
-    ...projects.filter((p) => p.properties.title_local).map((p) => el('option', { value: p.properties.title_local ?? '' })),
-    ...catalog.map((l) => el('option', { value: l.title })),
-  );
-}
-
-function search(text: string): void {
-  const q = text.trim().toLowerCase();
-  if (!q) return;
-  // How well a name answers: exactly, by its start, anywhere in it (0 best, 3 not at all).
-  const score = (...names: (string | null | undefined)[]): number =>
-    Math.min(
-      3,
-      ...names.map((n) => {
-        const s = (n ?? '').toLowerCase();
-        return !s ? 3 : s === q ? 0 : s.startsWith(q) ? 1 : s.includes(q) ? 2 : 3;
-      }),
-    );
-  // The best city and the best project; on a tie the city wins (a place is what a name
-  // most often means).
-  const best = <T,>(items: T[], f: (x: T) => number): [T | undefined, number] =>
-    items.reduce<[T | undefined, number]>((acc, x) => (f(x) < acc[1] ? [x, f(x)] : acc), [undefined, 3]);
-  const [city, cityScore] = best(cities.features, (c) => score(c.properties.name, c.properties.name_local));
-  const [project, projectScore] = best(projects, (p) => score(p.properties.title, p.properties.title_local, p.properties.slug));
-  const layer = catalog.find((l) => score(l.title, l.id) < 3);
-  if (city && cityScore <= projectScore) {
-    setCity(city.properties.slug);
-  } else if (project) {
-    selectProject(project.properties.slug);
-  } else if (layer?.bounds) {
-    if (!visible.has(layer.id)) setLayer(layer.id, true);
+/** Goes to what a search found: a city, a project's card, a layer or a named place. */
+function goTo(hit: api.SearchHit): void {
+  if (hit.type === 'city') return setCity(hit.id);
+  if (hit.type === 'project') return selectProject(hit.id);
+  if (hit.layer && catalog.some((l) => l.id === hit.layer) && !visible.has(hit.layer)) {
+    setLayer(hit.layer, true);
     renderPanels();
-    map.fitBounds(layer.bounds, { padding: 40, duration: 600 });
-  } else {
-    byId('status').textContent = `“${text}”: 0`;
   }
+  if (!hit.bbox) return;
+  const [w, s, e, n] = hit.bbox;
+  if (e - w < 1e-4 && n - s < 1e-4) map.flyTo({ center: [w, s], zoom: Math.max(map.getZoom(), 15), duration: 600 });
+  else map.fitBounds(hit.bbox, { padding: 40, maxZoom: 15, duration: 600 });
 }
 
 function featurePopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
@@ -419,10 +391,7 @@ for (const id of ['f-sector', 'f-status', 'f-dimension']) {
 }
 byId<HTMLInputElement>('toggle-links').addEventListener('change', (e) => setOverlay('links', (e.target as HTMLInputElement).checked));
 byId<HTMLInputElement>('toggle-hex').addEventListener('change', (e) => setOverlay('hex', (e.target as HTMLInputElement).checked));
-byId('search-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  search(byId<HTMLInputElement>('search').value);
-});
+setupSearch({ city: () => view.city, pick: goTo });
 byId('share').addEventListener('click', async () => {
   saveView();
   try {

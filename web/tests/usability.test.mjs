@@ -105,3 +105,34 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+  test(`finding 4 (${name}): search finds places, prefers the chosen city, and lists what it found`, async () => {
+    const { page, context, problems } = await open(browser, '#city=chiang-mai&map=11/18.79/98.99', viewport ? { viewport } : undefined);
+    // A tambon by its English name: listed, picked, and the map goes there.
+    await page.fill('#search', 'Hai Ya');
+    const option = page.locator('#search-results button[data-type="feature"]', { hasText: 'Hai Ya' }).first();
+    await option.waitFor();
+    await option.click();
+    await page.waitForFunction(() => window.nexusMap.getZoom() >= 13 && !window.nexusMap.isMoving());
+    const hit = (await (await fetch(`${BASE}/api/search?q=Hai%20Ya&city=chiang-mai`)).json()).results[0];
+    const [w, s, e, n] = hit.bbox;
+    const c = await page.evaluate(() => window.nexusMap.getCenter().toArray());
+    assert.ok(c[0] >= w - 0.01 && c[0] <= e + 0.01 && c[1] >= s - 0.01 && c[1] <= n + 0.01, `centre ${c} in ${hit.bbox}`);
+    // "Ping" in Chiang Mai: a list, Chiang Mai's things first, not Korat's pumping project.
+    await page.fill('#search', 'Ping');
+    await page.locator('#search-results button').nth(1).waitFor();
+    const first = await page.locator('#search-results button').first().textContent();
+    assert.doesNotMatch(first, /pumping/i);
+    assert.match(first, /chiang-mai/);
+    // In Thai, then Enter takes the first.
+    await page.fill('#search', 'หายยา');
+    await page.locator('#search-results button', { hasText: 'หายยา' }).first().waitFor();
+    await page.press('#search', 'Enter');
+    await page.locator('#search-results').waitFor({ state: 'hidden' });
+    await idle(page);
+    assert.deepEqual(problems, []);
+    await shot(page, `23-search-${name}`);
+    await context.close();
+  });
+}

@@ -23,6 +23,7 @@ pub mod migrate;
 mod nexus;
 mod pool;
 mod projects;
+mod search;
 mod sqltypes;
 pub mod testing;
 mod tiles;
@@ -39,4 +40,5 @@ pub use nexus::{
 };
 pub use pool::{Store, StoreConfig};
 pub use projects::SaveOutcome;
+pub use search::SearchHit;
 pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 7, name: "0007_nexus.sql", sql: include_str!("../migrations/0007_nexus.sql") },
     Migration { version: 8, name: "0008_nexus_areas.sql", sql: include_str!("../migrations/0008_nexus_areas.sql") },
+    Migration { version: 9, name: "0009_search.sql", sql: include_str!("../migrations/0009_search.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -6,6 +6,7 @@ pub mod health;
 pub mod layers;
 pub mod nexus;
 pub mod projects;
+pub mod search;
 pub mod settings;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())
         .merge(projects::router())
+        .merge(search::router())
         .merge(settings::router())
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

@@ -8,6 +8,7 @@ mod export;
 mod nexus;
 mod ogc;
 mod projects;
+mod search;
 mod support;
 mod tiles;
 mod upload;
