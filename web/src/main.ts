@@ -18,7 +18,7 @@ import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
-import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers } from './style';
+import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
 import { renderSummary } from './summary';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -256,6 +256,19 @@ function selectProject(slug: string, fly = true): void {
   for (const b of document.querySelectorAll('.sheet-toggle, .summary-toggle')) b.setAttribute('aria-expanded', 'false');
   view.project = slug;
   if (p.properties.city !== view.city) setCity(p.properties.city, false);
+  showSelected(p);
+  void showCard(
+    p.properties,
+    () => {
+      byId('card').hidden = true;
+      view.project = '';
+      showSelected(null);
+      saveView();
+      renderList(projects, view.city, '', selectProject);
+    },
+    api.token() && settings.planners ? () => planner.edit(p) : undefined,
+  );
+  // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {
     const b = new maplibregl.LngLatBounds();
     const walk = (c: unknown): void => {
@@ -263,20 +276,37 @@ function selectProject(slug: string, fly = true): void {
       else if (Array.isArray(c)) c.forEach(walk);
     };
     walk((p.geometry as GeoJSON.Point).coordinates);
-    map.fitBounds(b, { padding: 80, maxZoom: 15, duration: ready ? 600 : 0 });
+    map.fitBounds(b, { padding: besideCard(), maxZoom: 15, duration: ready ? 600 : 0 });
   }
-  void showCard(
-    p.properties,
-    () => {
-      byId('card').hidden = true;
-      view.project = '';
-      saveView();
-      renderList(projects, view.city, '', selectProject);
-    },
-    api.token() && settings.planners ? () => planner.edit(p) : undefined,
-  );
   renderList(projects, view.city, slug, selectProject);
   saveView();
+}
+
+/** Draws the selected project above everything (or nothing, when none is). */
+function showSelected(p: ProjectFeature | null): void {
+  const features = p?.geometry ? [{ type: 'Feature' as const, geometry: p.geometry, properties: { slug: p.properties.slug } }] : [];
+  (map.getSource('selected') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+}
+
+/** Padding that keeps what is framed clear of the open card: beside it on a desktop, above
+ *  it on a phone (where the card is a sheet along the bottom). */
+function besideCard(): maplibregl.PaddingOptions {
+  const pad = { top: 50, right: 50, bottom: 50, left: 50 };
+  const card = byId('card');
+  if (card.hidden) return pad;
+  const c = card.getBoundingClientRect();
+  const m = map.getContainer().getBoundingClientRect();
+  if (c.width < m.width * 0.6) {
+    pad.right = Math.max(pad.right, m.right - c.left + 30);
+  } else {
+    // The sheet grows to its full height once the Nexus profile arrives.
+    const top = Math.min(c.top, c.bottom - innerHeight * 0.45);
+    pad.bottom = Math.max(pad.bottom, m.bottom - top + 20);
+  }
+  // A map too small for the padding still shows the thing, under whatever covers it.
+  if (pad.right + pad.left >= m.width - 40) pad.right = Math.max(0, m.width - pad.left - 60);
+  if (pad.top + pad.bottom >= m.height - 40) pad.bottom = Math.max(0, m.height - pad.top - 60);
+  return pad;
 }
 
 function setCity(slug: string, fly = true): void {
@@ -285,6 +315,7 @@ function setCity(slug: string, fly = true): void {
   if (open && slug && open.properties.city !== slug) {
     view.project = '';
     byId('card').hidden = true;
+    showSelected(null);
   }
   byId<HTMLSelectElement>('city').value = slug;
   const c = cityOf(slug);
@@ -466,6 +497,8 @@ async function start(): Promise<void> {
   map.addSource('nexus-links', { type: 'vector', url: tileJson('nexus-links') });
   for (const spec of linkLayers(view.nexus.includes('links'))) map.addLayer(spec);
   for (const spec of cityLayers()) map.addLayer(spec);
+  map.addSource('selected', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  for (const spec of selectedLayers()) map.addLayer(spec);
   syncDrafts();
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);

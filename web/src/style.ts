@@ -180,6 +180,27 @@ export function projectLayers(source: string, sourceLayer: string | null, prefix
   ];
 }
 
+/** Colour of the selected project: no sector's, so it never hides in a layer of its sector. */
+export const SELECTED = '#ffd400';
+
+/** The selected project (GeoJSON source `selected`), drawn above everything as a white halo
+ *  around a bright line, ring or outline. */
+export function selectedLayers(): LayerSpecification[] {
+  const lines = ['any', ['==', ['geometry-type'], 'LineString'], ['==', ['geometry-type'], 'Polygon']];
+  return [
+    { id: 'selected:fill', type: 'fill', source: 'selected', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': SELECTED, 'fill-opacity': 0.2 } },
+    { id: 'selected:halo', type: 'line', source: 'selected', filter: lines, layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': '#ffffff', 'line-width': 11, 'line-opacity': 0.9 } },
+    { id: 'selected:line', type: 'line', source: 'selected', filter: lines, layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': SELECTED, 'line-width': 5 } },
+    {
+      id: 'selected:point',
+      type: 'circle',
+      source: 'selected',
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-radius': 13, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': SELECTED, 'circle-stroke-width': 4 },
+    },
+  ] as LayerSpecification[];
+}
+
 export function linkLayers(visible: boolean): LayerSpecification[] {
   const visibility = visible ? 'visible' : 'none';
   const base = { source: 'nexus-links', 'source-layer': 'nexus-links', layout: { visibility } } as const;

@@ -136,3 +136,40 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+  test(`finding 5 (${name}): the selected project stands out and is framed beside its card, not under it`, async () => {
+    const slug = 'cm-mae-kha-canal-rehabilitation';
+    const { page, context, problems } = await open(browser, '#city=chiang-mai', viewport ? { viewport } : undefined);
+    await page.evaluate((s) => { location.hash = `#city=chiang-mai&project=${s}`; }, slug);
+    await page.locator(`#card[data-slug="${slug}"]:not([hidden])`).waitFor();
+    await page.waitForFunction(() => !window.nexusMap.isMoving());
+    await idle(page);
+    // Drawn in its own style, above the canal it follows.
+    const selected = await page.evaluate(() => window.nexusMap.queryRenderedFeatures({ layers: ['selected:line', 'selected:point'] }).length);
+    assert.ok(selected > 0, 'the selected project is highlighted');
+    const layers = await page.evaluate(() => window.nexusMap.getStyle().layers.map((l) => l.id));
+    assert.ok(layers.indexOf('selected:line') > layers.indexOf('projects:line'), 'the highlight is drawn above the projects');
+    // None of its points lies under the card.
+    const geometry = (await (await fetch(`${BASE}/collections/projects/items?slug=${slug}`)).json()).features[0].geometry;
+    const coords = JSON.stringify(geometry.coordinates).match(/-?\d+\.?\d*,-?\d+\.?\d*/g).map((p) => p.split(',').map(Number));
+    const covered = await page.evaluate((pts) => {
+      const map = window.nexusMap;
+      const r = document.getElementById('card').getBoundingClientRect();
+      const m = map.getContainer().getBoundingClientRect();
+      return pts.filter(([lon, lat]) => {
+        const p = map.project([lon, lat]);
+        const x = m.left + p.x;
+        const y = m.top + p.y;
+        return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+      }).length;
+    }, coords);
+    assert.equal(covered, 0, `${covered} of ${coords.length} points of the project lie under its card`);
+    await shot(page, `24-selected-${name}`);
+    // Closing the card takes the highlight away.
+    await page.click('#card .close');
+    await page.waitForFunction(() => window.nexusMap.queryRenderedFeatures({ layers: ['selected:line', 'selected:point'] }).length === 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
