@@ -13,7 +13,7 @@ import type { City, Layer, Rule } from './api';
 import { EFFECT_COLOUR, HEX_RAMP } from './colours';
 import { byId, el } from './dom';
 import { readHash, writeHash, type View } from './hash';
-import { isLang, setLang, t } from './i18n';
+import { isLang, lang, setLang, t } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
@@ -27,6 +27,8 @@ const OVERLAYS = new Set(['nexus-links', 'nexus-hex', 'projects']);
 const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 
 const view: View = readHash();
+// Whether the link opened at a view of its own (saving the view overwrites `view.map`).
+const openedAtView = view.map !== null;
 if (isLang(view.lang)) setLang(view.lang);
 
 let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCollection', features: [] };
@@ -91,6 +93,55 @@ function saveView(): void {
   writeHash(view);
 }
 map.on('moveend', saveView);
+
+/** A city's name in the page's language. */
+function cityName(slug: string): string {
+  const c = cityOf(slug)?.properties;
+  return c ? (lang() === 'th' && c.name_local ? c.name_local : c.name) : slug;
+}
+
+/** The box around every partner city: the first page shows them all, on any screen. */
+function overview(duration: number): void {
+  if (!cities.features.length) return void map.flyTo({ ...OVERVIEW, duration });
+  // The page may have been laid out after the map was made (a fast load): measure it now,
+  // or the box would be fitted into a canvas of no size, which does nothing.
+  map.resize();
+  const b = new maplibregl.LngLatBounds();
+  for (const c of cities.features) b.extend(c.geometry.coordinates as [number, number]);
+  const small = map.getContainer().clientWidth < 600;
+  map.fitBounds(b, { padding: small ? { top: 30, bottom: 30, left: 20, right: 60 } : { top: 50, bottom: 50, left: 60, right: 140 }, duration });
+}
+
+/** City names on the overview, as page elements (a handful of names needs no glyphs); a
+ *  name is a button that goes to its city. */
+function addCityLabels(): void {
+  for (const c of cities.features) {
+    const b = el('button', { type: 'button', class: 'city-label', 'data-slug': c.properties.slug }, cityName(c.properties.slug));
+    b.addEventListener('click', (e) => {
+      e.stopPropagation();
+      setCity(c.properties.slug);
+    });
+    new maplibregl.Marker({ element: b, anchor: 'left', offset: [9, 0] }).setLngLat(c.geometry.coordinates as [number, number]).addTo(map);
+  }
+  const follow = () => map.getContainer().classList.toggle('overview', map.getZoom() < 7);
+  map.on('zoom', follow);
+  follow();
+}
+
+/** A city's summary on hover: its names, its projects, its role in the programme. */
+const cityHover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'city-hover', offset: 10 });
+map.on('mousemove', 'cities', (e) => {
+  const f = e.features?.[0];
+  if (!f) return;
+  const p = f.properties as City & { projects: number };
+  cityHover
+    .setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number])
+    .setDOMContent(
+      el('div', {}, el('strong', {}, p.name), p.name_local ? el('span', { lang: 'th' }, ` · ${p.name_local}`) : null, el('br'), `${p.projects} ${t('projects').toLowerCase()}`),
+    )
+    .addTo(map);
+});
+map.on('mouseleave', 'cities', () => cityHover.remove());
 
 function cityOf(slug: string): GeoJSON.Feature<GeoJSON.Point, City> | undefined {
   return cities.features.find((c) => c.properties.slug === slug);
@@ -206,11 +257,12 @@ function panelLayers(): Layer[] {
 }
 
 function renderPanels(): void {
+  for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
   renderLayers(byId('layer-groups'), panelLayers(), visible, setLayer);
   renderLegend(byId('legend'), panelLayers(), visible);
   renderNexusLegend();
   fillFilterOptions();
-  renderList(projectsToShow().concat(projects.filter((p) => !p.geometry)), view.city, view.project, selectProject);
+  renderList(projectsToShow().concat(projects.filter((p) => !p.geometry)), view.city, view.project, selectProject, cityName);
   void renderCitySummary();
 }
 
@@ -264,7 +316,7 @@ function selectProject(slug: string, fly = true): void {
       view.project = '';
       showSelected(null);
       saveView();
-      renderList(projects, view.city, '', selectProject);
+      renderList(projects, view.city, '', selectProject, cityName);
     },
     api.token() && settings.planners ? () => planner.edit(p) : undefined,
   );
@@ -278,7 +330,7 @@ function selectProject(slug: string, fly = true): void {
     walk((p.geometry as GeoJSON.Point).coordinates);
     map.fitBounds(b, { padding: besideCard(), maxZoom: 15, duration: ready ? 600 : 0 });
   }
-  renderList(projects, view.city, slug, selectProject);
+  renderList(projects, view.city, slug, selectProject, cityName);
   saveView();
 }
 
@@ -323,7 +375,7 @@ function setCity(slug: string, fly = true): void {
     // A link opened at a city goes straight there; choosing one in the page flies.
     const duration = ready ? 800 : 0;
     if (c) map.flyTo({ center: c.geometry.coordinates as [number, number], zoom: 11.5, duration });
-    else map.flyTo({ ...OVERVIEW, duration });
+    else overview(duration);
   }
   renderPanels();
   saveView();
@@ -386,8 +438,9 @@ map.on('click', (e) => {
   // areas (boundaries last: they are under everything).
   const rank = (id: string): number => {
     if (id.startsWith('links:')) return 0;
+    // On the overview a city's dot answers before the projects drawn in it.
+    if (id === 'cities') return map.getZoom() < 8 ? 0.5 : 2;
     if (id.startsWith('projects:') || id.startsWith('drafts:')) return 1;
-    if (id === 'cities') return 2;
     if (!id.startsWith('L:')) return 99;
     if (id.endsWith(':point')) return 3;
     const layer = catalog.find((l) => id.startsWith(`L:${l.id}:`));
@@ -418,7 +471,7 @@ for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate',
 // Controls.
 byId<HTMLSelectElement>('city').addEventListener('change', (e) => setCity((e.target as HTMLSelectElement).value));
 for (const id of ['f-sector', 'f-status', 'f-dimension']) {
-  byId(id).addEventListener('change', () => renderList(projects, view.city, view.project, selectProject));
+  byId(id).addEventListener('change', () => renderList(projects, view.city, view.project, selectProject, cityName));
 }
 byId<HTMLInputElement>('toggle-links').addEventListener('change', (e) => setOverlay('links', (e.target as HTMLInputElement).checked));
 byId<HTMLInputElement>('toggle-hex').addEventListener('change', (e) => setOverlay('hex', (e.target as HTMLInputElement).checked));
@@ -504,8 +557,10 @@ async function start(): Promise<void> {
   for (const id of ['whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
   byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
-  if (view.city && !view.map) setCity(view.city);
-  if (view.project) selectProject(view.project, !view.map);
+  addCityLabels();
+  if (view.city && !openedAtView) setCity(view.city);
+  else if (!view.city && !openedAtView) overview(0);
+  if (view.project) selectProject(view.project, !openedAtView);
   saveView();
   ready = true;
 }

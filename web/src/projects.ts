@@ -67,6 +67,7 @@ export function renderList(
   city: string,
   selected: string,
   onSelect: (slug: string) => void,
+  cityName: (slug: string) => string = (slug) => slug,
 ): void {
   const f = filters();
   const shown = projects.filter((p) => matches(p.properties, city, f));
@@ -79,6 +80,7 @@ export function renderList(
       'button',
       { type: 'button', class: 'project-item', 'data-slug': pr.slug, 'aria-current': String(pr.slug === selected) },
       el('span', { class: 'project-title' }, title(pr)),
+      el('span', { class: 'project-city' }, cityName(pr.city)),
       pr.visibility === 'draft' ? el('em', { class: 'draft' }, t('draft')) : null,
       chips(pr.sectors, sectorColour),
       el('span', { class: `status status-${pr.status}` }, t(pr.status), late(pr) ? el('strong', { class: 'late' }, ` · ${t('late')}`) : null),

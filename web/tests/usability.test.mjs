@@ -173,3 +173,44 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+  test(`finding 6 (${name}): the first page names every partner city, shows them all, and a city goes to the city`, async () => {
+    const { page, context, problems } = await open(browser, '', viewport ? { viewport } : undefined);
+    const cities = (await (await fetch(`${BASE}/api/cities`)).json()).features;
+    // Every city in view, each with its name on the map.
+    const outside = await page.evaluate((cs) => {
+      const map = window.nexusMap;
+      const { width, height } = map.getContainer().getBoundingClientRect();
+      return cs.filter((c) => {
+        const p = map.project(c.geometry.coordinates);
+        return p.x < 0 || p.y < 0 || p.x > width || p.y > height;
+      }).map((c) => c.properties.slug);
+    }, cities);
+    const at = await page.evaluate(() => `${window.nexusMap.getZoom()} ${window.nexusMap.getCenter()} ${location.hash}`);
+    assert.deepEqual(outside, [], `every partner city is in view (${at})`);
+    const labels = await page.locator('.city-label:visible').allTextContents();
+    for (const c of cities) assert.ok(labels.includes(c.properties.name), `${c.properties.name} is labelled: ${labels}`);
+    // The project list says where each project is.
+    const first = await page.locator('.project-item .project-city').first().textContent();
+    assert.ok(cities.some((c) => c.properties.name === first), first);
+    await shot(page, `25-overview-${name}`);
+    const cm = cities.find((c) => c.properties.slug === 'chiang-mai');
+    if (!viewport) {
+      // A hover says what the city holds.
+      const at = await screenPoint(page, cm.geometry.coordinates);
+      await page.mouse.move(at.x, at.y);
+      await page.locator('.city-hover', { hasText: 'Chiang Mai' }).waitFor();
+      assert.match(await page.locator('.city-hover').textContent(), /\d+ projects/);
+      // A click on the dot goes to the city, not to a project drawn in it.
+      await page.mouse.click(at.x, at.y);
+    } else {
+      await page.click('.city-label[data-slug="chiang-mai"]');
+    }
+    await page.waitForFunction(() => location.hash.includes('city=chiang-mai'));
+    await page.waitForFunction(() => !window.nexusMap.isMoving() && window.nexusMap.getZoom() > 10);
+    assert.equal(await page.locator('#card').isHidden(), true, 'no project card opened');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
