@@ -11,6 +11,7 @@ mod enums;
 mod export_format;
 mod ids;
 mod layer;
+pub mod nexus_plan;
 mod project;
 pub mod query;
 mod rules;

@@ -4,43 +4,12 @@
 //! conflicts and constraints whose link has its middle there. Only cells with something in
 //! them are stored.
 
+use nexus_core::nexus_plan::Box3857;
 use tokio_postgres::Transaction;
 
 use super::overlay::{HEX, LINKS};
 use crate::error::{StoreError, StoreResult};
 use crate::features::sql_literal;
-
-/// A box in web mercator: [xmin, ymin, xmax, ymax].
-pub(crate) type Box3857 = [f64; 4];
-
-/// The smallest box holding all of `boxes`.
-pub(crate) fn union(boxes: &[Box3857]) -> Option<Box3857> {
-    boxes.iter().copied().reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
-}
-
-/// `boxes` merged into groups: boxes closer than `gap` (in web-mercator metres, roughly)
-/// end up in one box, the others stay apart. Recounting a group twice where two meet is
-/// harmless: each recount writes whole cells.
-pub(crate) fn clusters(boxes: &[Box3857], gap: f64) -> Vec<Box3857> {
-    let mut out: Vec<Box3857> = Vec::new();
-    for b in boxes {
-        let mut merged = *b;
-        // Whatever the new box touches joins it, until nothing more does.
-        loop {
-            let near = |o: &Box3857| {
-                o[0] <= merged[2] + gap && merged[0] <= o[2] + gap && o[1] <= merged[3] + gap && merged[1] <= o[3] + gap
-            };
-            let (touching, apart): (Vec<Box3857>, Vec<Box3857>) = out.into_iter().partition(near);
-            out = apart;
-            if touching.is_empty() {
-                break;
-            }
-            merged = union(&[&touching[..], &[merged]].concat()).unwrap_or(merged);
-        }
-        out.push(merged);
-    }
-    out
-}
 
 /// The cells of `city` inside `area` as rows of (`geom`, `properties`), from the public layers
 /// of that city (`layers`: their ids; boundaries left out by the caller), its public projects
@@ -152,23 +121,4 @@ pub(crate) async fn recompute_area(
         .await
         .map_err(StoreError::query("nexus_hex"))?;
     Ok((removed, written))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clusters;
-
-    #[test]
-    fn boxes_far_apart_stay_apart_and_near_ones_merge() {
-        let a = [0.0, 0.0, 10.0, 10.0];
-        let far = [10_000.0, 0.0, 10_010.0, 10.0];
-        assert_eq!(clusters(&[a, far], 100.0), vec![a, far]);
-        let near = [50.0, 0.0, 60.0, 10.0];
-        assert_eq!(clusters(&[a, near], 100.0), vec![[0.0, 0.0, 60.0, 10.0]]);
-        // A box that bridges two groups joins them all.
-        let bridge = [5_000.0, 0.0, 9_950.0, 10.0];
-        let mid = [4_000.0, 0.0, 4_950.0, 10.0];
-        let got = clusters(&[a, far, bridge, mid], 100.0);
-        assert_eq!(got, vec![a, [4_000.0, 0.0, 10_010.0, 10.0]], "{got:?}");
-    }
 }

@@ -4,11 +4,15 @@
 
 use std::collections::BTreeSet;
 
+use nexus_core::nexus_plan::picks;
 use nexus_core::{LayerKind, RuleSet, Sector};
 use serde::Serialize;
 
 use super::ends::End;
-use super::{layer_end, matches, picks, read_rule_set, LayerEnd, HEX, LINKS};
+use super::inputs::{layer_end, plan_end, LayerEnd};
+use super::matches;
+use super::overlay::{HEX, LINKS};
+use super::rules::read_rule_set;
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -154,10 +158,10 @@ pub(crate) async fn live_links(
         let (as_from, as_to) =
             (rule.from.matches(subject.kinds, subject.sectors), rule.to.matches(subject.kinds, subject.sectors));
         if as_from {
-            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, false)).map(|o| (subject.end, o)));
+            pairs.extend(others.iter().filter(|o| picks(&rule.to, &plan_end(o, None))).map(|o| (subject.end, o)));
         }
         if as_to {
-            pairs.extend(others.iter().filter(|o| picks(rule, o, &layers, None, true)).map(|o| (o, subject.end)));
+            pairs.extend(others.iter().filter(|o| picks(&rule.from, &plan_end(o, None))).map(|o| (o, subject.end)));
         }
         if as_from || as_to {
             out.checked.rules.push(rule.id.clone());

@@ -142,7 +142,7 @@ impl Store {
                 city: Some(city.as_str()),
                 slug: Some(slug),
             };
-            let rules = super::read_rule_set(&client).await?;
+            let rules = super::rules::read_rule_set(&client).await?;
             links = live_links(&client, &rules, &subject, include_drafts, &[])
                 .await?
                 .links
