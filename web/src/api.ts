@@ -76,6 +76,7 @@ export interface Checked {
   layers: string[];
   projects: boolean;
   within_m: number;
+  reach: { distance_m: number; rules: string[] }[];
 }
 
 export interface Profile {

@@ -554,7 +554,7 @@ async function start(): Promise<void> {
   for (const spec of selectedLayers()) map.addLayer(spec);
   syncDrafts();
   // The sketch layers (added by the planner on load) stay on top.
-  for (const id of ['whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
+  for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
   byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
   addCityLabels();

@@ -58,6 +58,9 @@ export function setupPlanner(h: PlannerHooks): Planner {
   h.map.on('load', () => {
     h.map.addSource('sketch', { type: 'geojson', data: empty() });
     h.map.addSource('whatif', { type: 'geojson', data: empty() });
+    h.map.addSource('whatif-rings', { type: 'geojson', data: empty() });
+    // How far each applicable rule looks around the sketch.
+    h.map.addLayer({ id: 'whatif:ring', type: 'line', source: 'whatif-rings', paint: { 'line-color': '#3e4c59', 'line-width': 1.5, 'line-dasharray': [3, 2], 'line-opacity': 0.8 } });
     h.map.addLayer({ id: 'whatif:line', type: 'line', source: 'whatif', paint: { 'line-width': 4, 'line-color': ['match', ['get', 'effect'], 'synergy', EFFECT_COLOUR.synergy, 'conflict', EFFECT_COLOUR.conflict, EFFECT_COLOUR.constraint] } });
     h.map.addLayer({ id: 'sketch:fill', type: 'fill', source: 'sketch', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#1f2933', 'fill-opacity': 0.2 } });
     h.map.addLayer({ id: 'sketch:line', type: 'line', source: 'sketch', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#1f2933', 'line-width': 3, 'line-dasharray': [2, 1] } });
@@ -97,6 +100,10 @@ export function setupPlanner(h: PlannerHooks): Planner {
     (h.map.getSource('sketch') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
     const s = document.getElementById('sketch-state');
     if (s) s.textContent = drawing ? t('clickMap') : g ? `${g.type} · ${vertices.length}` : '';
+  }
+
+  function layerTitle(id: string): string {
+    return layerTitleOf(h.layers(), id);
   }
 
   function field(label: string, input: HTMLElement): HTMLElement {
@@ -253,6 +260,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       setDrawing(false);
       draw();
       (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(empty());
+      (h.map.getSource('whatif-rings') as GeoJSONSource | undefined)?.setData(empty());
     });
     const title = el('input', { id: 'sk-title', placeholder: 'New project' });
     const sector = select('sk-sector', [...SECTORS], t);
@@ -284,23 +292,30 @@ export function setupPlanner(h: PlannerHooks): Planner {
       }
       result.textContent = t('loading');
       try {
-        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number>; checked: api.Checked }>(
+        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number>; checked: api.Checked; rings: GeoJSON.FeatureCollection }>(
           'POST',
           '/api/nexus/evaluate',
           { geometry: g, sectors: [sector.value], kind: kind.value, city: editing?.properties.city ?? (h.city() || undefined) },
           t('whatIf'),
         );
         (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(answer);
+        (h.map.getSource('whatif-rings') as GeoJSONSource | undefined)?.setData(answer.rings);
         const ul = el('ul', { class: 'links' });
         for (const f of answer.features) {
           const p = f.properties as Record<string, string | number>;
+          // Each row names the layer its other end is from: the same canal can be in two.
+          const [name, layer] = p.to_layer === 'draft' ? [p.from_name, p.from_layer] : [p.to_name, p.to_layer];
           ul.append(
             linkItem(
               p,
-              String(p.to_layer === 'draft' ? p.from_name : p.to_name),
+              `${name} (${layerTitle(String(layer))})`,
               el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${p.title}`),
             ),
           );
+        }
+        const reach = el('ul', { id: 'whatif-reach', class: 'hint' });
+        for (const r of answer.checked.reach) {
+          reach.append(el('li', {}, `${r.distance_m > 0 ? metres(r.distance_m) : t('touchingHead')}: ${r.rules.join(' · ')}`));
         }
         const s = answer.summary;
         const c = answer.checked;
@@ -314,6 +329,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
           el('p', {}, `${t('synergy')} ${s.synergies ?? 0} · ${t('conflict')} ${s.conflicts ?? 0} · ${t('constraint')} ${s.constraints ?? 0}`),
           el('p', { id: 'whatif-checked', class: 'hint' }, answer.features.length ? checked : `${t('nothingFound')} ${checked}`),
           ul,
+          reach,
         );
       } catch (err) {
         result.textContent = String(err instanceof Error ? err.message : err);
@@ -400,6 +416,12 @@ export function setupPlanner(h: PlannerHooks): Planner {
       byId<HTMLSelectElement>('sk-status').value = p.properties.status;
     },
   };
+}
+
+/** What people call the layer `id` (projects are projects). */
+function layerTitleOf(layers: api.Layer[], id: string): string {
+  if (id === 'projects') return t('projects');
+  return layers.find((l) => l.id === id)?.title ?? id;
 }
 
 /** A distance as people say it: 450 m, 3 km. */

@@ -214,3 +214,34 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+  test(`finding 10 (${name}): the planner's panel puts the sketch first, rings each rule's distance, and names each row's layer`, async () => {
+    const site = await nearTheCanal();
+    const { page, context, problems } = await sketchAt(site, viewport);
+    const order = await page.evaluate(() => {
+      const body = document.getElementById('planner-body');
+      const kids = [...body.children];
+      return [kids.findIndex((k) => k.querySelector('#sk-title')), kids.indexOf(document.getElementById('upload-form'))];
+    });
+    assert.ok(order[0] >= 0 && order[0] < order[1], `sketch before upload: ${order}`);
+    await page.selectOption('#sk-kind', 'waste_site');
+    await page.selectOption('#sk-sector', 'waste');
+    await page.click('#sk-evaluate');
+    await page.locator('#whatif-result li[data-effect="conflict"]').first().waitFor();
+    const reach = await page.locator('#whatif-reach li').allTextContents();
+    assert.ok(reach.some((r) => /^500 m: .*Landfill near surface water/.test(r)), reach.join(' | '));
+    assert.ok(reach.some((r) => /^3 km: Landfill near an airport/.test(r)), reach.join(' | '));
+    const rows = await page.locator('#whatif-result ul.links li').allTextContents();
+    const canal = rows.filter((r) => r.includes('Mae Kha'));
+    assert.ok(canal.length >= 1 && canal.every((r) => /\(.+\)/.test(r)), canal.join(' | '));
+    assert.equal(new Set(rows).size, rows.length, `no two rows read the same: ${rows.join(' | ')}`);
+    await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 13 }), site);
+    await idle(page);
+    const rings = await page.evaluate(() => window.nexusMap.queryRenderedFeatures({ layers: ['whatif:ring'] }).length);
+    assert.ok(rings > 0, 'the rings are drawn');
+    assert.deepEqual(problems, []);
+    await shot(page, `26-what-if-rings-${name}`);
+    await context.close();
+  });
+}

@@ -35,7 +35,7 @@ pub use health::DatabaseInfo;
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
 pub use nexus::{
-    Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, TouchedLayer,
+    Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, Reach, TouchedLayer,
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
 pub use pool::{Store, StoreConfig};

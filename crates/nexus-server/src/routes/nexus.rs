@@ -102,7 +102,8 @@ async fn evaluate(
         sectors: sketch.sectors,
         city: sketch.city.map(|c| c.as_str().to_owned()),
     };
-    let nexus_store::LiveLinks { links, checked } = state.store.evaluate(&draft, is_planner(&headers, &state)).await?;
+    let nexus_store::LiveLinks { links, checked, rings } =
+        state.store.evaluate(&draft, is_planner(&headers, &state)).await?;
     let count = |e: Effect| links.iter().filter(|l| l.feature["properties"]["effect"] == e.as_str()).count();
     let summary = json!({
         "synergies": count(Effect::Synergy),
@@ -112,5 +113,9 @@ async fn evaluate(
     let features: Vec<Value> = links.into_iter().map(|l| l.feature).collect();
     // `checked` says what an empty answer means: which rules fit the sketch, which layers
     // they were run against and how far they reach.
-    Ok(Json(json!({ "type": "FeatureCollection", "features": features, "summary": summary, "checked": checked })))
+    // `rings` draws how far each applicable rule looks around the sketch.
+    let rings = json!({ "type": "FeatureCollection", "features": rings });
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features, "summary": summary, "checked": checked, "rings": rings }),
+    ))
 }

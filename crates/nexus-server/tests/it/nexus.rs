@@ -446,6 +446,19 @@ async fn the_what_if_answers_without_storing_anything() {
     assert_eq!(checked["within_m"], 3000.0, "{checked}");
     assert!(checked["layers"].as_array().unwrap().contains(&json!("canal")), "{checked}");
     assert_eq!(checked["projects"], true, "{checked}");
+    // How far each applicable rule looks, nearest first, and a ring on the ground for each.
+    let reach: Vec<f64> = checked["reach"].as_array().unwrap().iter().map(|r| r["distance_m"].as_f64().unwrap()).collect();
+    assert_eq!(reach, [0.0, 500.0, 1000.0, 3000.0], "{checked}");
+    assert!(checked["reach"][3]["rules"].as_array().unwrap().contains(&json!("Landfill near an airport")));
+    let rings = answer["rings"]["features"].as_array().unwrap();
+    assert_eq!(rings.len(), 3, "no ring for 'must touch': {}", answer["rings"]);
+    for ring in rings {
+        let d = ring["properties"]["distance_m"].as_f64().unwrap();
+        let xs: Vec<f64> = ring["geometry"]["coordinates"][0].as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
+        let width = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
+        let want = 2.0 * east(LAT + north(LAT, 300.0), d);
+        assert!((width - want).abs() < want * 0.02, "ring of {d} m is {width}° wide, not {want}°");
+    }
     // The same place said only to be "waste", with no kind: no landfill rule fits it, and
     // the answer says so rather than giving a bare all-clear.
     let vague =

@@ -52,6 +52,17 @@ pub struct Checked {
     pub projects: bool,
     /// The farthest any of those rules reaches in the subject's country, in metres.
     pub within_m: f64,
+    /// How far those rules reach, nearest first: each distance with the rules that reach it.
+    pub reach: Vec<Reach>,
+}
+
+/// The rules that look as far as `distance_m` around the subject.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reach {
+    /// Metres on the ground (0: the two must touch).
+    pub distance_m: f64,
+    /// Titles of the rules.
+    pub rules: Vec<String>,
 }
 
 /// Links computed now, and what was checked to find them.
@@ -61,6 +72,9 @@ pub struct LiveLinks {
     pub links: Vec<EvaluatedLink>,
     /// What was looked at.
     pub checked: Checked,
+    /// For a sketch: the ring of each distance in `checked.reach` (beyond 0) drawn around it,
+    /// as GeoJSON Features with `distance_m` and `rules`.
+    pub rings: Vec<serde_json::Value>,
 }
 
 impl Store {
@@ -95,8 +109,39 @@ impl Store {
         let sketch = End::Draft { kinds: kinds.clone(), sectors: draft.sectors.clone(), city: draft.city.clone() };
         let subject =
             Subject { end: &sketch, kinds: &kinds, sectors: &draft.sectors, city: draft.city.as_deref(), slug: None };
-        live_links(&client, &rules, &subject, include_drafts, &[&draft.geometry]).await
+        let mut out = live_links(&client, &rules, &subject, include_drafts, &[&draft.geometry]).await?;
+        out.rings = rings(&client, &draft.geometry, &out.checked.reach).await?;
+        Ok(out)
     }
+}
+
+/// Around `geometry`, the ring each distance of `reach` draws on the ground (geodesic).
+async fn rings(
+    client: &tokio_postgres::Client,
+    geometry: &str,
+    reach: &[Reach],
+) -> StoreResult<Vec<serde_json::Value>> {
+    let far: Vec<&Reach> = reach.iter().filter(|r| r.distance_m > 0.0).collect();
+    let distances: Vec<f64> = far.iter().map(|r| r.distance_m).collect();
+    let rows = client
+        .query(
+            "SELECT ST_AsGeoJSON(ST_Buffer(ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326)::geography, d, 'quad_segs=16')::geometry, 6)::json
+             FROM unnest($2::float8[]) WITH ORDINALITY AS x(d, i) ORDER BY i",
+            &[&geometry, &distances],
+        )
+        .await
+        .map_err(StoreError::query("nexus_rings"))?;
+    Ok(rows
+        .iter()
+        .zip(far)
+        .map(|(row, r)| {
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": row.get::<_, serde_json::Value>(0),
+                "properties": { "distance_m": r.distance_m, "rules": r.rules },
+            })
+        })
+        .collect())
 }
 
 /// What live links are computed for: a sketch, or one stored project.
@@ -164,8 +209,13 @@ pub(crate) async fn live_links(
             pairs.extend(others.iter().filter(|o| picks(&rule.from, &plan_end(o, None))).map(|o| (o, subject.end)));
         }
         if as_from || as_to {
+            let d = rule.distance_in(country);
             out.checked.rules.push(rule.id.clone());
-            out.checked.within_m = out.checked.within_m.max(rule.distance_in(country));
+            out.checked.within_m = out.checked.within_m.max(d);
+            match out.checked.reach.iter_mut().find(|r| r.distance_m == d) {
+                Some(r) => r.rules.push(rule.title.clone()),
+                None => out.checked.reach.push(Reach { distance_m: d, rules: vec![rule.title.clone()] }),
+            }
         }
         for (from, to) in pairs {
             for end in [from, to] {
@@ -190,5 +240,6 @@ pub(crate) async fn live_links(
         }
     }
     out.checked.layers = met.into_iter().collect();
+    out.checked.reach.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
     Ok(out)
 }

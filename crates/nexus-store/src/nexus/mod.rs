@@ -12,7 +12,7 @@ mod refresh;
 mod report;
 mod rules;
 
-pub use live::{Checked, Draft, EvaluatedLink, LiveLinks};
+pub use live::{Checked, Draft, EvaluatedLink, LiveLinks, Reach};
 pub use overlay::{HEX, LINKS};
 pub use refresh::NexusRefresh;
 pub use report::{CitySummary, ProjectProfile, TouchedLayer};
