@@ -13,12 +13,12 @@ import type { City, Layer, Rule } from './api';
 import { EFFECT_COLOUR, HEX_RAMP } from './colours';
 import { byId, el } from './dom';
 import { readHash, writeHash, type View } from './hash';
-import { isLang, lang, setLang, t } from './i18n';
+import { isLang, lang, setLang, t, tf } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
-import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
+import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, linkPairFilter, ORIGIN, projectLayers, selectedLayers } from './style';
 import { renderSummary } from './summary';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -266,9 +266,37 @@ function renderPanels(): void {
   void renderCitySummary();
 }
 
+/** The links of one cell of the city summary, alone on the map (null: all of them again). */
+let linkPair: [string, string, string] | null = null;
+
+function showPair(effect: string, a: string, b: string): void {
+  linkPair = [effect, a, b];
+  byId<HTMLInputElement>('toggle-links').checked = true;
+  setOverlay('links', true);
+}
+
+function applyLinkPair(): void {
+  for (const spec of linkLayers(true)) {
+    if (!map.getLayer(spec.id)) continue;
+    const base = (spec as { filter?: unknown }).filter;
+    const extra = linkPair ? linkPairFilter(...linkPair) : null;
+    map.setFilter(spec.id, (extra ? ['all', base, extra] : base) as maplibregl.FilterSpecification);
+  }
+}
+
 function renderNexusLegend(): void {
   const box = byId('nexus-legend');
   box.replaceChildren();
+  applyLinkPair();
+  if (linkPair && view.nexus.includes('links')) {
+    const [effect, a, b] = linkPair;
+    const all = el('button', { type: 'button', id: 'links-show-all' }, t('showAll'));
+    all.addEventListener('click', () => {
+      linkPair = null;
+      renderNexusLegend();
+    });
+    box.append(el('p', { id: 'links-pair', class: 'legend-note' }, tf('showingLinks', { effect: t(effect), a: t(a), b: t(b) }), ' ', all));
+  }
   if (view.nexus.includes('links')) {
     for (const effect of ['synergy', 'conflict', 'constraint']) {
       box.append(
@@ -294,7 +322,7 @@ async function renderCitySummary(): Promise<void> {
     const s = await api.summary(city);
     // A city chosen meanwhile has the last word.
     if (view.city !== city) return;
-    renderSummary(box, s, projects.filter((p) => p.properties.city === view.city).map((p) => p.properties));
+    renderSummary(box, s, projects.filter((p) => p.properties.city === view.city).map((p) => p.properties), showPair);
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, String(e)));
   }
@@ -492,6 +520,11 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     if (view.project) selectProject(view.project, false);
     saveView();
   });
+}
+// On a short screen the city's Nexus starts folded: the map comes first.
+if (innerHeight < 820 && matchMedia('(min-width: 761px)').matches) {
+  byId('summary-body').hidden = true;
+  byId('summary-fold').setAttribute('aria-expanded', 'false');
 }
 // On a desktop the city's Nexus folds away to give the map the room.
 byId('summary-fold').addEventListener('click', () => {

@@ -235,6 +235,18 @@ export function linkLayers(visible: boolean): LayerSpecification[] {
   return out;
 }
 
+/** A filter keeping the links of `effect` between a thing of sector `a` and one of sector `b`
+ *  (either way round), as a city summary's cell counts them. Tiles carry each end's sectors
+ *  as words (`from_sector_list`: "water land"). */
+export function linkPairFilter(effect: string, a: string, b: string): unknown[] {
+  const has = (s: string, end: string) => ['in', s, ['to-string', ['get', end]]];
+  return [
+    'all',
+    ['==', ['get', 'effect'], effect],
+    ['any', ['all', has(a, 'from_sector_list'), has(b, 'to_sector_list')], ['all', has(b, 'from_sector_list'), has(a, 'to_sector_list')]],
+  ];
+}
+
 export function hexLayers(visible: boolean): LayerSpecification[] {
   const visibility = visible ? 'visible' : 'none';
   const ramp: unknown[] = ['step', ['get', 'sectors'], 'rgba(0,0,0,0)'];

@@ -4,26 +4,32 @@
 import type { Project, Summary } from './api';
 import { EFFECT_COLOUR, SECTORS, STATUSES, sectorColour } from './colours';
 import { el, svg } from './dom';
-import { t } from './i18n';
+import { t, tf } from './i18n';
 
 const CELL = 26;
 const LABEL = 92;
+/** Room under a heatmap for its column names, written at a slant so none is cut. */
+const FOOT = 70;
 
-function heatmap(s: Summary, effect: string): SVGElement {
+/** Called with an effect and a pair of sectors when a heatmap cell is chosen. */
+export type OnCell = (effect: string, a: string, b: string) => void;
+
+function heatmap(s: Summary, effect: string, onCell?: OnCell): SVGElement {
   const m = s.matrix[effect] ?? [];
   const max = Math.max(1, ...m.flat());
   const n = s.sectors.length;
   const size = LABEL + n * CELL + 4;
   const g = svg('svg', {
     width: size,
-    height: size + 18,
-    viewBox: `0 0 ${size} ${size + 18}`,
+    height: 18 + n * CELL + FOOT,
+    viewBox: `0 0 ${size} ${18 + n * CELL + FOOT}`,
     role: 'img',
     class: 'heatmap',
     'data-effect': effect,
     'aria-label': `${t(effect)}: ${t('matrixTitle')}`,
   });
-  g.append(svg('text', { x: LABEL, y: 12, class: 'chart-title', fill: EFFECT_COLOUR[effect] }, `${t(effect)} (${s.links[effect] ?? 0})`));
+  // The title counts links; a cell counts a link in every pair of its two ends' sectors.
+  g.append(svg('text', { x: 0, y: 12, class: 'chart-title', fill: EFFECT_COLOUR[effect] }, tf('linksCount', { effect: t(effect), n: s.links[effect] ?? 0 })));
   s.sectors.forEach((row, i) => {
     g.append(svg('text', { x: LABEL - 4, y: 18 + i * CELL + CELL / 2 + 4, 'text-anchor': 'end', class: 'axis' }, t(row)));
     s.sectors.forEach((col, j) => {
@@ -36,8 +42,15 @@ function heatmap(s: Summary, effect: string): SVGElement {
         fill: EFFECT_COLOUR[effect],
         'fill-opacity': v ? 0.15 + 0.85 * (v / max) : 0.04,
         'data-count': v,
+        'data-row': row,
+        'data-col': col,
       });
       rect.append(svg('title', {}, `${t(row)} × ${t(col)}: ${v}`));
+      if (v && onCell) {
+        // A cell with links shows them on the map.
+        rect.classList.add('cell-link');
+        rect.addEventListener('click', () => onCell(effect, row, col));
+      }
       g.append(rect);
       if (v) {
         g.append(
@@ -47,7 +60,9 @@ function heatmap(s: Summary, effect: string): SVGElement {
     });
   });
   s.sectors.forEach((col, j) => {
-    g.append(svg('text', { x: LABEL + j * CELL + CELL / 2, y: 18 + n * CELL + 12, 'text-anchor': 'middle', class: 'axis' }, t(col).slice(0, 4)));
+    const x = LABEL + j * CELL + CELL / 2;
+    const y = 18 + n * CELL + 6;
+    g.append(svg('text', { x, y, 'text-anchor': 'end', transform: `rotate(-40 ${x} ${y})`, class: 'axis' }, t(col)));
   });
   return g;
 }
@@ -98,7 +113,7 @@ function table(s: Summary, effect: string): HTMLElement {
   return el('table', { class: 'visually-hidden' }, el('caption', {}, `${t(effect)}: ${t('matrixTitle')}`), head, ...rows);
 }
 
-export function renderSummary(box: HTMLElement, s: Summary | null, projects: Project[]): void {
+export function renderSummary(box: HTMLElement, s: Summary | null, projects: Project[], onCell?: OnCell): void {
   if (!s) {
     box.replaceChildren(el('p', {}, t('chooseCity')));
     return;
@@ -108,11 +123,12 @@ export function renderSummary(box: HTMLElement, s: Summary | null, projects: Pro
     { class: 'facts' },
     `${s.project_count} ${t('projects').toLowerCase()} · ${s.cells} ${t('cells')} · ${s.max_sectors_in_a_cell} ${t('sectorsInCell')}`,
   );
-  const pictures = [heatmap(s, 'synergy'), heatmap(s, 'conflict'), heatmap(s, 'constraint'), bars(projects)];
+  const pictures = [heatmap(s, 'synergy', onCell), heatmap(s, 'conflict', onCell), heatmap(s, 'constraint', onCell), bars(projects)];
   for (const p of pictures) p.setAttribute('aria-hidden', 'true');
   box.replaceChildren(
     el('div', { class: 'charts' }, ...pictures),
     ...['synergy', 'conflict', 'constraint'].map((e) => table(s, e)),
+    el('p', { class: 'legend-note' }, t('matrixNote')),
     facts,
   );
 }

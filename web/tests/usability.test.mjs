@@ -245,3 +245,51 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', { width: 1280, height: 720 }], ['phone', PHONE]]) {
+  test(`finding 9 (${name}): the city summary gives the map room, says what it counts, and a cell shows its links`, async () => {
+    const { page, context, problems } = await open(browser, '#city=chiang-mai', { viewport });
+    if (name === 'desktop') {
+      assert.equal(await page.locator('#summary-body').isHidden(), true, 'folded on a short screen');
+      await page.click('#summary-fold');
+    } else {
+      await page.click('.summary-toggle');
+    }
+    const title = page.locator('svg.heatmap[data-effect="synergy"] .chart-title');
+    await title.waitFor();
+    assert.match(await title.textContent(), /^Synergy: \d+ links$/);
+    assert.match(await page.locator('#summary-body .legend-note').textContent(), /counts in each pair/);
+    // No label is cut: every text of the pictures lies inside its picture.
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('#summary-body svg')].flatMap((svg) => {
+        const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')]
+          .filter((t) => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+          })
+          .map((t) => t.textContent);
+      }),
+    );
+    assert.deepEqual(cut, [], 'labels cut');
+    // A cell with links shows those links alone on the map.
+    const cell = page.locator('svg.heatmap rect.cell-link').first();
+    const effect = await cell.evaluate((r) => r.closest('svg').dataset.effect);
+    await cell.click();
+    await page.locator('#links-pair').waitFor();
+    // The whole city in view, wherever its links lie.
+    await page.evaluate(() => window.nexusMap.jumpTo({ zoom: 9.5 }));
+    await idle(page);
+    const shown = await page.evaluate(() =>
+      window.nexusMap.queryRenderedFeatures({ layers: ['links:synergy', 'links:conflict', 'links:constraint', 'links:point'] }).map((f) => f.properties.effect),
+    );
+    assert.ok(shown.length > 0 && shown.every((e) => e === effect), `${effect}: ${shown}`);
+    const filter = () => page.evaluate(() => JSON.stringify(window.nexusMap.getFilter('links:conflict')));
+    assert.match(await filter(), /from_sector_list/, 'the other effects are filtered away too');
+    await shot(page, `27-summary-cell-${name}`);
+    await page.click('#links-show-all');
+    assert.doesNotMatch(await filter(), /from_sector_list/, 'all links again');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}

@@ -113,6 +113,8 @@ pub(crate) fn stored_link_properties(rule: &Rule) -> String {
             'from_sectors', to_jsonb(m.from_sectors),
             'to_layer', m.to_layer, 'to_id', m.to_id, 'to_name', m.to_name, 'to_kind', m.to_kind,
             'to_sectors', to_jsonb(m.to_sectors),
+            'from_sector_list', array_to_string(m.from_sectors, ' '),
+            'to_sector_list', array_to_string(m.to_sectors, ' '),
             'from_ref', m.from_ref, 'to_ref', m.to_ref)",
         constant = sql_literal(&constant.to_string()),
     )

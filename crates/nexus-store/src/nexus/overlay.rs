@@ -35,6 +35,9 @@ fn link_fields() -> Vec<FieldDef> {
         field("to_name", Text),
         field("to_kind", Text),
         field("to_sectors", Array),
+        // The same sectors as words, for clients that cannot read arrays (vector tiles).
+        field("from_sector_list", Text),
+        field("to_sector_list", Text),
         field("rationale", Text),
         field("source", Text),
         field("from_ref", Text),
