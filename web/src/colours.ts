@@ -21,7 +21,8 @@ export const EFFECT_COLOUR: Record<string, string> = {
 };
 
 /** The intensity ramp (sectors present in a cell, 1 to 5): one hue, light to dark. */
-export const HEX_RAMP = ['#f2e6f7', '#d4b3e3', '#b27fcb', '#8b4bab', '#5e2181'];
+// A sequential ramp whose steps are far enough apart to tell 2 sectors from 3 at a glance.
+export const HEX_RAMP = ['#f3e8fa', '#d1a6e8', '#a65fcf', '#7331a6', '#3f0a6b'];
 
 export function sectorColour(sector: string | undefined): string {
   return (sector && SECTOR_COLOUR[sector]) || OTHER;

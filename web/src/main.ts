@@ -431,14 +431,55 @@ function goTo(hit: api.SearchHit): void {
   else map.fitBounds(hit.bbox, { padding: 40, maxZoom: 15, duration: 600 });
 }
 
+/** Fields that only style a feature (KML's drawing hints, ids): never shown to people. */
+const STYLING = new Set(['tessellate', 'extrude', 'visibility', 'draworder', 'icon', 'altitudemode', 'styleurl', 'snippet', 'fid', 'begin', 'end', 'timestamp']);
+
 function featurePopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
   const layer = catalog.find((l) => `L:${l.id}` === f.source);
   const dl = el('dl');
-  for (const [k, v] of Object.entries(f.properties ?? {}).slice(0, 12)) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
+  // What a person reads: names first, then the other fields that hold something.
+  const shown = Object.entries(f.properties ?? {})
+    .filter(([k, v]) => !STYLING.has(k.toLowerCase()) && v !== null && v !== '' && v !== undefined)
+    .sort(([a], [b]) => Number(!/^(name|nama|title)/i.test(a)) - Number(!/^(name|nama|title)/i.test(b)))
+    .slice(0, 12);
+  for (const [k, v] of shown) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
   new maplibregl.Popup({ maxWidth: '320px' })
     .setLngLat(at)
     .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer?.title ?? f.source), dl))
     .addTo(map);
+}
+
+/** A hexagon of the intensity grid says what meets in it. */
+function hexPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
+  const p = f.properties as Record<string, string | number>;
+  const sectors = String(p.sector_words ?? '').split(' ').filter(Boolean).map((s) => t(s)).join(', ');
+  new maplibregl.Popup({ maxWidth: '300px' })
+    .setLngLat(at)
+    .setDOMContent(
+      el(
+        'div',
+        { class: 'hex-popup' },
+        el('strong', {}, tf('hexSectors', { n: p.sectors ?? 0 })),
+        sectors ? el('p', {}, sectors) : null,
+        el('p', {}, tf('hexCounts', { features: p.features ?? 0, projects: p.projects ?? 0 })),
+        el('p', {}, `${t('synergy')} ${p.synergies ?? 0} · ${t('conflict')} ${p.conflicts ?? 0} · ${t('constraint')} ${p.constraints ?? 0}`),
+      ),
+    )
+    .addTo(map);
+}
+
+/** Buttons that open the projects at either end of a link. */
+function openProjects(p: Record<string, string | number>): HTMLElement[] {
+  return [p.from_ref, p.to_ref]
+    .map(String)
+    .filter((r) => r.startsWith('project:'))
+    .map((r) => {
+      const slug = r.slice('project:'.length);
+      const name = projects.find((x) => x.properties.slug === slug)?.properties.title ?? slug;
+      const b = el('button', { type: 'button', class: 'open-project', 'data-slug': slug }, `${t('openProject')}: ${name}`);
+      b.addEventListener('click', () => selectProject(slug));
+      return b;
+    });
 }
 
 function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
@@ -455,6 +496,7 @@ function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void
         el('p', {}, `${p.from_name} ↔ ${p.to_name}, ${Math.round(Number(p.distance_m))} m`),
         el('p', { class: 'rationale' }, rule?.rationale ?? ''),
         rule?.source ? el('p', { class: 'source' }, `${t('source')}: ${rule.source}`) : null,
+        ...openProjects(p),
       ),
     )
     .addTo(map);
@@ -468,6 +510,8 @@ map.on('click', (e) => {
     if (id.startsWith('links:')) return 0;
     // On the overview a city's dot answers before the projects drawn in it.
     if (id === 'cities') return map.getZoom() < 8 ? 0.5 : 2;
+    // A hexagon answers before the layers beneath it.
+    if (id === 'hex:fill') return 2.5;
     if (id.startsWith('projects:') || id.startsWith('drafts:')) return 1;
     if (!id.startsWith('L:')) return 99;
     if (id.endsWith(':point')) return 3;
@@ -484,10 +528,11 @@ map.on('click', (e) => {
   if (id.startsWith('links:')) linkPopup(hit, e.lngLat);
   else if (id.startsWith('projects:') || id.startsWith('drafts:')) selectProject(String(hit.properties?.slug), false);
   else if (id === 'cities') setCity(String(hit.properties?.slug));
+  else if (id === 'hex:fill') hexPopup(hit, e.lngLat);
   else featurePopup(hit, e.lngLat);
 });
 
-for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate', 'projects:point', 'cities', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
+for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate', 'projects:point', 'cities', 'hex:fill', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
   const cursor = (c: string) => () => {
     const style = map.getCanvas().style;
     if (style.cursor !== 'crosshair') style.cursor = c;

@@ -258,7 +258,8 @@ export function hexLayers(visible: boolean): LayerSpecification[] {
       source: 'nexus-hex',
       'source-layer': 'nexus-hex',
       layout: { visibility },
-      paint: { 'fill-color': ramp as never, 'fill-opacity': 0.7, 'fill-outline-color': 'rgba(94,33,129,0.35)' },
+      // Light enough that what lies beneath (a heritage zone's hatching) still shows.
+      paint: { 'fill-color': ramp as never, 'fill-opacity': 0.5, 'fill-outline-color': 'rgba(75,15,120,0.5)' },
     } as LayerSpecification,
   ];
 }

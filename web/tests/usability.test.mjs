@@ -293,3 +293,59 @@ for (const [name, viewport] of [['desktop', { width: 1280, height: 720 }], ['pho
     await context.close();
   });
 }
+
+/** A feature's middle in longitude/latitude (a point's own, a line's middle vertex, a ring's average). */
+function middle(geometry) {
+  const g = geometry.type.startsWith('Multi') ? { type: geometry.type.slice(5), coordinates: geometry.coordinates[0] } : geometry;
+  if (g.type === 'Point') return g.coordinates;
+  if (g.type === 'LineString') return g.coordinates[Math.floor(g.coordinates.length / 2)];
+  const ring = g.coordinates[0].slice(0, -1);
+  return [ring.reduce((a, p) => a + p[0], 0) / ring.length, ring.reduce((a, p) => a + p[1], 0) / ring.length];
+}
+
+/** Centres the map on `lonlat`, waits, and clicks the map there. */
+async function clickAt(page, lonlat) {
+  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c }), lonlat);
+  await idle(page);
+  const at = await screenPoint(page, lonlat);
+  await page.mouse.click(at.x, at.y);
+}
+
+for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+  test(`finding 8 (${name}): the overlays explain themselves: hexagons say what meets, popups hide styling, a link opens its project`, async () => {
+    const { page, context, problems } = await open(browser, '#city=chiang-mai&map=13/18.788/98.99&nexus=hex', viewport ? { viewport } : undefined);
+    // A hexagon answers a click with what meets in it.
+    const hex = await page.evaluate(() => window.nexusMap.queryRenderedFeatures({ layers: ['hex:fill'] }).find((f) => f.properties.sectors >= 1)?.toJSON());
+    assert.ok(hex, 'a hexagon is drawn');
+    await clickAt(page, middle(hex.geometry));
+    await page.locator('.hex-popup', { hasText: 'sectors meet here' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+    // The heritage zone's popup shows what it is, not KML's drawing hints.
+    await page.evaluate(() => { location.hash = '#city=chiang-mai&map=14/18.788/98.987'; });
+    await idle(page);
+    const zone = (await (await fetch(`${BASE}/collections/cm-heritage/items`)).json()).features[0];
+    await clickAt(page, middle(zone.geometry));
+    const popup = page.locator('.feature-popup').first();
+    await popup.waitFor();
+    assert.doesNotMatch(await popup.textContent(), /tessellate|drawOrder|altitudeMode/i);
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+    // A link of a project opens the project.
+    await page.evaluate(() => { location.hash = '#city=chiang-mai&map=12/18.79/98.99&nexus=links'; });
+    await idle(page);
+    const link = await page.evaluate(() =>
+      window.nexusMap.queryRenderedFeatures({ layers: ['links:synergy', 'links:conflict', 'links:constraint', 'links:point'] })
+        .find((f) => String(f.properties.from_ref).startsWith('project:'))?.toJSON(),
+    );
+    assert.ok(link, 'a link of a project is drawn');
+    await clickAt(page, middle(link.geometry));
+    const opener = page.locator('.link-popup .open-project').first();
+    await opener.waitFor();
+    const slug = await opener.getAttribute('data-slug');
+    await opener.click();
+    await page.locator(`#card[data-slug="${slug}"]:not([hidden])`).waitFor();
+    assert.deepEqual(problems, []);
+    await shot(page, `28-overlays-${name}`);
+    await context.close();
+  });
+}

@@ -447,14 +447,16 @@ async fn the_what_if_answers_without_storing_anything() {
     assert!(checked["layers"].as_array().unwrap().contains(&json!("canal")), "{checked}");
     assert_eq!(checked["projects"], true, "{checked}");
     // How far each applicable rule looks, nearest first, and a ring on the ground for each.
-    let reach: Vec<f64> = checked["reach"].as_array().unwrap().iter().map(|r| r["distance_m"].as_f64().unwrap()).collect();
+    let reach: Vec<f64> =
+        checked["reach"].as_array().unwrap().iter().map(|r| r["distance_m"].as_f64().unwrap()).collect();
     assert_eq!(reach, [0.0, 500.0, 1000.0, 3000.0], "{checked}");
     assert!(checked["reach"][3]["rules"].as_array().unwrap().contains(&json!("Landfill near an airport")));
     let rings = answer["rings"]["features"].as_array().unwrap();
     assert_eq!(rings.len(), 3, "no ring for 'must touch': {}", answer["rings"]);
     for ring in rings {
         let d = ring["properties"]["distance_m"].as_f64().unwrap();
-        let xs: Vec<f64> = ring["geometry"]["coordinates"][0].as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
+        let xs: Vec<f64> =
+            ring["geometry"]["coordinates"][0].as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
         let width = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
         let want = 2.0 * east(LAT + north(LAT, 300.0), d);
         assert!((width - want).abs() < want * 0.02, "ring of {d} m is {width}° wide, not {want}°");
@@ -885,4 +887,30 @@ async fn a_cell_that_only_empties_is_a_change_the_tiles_hear_of() {
     let (_, cell) =
         w.t.get_json(&format!("/collections/nexus-hex/items?bbox={0},{1},{0},{1}", LON - 0.2, LAT - 0.2)).await;
     assert_eq!(cell["features"].as_array().unwrap().len(), 0, "{cell}");
+}
+
+#[tokio::test]
+async fn a_link_between_things_that_touch_is_drawn_where_they_meet() {
+    let w = world().await;
+    // A riverside park laid along the middle of the canal, which runs from LON - 0.05 to
+    // LON + 0.05: their link belongs halfway along the park, not at either end of the canal.
+    let park = json!({ "type": "LineString", "coordinates": [[LON + 0.01, LAT], [LON + 0.03, LAT]] });
+    w.projects(&[(park, project("cm-riverside-park", "Riverside park", Some("green_infrastructure"), &["land"]))])
+        .await;
+    w.t.store.refresh_nexus().await.unwrap();
+    w.settle().await;
+    let (_, page) = w.t.get_json("/collections/nexus-links/items?limit=1000").await;
+    let link = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["from_name"] == "Riverside park" && f["properties"]["rule"] == "green-riparian")
+        .unwrap_or_else(|| panic!("no link of the park: {page}"))
+        .clone();
+    // On the ground the two are within a metre (a line along a parallel is not a geodesic).
+    assert!(link["properties"]["distance_m"].as_f64().unwrap() < 1.0, "{link}");
+    assert_eq!(link["geometry"]["type"], "Point", "{link}");
+    let at = &link["geometry"]["coordinates"];
+    assert!((at[0].as_f64().unwrap() - (LON + 0.02)).abs() < 1e-6, "{at}");
+    assert!((at[1].as_f64().unwrap() - LAT).abs() < 1e-6, "{at}");
 }

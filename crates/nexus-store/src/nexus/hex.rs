@@ -63,6 +63,7 @@ pub(crate) fn cells_sql(
                     'city', {city_sql},
                     'sectors', cardinality(x.secs),
                     'sector_list', to_jsonb(x.secs),
+                    'sector_words', array_to_string(x.secs, ' '),
                     'features', coalesce(f.n, 0),
                     'projects', coalesce(p.n, 0),
                     'synergies', coalesce(k.synergies, 0),

@@ -122,7 +122,7 @@ pub(crate) async fn read_inputs(tx: &deadpool_postgres::Transaction<'_>) -> Stor
                 // latitude sizes the grid, so a change to them recomputes everything.
                 // The overlay's own format counts too: links made before a property was
                 // added are made again.
-                "SELECT md5('links-format-2|'
+                "SELECT md5('links-format-3|'
                             || coalesce((SELECT string_agg(body::text, '|' ORDER BY position) FROM nexus_rules), '')
                             || coalesce((SELECT value::text FROM nexus_settings WHERE key = 'grid'), '')
                             || coalesce((SELECT string_agg(slug || ' ' || country || ' ' || ST_AsText(centre), '|' ORDER BY slug)

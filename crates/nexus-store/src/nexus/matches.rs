@@ -74,8 +74,13 @@ pub(crate) fn match_sql(rule: &Rule, from: &End, to: &End) -> String {
                 {br} AS to_ref, {bl} AS to_layer, {bi} AS to_id, {bn} AS to_name, {bk} AS to_kind, {bsec} AS to_sectors,
                 coalesce({ac}, {bc}) AS city,
                 d.distance,
-                CASE WHEN d.distance = 0 THEN ST_ClosestPoint(a.geom, b.geom)
-                     ELSE ST_ShortestLine(a.geom, b.geom) END AS link_geom
+                -- Things that meet are marked in the middle of where they meet (a project
+                -- along a canal, halfway along it, not at the canal's far end); things apart
+                -- are joined by their nearest points.
+                CASE WHEN ST_Intersects(a.geom, b.geom)
+                         THEN (SELECT ST_ClosestPoint(i, ST_Centroid(i)) FROM (SELECT ST_Intersection(a.geom, b.geom) AS i) x)
+                     WHEN d.distance > 0 THEN ST_ShortestLine(a.geom, b.geom)
+                     ELSE ST_ClosestPoint(a.geom, b.geom) END AS link_geom
          FROM {afrom} CROSS JOIN {bfrom} CROSS JOIN LATERAL (SELECT {distance} AS distance) d
          WHERE {afilter} AND {bfilter} AND {prefilter} AND {exact}
            AND ({ac} IS NULL OR {bc} IS NULL OR {ac} = {bc}){not_self}",

@@ -51,6 +51,7 @@ fn hex_fields() -> Vec<FieldDef> {
         field("city", Text),
         field("sectors", Integer),
         field("sector_list", Array),
+        field("sector_words", Text),
         field("features", Integer),
         field("projects", Integer),
         field("synergies", Integer),
