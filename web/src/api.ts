@@ -13,6 +13,7 @@ export interface City {
 export interface Layer {
   id: string;
   title: string;
+  title_local?: string | null;
   description: string | null;
   kind: string;
   sectors: string[];
@@ -60,6 +61,8 @@ export interface Selector {
 export interface Rule {
   id: string;
   title: string;
+  title_th?: string;
+  rationale_th?: string;
   from: Selector;
   to: Selector;
   effect: Effect;

@@ -111,6 +111,7 @@ const en = {
   hexSectors: '{n} sectors meet here',
   hexCounts: '{features} features of the atlas, {projects} projects',
   openProject: 'Open project',
+  newProject: 'New project',
   andProjects: ' and the projects',
   nothingFound: 'Nothing found.',
   noResults: 'no results',
@@ -230,6 +231,7 @@ const th: Record<Key, string> = {
   hexSectors: 'ภาคส่วนที่มาบรรจบกันที่นี่ {n} ภาค',
   hexCounts: 'ข้อมูลในแผนที่ {features} รายการ โครงการ {projects} โครงการ',
   openProject: 'เปิดโครงการ',
+  newProject: 'โครงการใหม่',
   andProjects: ' และโครงการ',
   nothingFound: 'ไม่พบความเชื่อมโยง',
   noResults: 'ไม่พบผลลัพธ์',
@@ -249,6 +251,11 @@ export function lang(): Lang {
 export function t(key: Key | string): string {
   const d = dictionaries[current] as Record<string, string>;
   return d[key] ?? (en as Record<string, string>)[key] ?? key;
+}
+
+/** Data in the page's language: the Thai text when it is shown in Thai and there is one. */
+export function local(en: string, th?: string | null): string {
+  return current === 'th' && th ? th : en;
 }
 
 /** Interface text with `{name}` places filled in. */

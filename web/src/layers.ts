@@ -4,7 +4,12 @@
 import type { Layer } from './api';
 import { SECTORS, sectorColour } from './colours';
 import { downloads, el } from './dom';
-import { t } from './i18n';
+import { local, t } from './i18n';
+
+/** A layer's title in the page's language (its local title when shown in Thai). */
+export function layerTitle(l: Layer): string {
+  return local(l.title, l.title_local);
+}
 
 export function renderLayers(
   box: HTMLElement,
@@ -25,12 +30,12 @@ export function renderLayers(
     details.append(
       el('summary', {}, el('span', { class: 'chip', style: `background:${sectorColour(sector)}` }), t(sector)),
     );
-    for (const l of group.sort((a, b) => a.title.localeCompare(b.title))) {
+    for (const l of group.sort((a, b) => layerTitle(a).localeCompare(layerTitle(b)))) {
       const id = `layer-${l.id}`;
       const input = el('input', { type: 'checkbox', id, 'data-layer': l.id });
       input.checked = visible.has(l.id);
       input.addEventListener('change', () => onToggle(l.id, input.checked));
-      const info = el('button', { type: 'button', class: 'info', 'aria-label': `${t('info')}: ${l.title}`, 'aria-expanded': 'false' }, 'i');
+      const info = el('button', { type: 'button', class: 'info', 'aria-label': `${t('info')}: ${layerTitle(l)}`, 'aria-expanded': 'false' }, 'i');
       const pop = layerInfo(l);
       pop.hidden = true;
       info.addEventListener('click', () => {
@@ -42,7 +47,7 @@ export function renderLayers(
           'div',
           { class: 'layer-row' },
           input,
-          el('label', { for: id }, swatch(l), l.title, l.visibility === 'draft' ? el('em', {}, ` (${t('draft')})`) : null),
+          el('label', { for: id }, swatch(l), layerTitle(l), l.visibility === 'draft' ? el('em', {}, ` (${t('draft')})`) : null),
           info,
         ),
         pop,
@@ -83,6 +88,6 @@ function layerInfo(l: Layer): HTMLElement {
 export function renderLegend(box: HTMLElement, layers: Layer[], visible: Set<string>): void {
   box.replaceChildren();
   for (const l of layers.filter((l) => visible.has(l.id))) {
-    box.append(el('div', { class: 'legend-row' }, swatch(l), l.title));
+    box.append(el('div', { class: 'legend-row' }, swatch(l), layerTitle(l)));
   }
 }

@@ -13,8 +13,8 @@ import type { City, Layer, Rule } from './api';
 import { EFFECT_COLOUR, HEX_RAMP } from './colours';
 import { byId, el } from './dom';
 import { readHash, writeHash, type View } from './hash';
-import { isLang, lang, setLang, t, tf } from './i18n';
-import { renderLayers, renderLegend } from './layers';
+import { isLang, lang, local, setLang, t, tf } from './i18n';
+import { layerTitle, renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
@@ -29,7 +29,9 @@ const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 const view: View = readHash();
 // Whether the link opened at a view of its own (saving the view overwrites `view.map`).
 const openedAtView = view.map !== null;
+// A link's language wins; otherwise the browser's (Thai when it prefers Thai).
 if (isLang(view.lang)) setLang(view.lang);
+else if (navigator.languages.some((l) => l.toLowerCase().startsWith('th'))) setLang('th');
 
 let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCollection', features: [] };
 let catalog: Layer[] = [];
@@ -257,6 +259,7 @@ function panelLayers(): Layer[] {
 }
 
 function renderPanels(): void {
+  byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
   for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
   renderLayers(byId('layer-groups'), panelLayers(), visible, setLayer);
   renderLegend(byId('legend'), panelLayers(), visible);
@@ -445,7 +448,7 @@ function featurePopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): v
   for (const [k, v] of shown) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
   new maplibregl.Popup({ maxWidth: '320px' })
     .setLngLat(at)
-    .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer?.title ?? f.source), dl))
+    .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer ? layerTitle(layer) : f.source), dl))
     .addTo(map);
 }
 
@@ -492,9 +495,9 @@ function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void
       el(
         'div',
         { class: 'link-popup', 'data-rule': String(p.rule) },
-        el('strong', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)}: ${rule?.title ?? p.rule}`),
+        el('strong', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)}: ${rule ? local(rule.title, rule.title_th) : p.rule}`),
         el('p', {}, `${p.from_name} ↔ ${p.to_name}, ${Math.round(Number(p.distance_m))} m`),
-        el('p', { class: 'rationale' }, rule?.rationale ?? ''),
+        el('p', { class: 'rationale' }, rule ? local(rule.rationale, rule.rationale_th) : ''),
         rule?.source ? el('p', { class: 'source' }, `${t('source')}: ${rule.source}`) : null,
         ...openProjects(p),
       ),
@@ -634,7 +637,6 @@ async function start(): Promise<void> {
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
-  byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
   addCityLabels();
   if (view.city && !openedAtView) setCity(view.city);
   else if (!view.city && !openedAtView) overview(0);

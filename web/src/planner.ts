@@ -6,9 +6,10 @@ import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
 import { EFFECT_COLOUR, SECTORS, STATUSES } from './colours';
 import { byId, el } from './dom';
-import { t, tf } from './i18n';
+import { local, t, tf } from './i18n';
 import { VISIBILITIES } from './vocab.gen';
 import { KINDS, SKETCH_KINDS, kindName, rulesFor } from './kinds';
+import { layerTitle } from './layers';
 import { linkItem, type ProjectFeature } from './projects';
 
 type Mode = 'point' | 'line' | 'area';
@@ -262,7 +263,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(empty());
       (h.map.getSource('whatif-rings') as GeoJSONSource | undefined)?.setData(empty());
     });
-    const title = el('input', { id: 'sk-title', placeholder: 'New project' });
+    const title = el('input', { id: 'sk-title', placeholder: t('newProject') });
     const sector = select('sk-sector', [...SECTORS], t);
     // What the thing is decides which rules are checked: asked first, in words, never
     // silently left blank (a waste site left blank is checked as any project area).
@@ -272,7 +273,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     const explain = () => {
       if (!kind.value) return void (brings.textContent = t('chooseKindFirst'));
       const rs = rulesFor(h.rules(), kind.value, [sector.value]);
-      brings.textContent = rs.length ? tf('kindBrings', { n: rs.length, titles: rs.map((r) => r.title).join(' · ') }) : t('kindBringsNone');
+      brings.textContent = rs.length ? tf('kindBrings', { n: rs.length, titles: rs.map((r) => local(r.title, r.title_th)).join(' · ') }) : t('kindBringsNone');
     };
     kind.addEventListener('change', explain);
     sector.addEventListener('change', explain);
@@ -309,7 +310,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
             linkItem(
               p,
               `${name} (${layerTitle(String(layer))})`,
-              el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${p.title}`),
+              el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${local(String(p.title), p.title_th as string | undefined)}`),
             ),
           );
         }
@@ -346,7 +347,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       const before = editing?.properties.sectors ?? [];
       const sectors = before[0] === sector.value ? before : [sector.value, ...before.filter((s) => s !== sector.value)];
       const properties: Record<string, unknown> = {
-        ...base, title: title.value || 'New project', sectors, status: status.value, visibility,
+        ...base, title: title.value || t('newProject'), sectors, status: status.value, visibility,
       };
       // "Other works" is what every project is anyway: it is not stored as a kind.
       if (kind.value && kind.value !== 'project_footprint') properties.kind = kind.value;
@@ -421,7 +422,8 @@ export function setupPlanner(h: PlannerHooks): Planner {
 /** What people call the layer `id` (projects are projects). */
 function layerTitleOf(layers: api.Layer[], id: string): string {
   if (id === 'projects') return t('projects');
-  return layers.find((l) => l.id === id)?.title ?? id;
+  const l = layers.find((x) => x.id === id);
+  return l ? layerTitle(l) : id;
 }
 
 /** A distance as people say it: 450 m, 3 km. */

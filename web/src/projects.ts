@@ -5,7 +5,7 @@ import * as api from './api';
 import type { Project } from './api';
 import { DIMENSIONS, EFFECT_COLOUR, EFFECTS, SECTORS, STATUSES, sectorColour } from './colours';
 import { byId, downloads, el } from './dom';
-import { lang, t } from './i18n';
+import { lang, local, t } from './i18n';
 
 export type ProjectFeature = GeoJSON.Feature<GeoJSON.Geometry | null, Project>;
 
@@ -133,8 +133,9 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   card.replaceChildren(
     ...([
     close,
-    el('h2', { class: 'card-title' }, p.title),
-    p.title_local ? el('p', { class: 'title-local', lang: 'th' }, p.title_local) : null,
+    // The page's language first, the other title beneath.
+    el('h2', { class: 'card-title' }, title(p)),
+    p.title_local ? el('p', { class: 'title-local', lang: lang() === 'th' ? 'en' : 'th' }, lang() === 'th' ? p.title : p.title_local) : null,
     p.visibility === 'draft' ? el('p', { class: 'draft' }, t('draft')) : null,
     chips(p.sectors, sectorColour),
     chips(p.dimensions, () => null),
@@ -201,7 +202,7 @@ function renderProfile(prof: api.Profile): Node[] {
       const p = l.properties as Record<string, string | number>;
       const other = p.from_ref === `project:${prof.slug}` ? p.to_name : p.from_name;
       ul.append(
-        linkItem(p, String(other ?? ''), el('strong', {}, String(p.title ?? p.rule))),
+        linkItem(p, String(other ?? ''), el('strong', {}, local(String(p.title ?? p.rule), p.title_th as string | undefined))),
       );
     }
     out.push(el('h4', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)} (${links.length})`), ul);
@@ -217,6 +218,6 @@ export function linkItem(p: Record<string, string | number>, other: string, head
     heading,
     ` — ${other}, ${Math.round(Number(p.distance_m))} m`,
     el('br'),
-    el('span', { class: 'rationale' }, String(p.rationale ?? '')),
+    el('span', { class: 'rationale' }, local(String(p.rationale ?? ''), p.rationale_th as string | undefined)),
   );
 }

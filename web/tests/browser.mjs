@@ -19,8 +19,8 @@ export async function launch() {
 }
 
 /** A page that records console errors, failed requests and requests that left the machine. */
-export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 } } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale } = {}) {
+  const context = await browser.newContext({ viewport, ...(locale ? { locale } : {}) });
   const page = await context.newPage();
   const problems = [];
   const outside = [];

@@ -179,7 +179,9 @@ test('English and Thai, and the URL reopens the same view', async () => {
   assert.ok(Math.abs(zoom - zoom2) < 0.01 && Math.abs(center[0] - center2[0]) < 1e-4 && Math.abs(center[1] - center2[1]) < 1e-4,
     `the same view: ${zoom}/${center} vs ${zoom2}/${center2}`);
   await again.page.locator('#card .card-title').waitFor();
-  assert.equal(await again.page.locator('#card .card-title').textContent(), 'Mae Kha canal rehabilitation');
+  // In Thai the card leads with the Thai title, the English one beneath it.
+  assert.equal(await again.page.locator('#card .card-title').textContent(), 'โครงการฟื้นฟูคลองแม่ข่า');
+  assert.equal(await again.page.locator('#card .title-local').textContent(), 'Mae Kha canal rehabilitation');
   await shot(again.page, '08-thai');
   // A link pasted into the open tab (only the hash changes) is followed too.
   await again.page.evaluate(() => { location.hash = '#city=naga&nexus=hex&lang=en'; });

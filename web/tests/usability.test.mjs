@@ -349,3 +349,43 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await context.close();
   });
 }
+
+for (const [name, viewport] of [['desktop', { width: 1400, height: 900 }], ['phone', PHONE]]) {
+  test(`finding 7 (${name}): a browser set to Thai gets the page in Thai: interface, layers, cards, rules, and no cut labels`, async () => {
+    const slug = 'cm-mae-kha-canal-rehabilitation';
+    const { page, context, problems } = await open(browser, `#city=chiang-mai&project=${slug}`, { viewport, locale: 'th-TH' });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'th');
+    assert.match(await page.textContent('#status'), /เมือง/);
+    // The card's headline is the Thai title; its Nexus profile explains itself in Thai.
+    const project = (await (await fetch(`${BASE}/collections/projects/items?slug=${slug}`)).json()).features[0].properties;
+    await page.locator(`#card[data-slug="${slug}"] .card-title`).waitFor();
+    assert.equal(await page.textContent('#card .card-title'), project.title_local);
+    await page.locator('#card .profile li').first().waitFor();
+    assert.match(await page.textContent('#card .profile'), /โครงสร้างพื้นฐานสีเขียวริมน้ำ/);
+    // Layers by their Thai titles.
+    const layers = await page.locator('#layer-groups label').allTextContents();
+    assert.ok(layers.some((l) => l.includes('คลองแม่ข่า')), layers.join(' | '));
+    // The city's Nexus in Thai, nothing cut.
+    await page.click('#card .close');
+    if (name === 'phone') await page.click('.summary-toggle');
+    else if (await page.locator('#summary-body').isHidden()) await page.click('#summary-fold');
+    await page.locator('svg.heatmap').first().waitFor();
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('#summary-body svg')].flatMap((svg) => {
+        const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')]
+          .filter((t) => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+          })
+          .map((t) => t.textContent);
+      }),
+    );
+    assert.deepEqual(cut, [], 'labels cut');
+    const axis = await page.locator('svg.heatmap .axis').allTextContents();
+    assert.ok(axis.includes('พลังงาน') && axis.includes('อาหาร'), axis.join(' | '));
+    assert.deepEqual(problems, []);
+    await shot(page, `29-thai-${name}`);
+    await context.close();
+  });
+}

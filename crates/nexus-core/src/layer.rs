@@ -14,6 +14,9 @@ use crate::ids::{CitySlug, LayerId};
 pub struct LayerMeta {
     /// Human title.
     pub title: Option<String>,
+    /// The title in the city's language (Thai for Chiang Mai), shown when the map is.
+    #[serde(default)]
+    pub title_local: Option<String>,
     /// Longer description.
     pub description: Option<String>,
     /// What the features are.
@@ -46,6 +49,7 @@ impl LayerMeta {
     pub fn overlay(self, over: LayerMeta) -> LayerMeta {
         LayerMeta {
             title: over.title.or(self.title),
+            title_local: over.title_local.or(self.title_local),
             description: over.description.or(self.description),
             kind: over.kind.or(self.kind),
             sectors: over.sectors.or(self.sectors),
@@ -69,6 +73,7 @@ impl LayerMeta {
             want.is_none_or(|w| w == have)
         }
         same(self.title.as_ref(), &layer.title)
+            && self.title_local.as_ref().is_none_or(|v| layer.title_local.as_ref() == Some(v))
             && self.description.as_ref().is_none_or(|d| layer.description.as_ref() == Some(d))
             && same(self.kind.as_ref(), &layer.kind)
             && same(self.sectors.as_ref(), &layer.sectors)
@@ -125,6 +130,8 @@ pub struct Layer {
     pub id: LayerId,
     /// Title.
     pub title: String,
+    /// Title in the city's language.
+    pub title_local: Option<String>,
     /// Description.
     pub description: Option<String>,
     /// Kind.

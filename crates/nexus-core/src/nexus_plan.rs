@@ -199,12 +199,14 @@ mod tests {
         Rule {
             id: id.to_owned(),
             title: id.to_owned(),
+            title_th: None,
             from: Selector { kinds: from.to_vec(), sectors: vec![] },
             to: Selector { kinds: to.to_vec(), sectors: vec![] },
             distance_m: 500.0,
             effect: Effect::Conflict,
             weight: 3,
             rationale: String::new(),
+            rationale_th: None,
             source: String::new(),
             overrides: vec![],
         }

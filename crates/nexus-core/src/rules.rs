@@ -67,6 +67,9 @@ pub struct Rule {
     pub id: String,
     /// A short name for people.
     pub title: String,
+    /// The name in Thai, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_th: Option<String>,
     /// The features the rule starts from.
     pub from: Selector,
     /// The features they are checked against.
@@ -79,6 +82,9 @@ pub struct Rule {
     pub weight: u8,
     /// Why, in one sentence.
     pub rationale: String,
+    /// Why, in Thai, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale_th: Option<String>,
     /// On whose authority.
     pub source: String,
     /// National distances.
@@ -205,12 +211,14 @@ mod tests {
         Rule {
             id: "landfill-surface-water".into(),
             title: "Landfill near surface water".into(),
+            title_th: Some("หลุมฝังกลบขยะใกล้แหล่งน้ำผิวดิน".into()),
             from: Selector { kinds: vec![LayerKind::WasteSite], sectors: vec![] },
             to: Selector { kinds: vec![LayerKind::Waterway, LayerKind::WaterBody], sectors: vec![] },
             distance_m: 500.0,
             effect: Effect::Conflict,
             weight: 3,
             rationale: "Leachate reaches surface water.".into(),
+            rationale_th: None,
             source: "SNI 03-3241-1994".into(),
             overrides: vec![Override { country: "PH".into(), distance_m: 300.0 }],
         }

@@ -8,7 +8,7 @@ use crate::pool::Store;
 
 pub(crate) const LAYER_COLUMNS: &str = "id, title, description, kind, sectors, city, source, licence, attribution, \
      approximate, visibility, geometry_type, bounds, fields, feature_count, revision, minzoom, maxzoom, \
-     created_at, updated_at, prerendered_revision, prerendered_maxzoom, cache_max_age";
+     created_at, updated_at, prerendered_revision, prerendered_maxzoom, cache_max_age, title_local";
 
 fn bad(what: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Query { what, reason }
@@ -25,6 +25,7 @@ pub(crate) fn layer_from_row(r: &Row) -> StoreResult<Layer> {
     Ok(Layer {
         id: LayerId::new(r.get::<_, String>(0)).map_err(|x| e(x.to_string()))?,
         title: r.get(1),
+        title_local: r.get(23),
         description: r.get(2),
         kind: r.get::<_, String>(3).parse::<LayerKind>().map_err(|x| e(x.to_string()))?,
         sectors: sectors.iter().map(|s| s.parse::<Sector>()).collect::<Result<_, _>>().map_err(|x| e(x.to_string()))?,

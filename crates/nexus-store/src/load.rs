@@ -417,7 +417,7 @@ impl LayerLoad {
                      visibility = coalesce($11, visibility), minzoom = coalesce($12, minzoom),
                      maxzoom = coalesce($13, maxzoom), geometry_type = coalesce($14, geometry_type),
                      fields = $15, bounds = $16, feature_count = $17,
-                     cache_max_age = coalesce($18, cache_max_age),
+                     cache_max_age = coalesce($18, cache_max_age), title_local = coalesce($19, title_local),
                      revision = revision + 1, updated_at = now()
                  WHERE id = $1 RETURNING revision",
                 &[
@@ -439,6 +439,7 @@ impl LayerLoad {
                     &bounds_vec,
                     &count,
                     &m.cache_max_age.and_then(|a| i32::try_from(a).ok()),
+                    &m.title_local,
                 ],
             )
             .await

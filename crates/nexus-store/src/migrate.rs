@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, name: "0007_nexus.sql", sql: include_str!("../migrations/0007_nexus.sql") },
     Migration { version: 8, name: "0008_nexus_areas.sql", sql: include_str!("../migrations/0008_nexus_areas.sql") },
     Migration { version: 9, name: "0009_search.sql", sql: include_str!("../migrations/0009_search.sql") },
+    Migration {
+        version: 10,
+        name: "0010_layer_title_local.sql",
+        sql: include_str!("../migrations/0010_layer_title_local.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

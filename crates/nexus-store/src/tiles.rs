@@ -99,6 +99,7 @@ impl Store {
             source: None,
             licence: None,
             attribution: None,
+            title_local: None,
             approximate: false,
             visibility: Visibility::Public,
             geometry_type: None,

@@ -111,6 +111,7 @@ fn options(
             "source" => meta.source = Some(v.to_owned()),
             "licence" | "license" => meta.licence = Some(v.to_owned()),
             "attribution" => meta.attribution = Some(v.to_owned()),
+            "title_local" => meta.title_local = Some(v.to_owned()),
             "approximate" => meta.approximate = Some(flag(v, k)?),
             "visibility" => meta.visibility = Some(parse(v, k)?),
             "mode" => o.mode = parse(v, k)?,

@@ -128,6 +128,9 @@ pub(crate) fn stored_link_properties(rule: &Rule) -> String {
 /// The properties of a link computed on request (a what-if, a profile): the stored ones and
 /// the rule's title, rationale and source, so each answer explains itself.
 pub(crate) fn link_properties(rule: &Rule) -> String {
-    let explained = serde_json::json!({ "title": rule.title, "rationale": rule.rationale, "source": rule.source });
+    let explained = serde_json::json!({
+        "title": rule.title, "title_th": rule.title_th, "rationale": rule.rationale, "rationale_th": rule.rationale_th,
+        "source": rule.source,
+    });
     format!("{} || {}::jsonb", stored_link_properties(rule), sql_literal(&explained.to_string()))
 }

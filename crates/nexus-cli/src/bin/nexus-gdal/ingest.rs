@@ -31,6 +31,7 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
         minzoom: None,
         maxzoom: None,
         cache_max_age: None,
+        title_local: None,
     };
     let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
         anyhow!(
