@@ -1,5 +1,6 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
+import type { RuleSource } from './sources';
 import type { Effect, Visibility } from './vocab.gen';
 
 export interface City {
@@ -178,7 +179,7 @@ export const search = async (q: string, city: string) =>
 export const cities = () => getJson<GeoJSON.FeatureCollection<GeoJSON.Point, City>>('/api/cities', 'cities');
 export const settings = () => getJson<Settings>('/api/settings', 'settings');
 export const layers = () => getJson<Layer[]>('/api/layers', 'layers');
-export const rules = () => getJson<{ rule: Rule[] }>('/api/nexus/rules', 'Nexus rules');
+export const rules = () => getJson<{ rule: Rule[]; sources?: Record<string, RuleSource> }>('/api/nexus/rules', 'Nexus rules');
 export const projects = () =>
   getJson<GeoJSON.FeatureCollection<GeoJSON.Geometry | null, Project>>(
     '/collections/projects/items?limit=10000',

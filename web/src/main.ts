@@ -17,6 +17,7 @@ import { isLang, lang, local, setLang, t, tf } from './i18n';
 import { layerTitle, renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
+import { citedSources, type RuleSource } from './sources';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, linkPairFilter, ORIGIN, projectLayers, selectedLayers } from './style';
 import { renderSummary } from './summary';
@@ -37,6 +38,8 @@ let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCol
 let catalog: Layer[] = [];
 let projects: ProjectFeature[] = [];
 let rules = new Map<string, Rule>();
+/** What the rules' [Sn] marks stand for. */
+let sources: Record<string, RuleSource> = {};
 let visible = new Set<string>();
 let ready = false;
 let settings: api.Settings = { basemap: null, planners: false, max_upload_mb: 0 };
@@ -498,7 +501,7 @@ function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void
         el('strong', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)}: ${rule ? local(rule.title, rule.title_th) : p.rule}`),
         el('p', {}, `${p.from_name} ↔ ${p.to_name}, ${Math.round(Number(p.distance_m))} m`),
         el('p', { class: 'rationale' }, rule ? local(rule.rationale, rule.rationale_th) : ''),
-        rule?.source ? el('p', { class: 'source' }, `${t('source')}: ${rule.source}`) : null,
+        rule?.source ? el('p', { class: 'source' }, `${t('source')}: `, citedSources(rule.source, sources)) : null,
         ...openProjects(p),
       ),
     )
@@ -599,6 +602,7 @@ async function start(): Promise<void> {
   catalog = layers.filter((l) => !OVERLAYS.has(l.id));
   overlayRevisions = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
   rules = new Map(r.rule.map((x) => [x.id, x]));
+  sources = r.sources ?? {};
   projects = fc.features as ProjectFeature[];
   visible = new Set(view.layers ?? catalog.map((l) => l.id));
   const picker = byId<HTMLSelectElement>('city');

@@ -341,6 +341,10 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     await clickAt(page, middle(link.geometry));
     const opener = page.locator('.link-popup .open-project').first();
     await opener.waitFor();
+    // Its sources read as titles, linked.
+    const cited = page.locator('.link-popup a.cited');
+    assert.ok((await cited.count()) > 0, 'the sources are linked titles');
+    assert.doesNotMatch(await cited.first().textContent(), /^\[S\d+\]$/);
     const slug = await opener.getAttribute('data-slug');
     await opener.click();
     await page.locator(`#card[data-slug="${slug}"]:not([hidden])`).waitFor();

@@ -178,6 +178,20 @@ pub struct RuleSet {
     /// The rules, in order.
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
+    /// What the `[Sn]` marks in the rules' `source` stand for.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sources: std::collections::BTreeMap<String, RuleSource>,
+}
+
+/// A document a rule rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSource {
+    /// What it is, for people.
+    pub title: String,
+    /// Where to read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl RuleSet {
@@ -190,6 +204,16 @@ impl RuleSet {
             r.validate()?;
             if self.rules[..i].iter().any(|o| o.id == r.id) {
                 return Err(RuleError { rule: r.id.clone(), problem: "this id appears twice".into() });
+            }
+        }
+        for (id, s) in &self.sources {
+            let id_ok = id.len() >= 2 && id.starts_with('S') && id[1..].bytes().all(|b| b.is_ascii_digit());
+            let url_ok = s.url.as_deref().is_none_or(|u| u.starts_with("https://") || u.starts_with("http://"));
+            if !id_ok || s.title.trim().is_empty() || !url_ok {
+                return Err(RuleError {
+                    rule: format!("sources.{id}"),
+                    problem: "a source is S and a number, with a title and an http(s) url".into(),
+                });
             }
         }
         let h = self.grid.hex_size_m;
@@ -266,7 +290,11 @@ mod tests {
         let mut r = landfill_water();
         r.overrides[0].country = "Philippines".into();
         assert!(r.validate().unwrap_err().problem.contains("ISO 3166-1"));
-        let set = RuleSet { grid: GridSettings::default(), rules: vec![landfill_water(), landfill_water()] };
+        let set = RuleSet {
+            grid: GridSettings::default(),
+            rules: vec![landfill_water(), landfill_water()],
+            sources: Default::default(),
+        };
         assert!(set.validate().unwrap_err().problem.contains("twice"));
     }
 }

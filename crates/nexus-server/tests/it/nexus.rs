@@ -914,3 +914,30 @@ async fn a_link_between_things_that_touch_is_drawn_where_they_meet() {
     assert!((at[0].as_f64().unwrap() - (LON + 0.02)).abs() < 1e-6, "{at}");
     assert!((at[1].as_f64().unwrap() - LAT).abs() < 1e-6, "{at}");
 }
+
+#[tokio::test]
+async fn every_source_a_rule_cites_has_a_title_and_a_link() {
+    let w = world().await;
+    let (status, set) = w.t.get_json("/api/nexus/rules").await;
+    assert_eq!(status, StatusCode::OK);
+    let sources = set["sources"].as_object().unwrap();
+    assert!(sources["S1"]["title"].as_str().unwrap().starts_with("SNI 03-3241-1994"), "{}", sources["S1"]);
+    for rule in set["rule"].as_array().unwrap() {
+        let text = rule["source"].as_str().unwrap();
+        for mark in text.split('[').skip(1).filter_map(|s| s.split(']').next()) {
+            let s = sources.get(mark).unwrap_or_else(|| panic!("{} cites {mark}, which is not listed", rule["id"]));
+            assert!(s["url"].as_str().is_some_and(|u| u.starts_with("http")), "{mark}: {s}");
+        }
+        assert!(rule["title_th"].as_str().is_some_and(|t| !t.is_empty()), "{} has a Thai title", rule["id"]);
+    }
+    // A source that is not one is refused with the reason.
+    let mut bad: RuleSet = serde_json::from_value(set).unwrap();
+    bad.sources.get_mut("S1").unwrap().url = Some("javascript:alert(1)".into());
+    let req = Request::put("/api/nexus/rules")
+        .header("authorization", format!("Bearer {PLANNER_TOKEN}"))
+        .body(Body::from(serde_json::to_string(&bad).unwrap()))
+        .unwrap();
+    let (status, _, err) = w.t.send(req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("sources.S1"), "{err}");
+}

@@ -31,10 +31,11 @@ impl Store {
             .map_err(StoreError::query("rules_insert"))?;
         }
         let grid = serde_json::to_value(&set.grid).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sources = serde_json::to_value(&set.sources).map_err(|e| StoreError::Invalid(e.to_string()))?;
         tx.execute(
-            "INSERT INTO nexus_settings (key, value) VALUES ('grid', $1)
+            "INSERT INTO nexus_settings (key, value) VALUES ('grid', $1), ('sources', $2)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            &[&grid],
+            &[&grid, &sources],
         )
         .await
         .map_err(StoreError::query("rules_grid"))?;
@@ -61,15 +62,16 @@ pub(crate) async fn read_rule_set(c: &impl deadpool_postgres::GenericClient) -> 
         .map(|r| serde_json::from_value::<Rule>(r.get(0)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Query { what: "rules_read", reason: e.to_string() })?;
-    let grid = c
-        .query_opt("SELECT value FROM nexus_settings WHERE key = 'grid'", &[])
-        .await
-        .map_err(StoreError::query("rules_grid_read"))?
-        .map(|r| serde_json::from_value(r.get(0)))
-        .transpose()
-        .map_err(|e| StoreError::Query { what: "rules_grid_read", reason: e.to_string() })?
-        .unwrap_or_default();
-    let set = RuleSet { grid, rules };
+    let setting = |key: &'static str| async move {
+        c.query_opt("SELECT value FROM nexus_settings WHERE key = $1", &[&key])
+            .await
+            .map_err(StoreError::query("rules_settings_read"))
+            .map(|r| r.map(|r| r.get::<_, serde_json::Value>(0)))
+    };
+    let bad = |e: serde_json::Error| StoreError::Query { what: "rules_settings_read", reason: e.to_string() };
+    let grid = setting("grid").await?.map(serde_json::from_value).transpose().map_err(bad)?.unwrap_or_default();
+    let sources = setting("sources").await?.map(serde_json::from_value).transpose().map_err(bad)?.unwrap_or_default();
+    let set = RuleSet { grid, rules, sources };
     // The table is data anyone with database access may edit: what reaches SQL is checked
     // as strictly as what comes through the API.
     set.validate().map_err(|e| StoreError::Invalid(format!("the stored Nexus rules are not valid: {e}")))?;
