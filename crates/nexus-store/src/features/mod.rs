@@ -1,0 +1,15 @@
+//! Features as GeoJSON: pages for OGC API - Features, single features, and whole-layer
+//! exports streamed with constant memory.
+//!
+//! Geometry leaves PostGIS as RFC 7946 GeoJSON: longitude/latitude (CRS84), exterior rings
+//! counter-clockwise and holes clockwise (`ST_ForcePolygonCCW`), a fixed number of decimals,
+//! no `crs` member. Every request value is a bound parameter; table and column names are
+//! constants or come from a validated layer id.
+
+mod export;
+mod query;
+mod reads;
+
+pub use export::ExportChunk;
+pub(crate) use query::sql_literal;
+pub use query::{time_field, Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};

@@ -1,0 +1,240 @@
+//! The query behind every read of features: which table, which columns, which filters
+//! (all request values bound as parameters), in primary-key order.
+
+use nexus_core::{FeatureFilter, FieldType, Layer};
+use tokio_postgres::types::ToSql;
+
+/// A set of features that can be listed.
+#[derive(Debug, Clone, Copy)]
+pub enum Collection<'a> {
+    /// A layer's features.
+    Layer(&'a Layer),
+    /// The projects (`include_drafts` for planners).
+    Projects {
+        /// Whether draft projects are included.
+        include_drafts: bool,
+    },
+}
+
+/// Projects' queryable properties, and how each is filtered.
+pub const PROJECT_QUERYABLES: &[&str] = &["city", "status", "sector", "dimension", "kind", "slug"];
+
+/// Filters every layer accepts besides its own properties: the layer's city and sectors.
+pub const LAYER_QUERYABLES: &[&str] = &["city", "sector"];
+
+/// The first date or date-time field of a layer: its time, for `datetime` filters.
+pub fn time_field(layer: &Layer) -> Option<&str> {
+    layer
+        .fields
+        .iter()
+        .find(|f| matches!(f.ty, nexus_core::FieldType::Date | nexus_core::FieldType::DateTime))
+        .map(|f| f.name.as_str())
+}
+
+pub(super) type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+
+/// The FROM/WHERE part of a query, its parameters, and the feature-building select list.
+pub(super) struct Query {
+    pub(super) from: String,
+    pub(super) select: String,
+    pub(super) wheres: Vec<String>,
+    pub(super) params: Params,
+    /// The feature id column.
+    pub(super) key: &'static str,
+    /// The primary-key order, so pages and exports read the index instead of sorting rows.
+    pub(super) order: &'static str,
+    /// Restricts the outer query of a page to the primary key's leading column.
+    pub(super) key_prefix: String,
+    /// JSON-quoted property names, one per select column after the geometry; `None` when
+    /// the third column is the whole properties object.
+    pub(super) keys: Option<Vec<String>>,
+}
+
+impl Query {
+    pub(super) fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(v));
+        format!("${}", self.params.len())
+    }
+
+    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8) -> Query {
+        let prec = i32::from(precision.min(15));
+        let mut q = Query {
+            from: String::new(),
+            select: String::new(),
+            wheres: Vec::new(),
+            params: Vec::new(),
+            key: "",
+            order: "",
+            key_prefix: String::new(),
+            keys: None,
+        };
+        match c {
+            Collection::Layer(l) => q.layer(l, f, prec),
+            Collection::Projects { include_drafts } => q.projects(include_drafts, f, prec),
+        }
+        if !f.bbox.is_empty() {
+            q.bbox(f);
+        }
+        q
+    }
+
+    /// A layer's features: one column per field, its filters on properties and time.
+    fn layer(&mut self, l: &Layer, f: &FeatureFilter, prec: i32) {
+        let q = self;
+        q.from = format!("\"f_{}\"", l.id.as_str());
+        // One column per field, so properties leave in the layer's field order (jsonb
+        // keeps its own) without parsing them again here.
+        let mut select = format!("fid, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec})");
+        for field in &l.fields {
+            select.push_str(&format!(", (properties->{})::text", sql_literal(&field.name)));
+        }
+        q.select = select;
+        q.keys = Some(l.fields.iter().map(|f| serde_json::Value::from(f.name.as_str()).to_string()).collect());
+        q.key = "fid";
+        q.order = "layer_id, fid";
+        // A literal, not a parameter: queries that do not use it must not carry it,
+        // and a LayerId's alphabet cannot leave the quotes.
+        q.key_prefix = format!("layer_id = '{}' AND ", l.id.as_str());
+        for (k, v) in &f.equals {
+            if !l.fields.iter().any(|field| field.name == *k) && LAYER_QUERYABLES.contains(&k.as_str()) {
+                // `city` and `sector` name the layer's own metadata when its features
+                // have no such property: all of the layer, or none of it.
+                let matches = match k.as_str() {
+                    "city" => l.city.as_ref().is_some_and(|c| c.as_str() == v),
+                    _ => l.sectors.iter().any(|s| s.as_str() == v),
+                };
+                if !matches {
+                    q.wheres.push("false".into());
+                }
+                continue;
+            }
+            let ty = l.fields.iter().find(|field| field.name == *k).map(|field| field.ty);
+            match ty {
+                // Numbers compare as numbers (`?population=1000.0` finds 1000).
+                Some(FieldType::Integer | FieldType::Number) => match v.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => {
+                        let (key, x) = (q.param(k.clone()), q.param(x));
+                        q.wheres.push(format!(
+                            "jsonb_typeof(properties->{key}) = 'number' AND (properties->>{key})::float8 = {x}::float8"
+                        ));
+                    }
+                    _ => q.wheres.push("false".into()),
+                },
+                _ => {
+                    let (key, v) = (q.param(k.clone()), q.param(v.clone()));
+                    q.wheres.push(format!("properties->>{key} = {v}"));
+                }
+            }
+        }
+        if let (Some(t), Some(field)) = (&f.time, time_field(l)) {
+            let field = q.param(field.to_owned());
+            let value = format!("nexus_try_timestamptz(properties->>{field})");
+            if let Some(s) = &t.start {
+                let s = q.param(s.clone());
+                q.wheres.push(format!("{value} >= nexus_try_timestamptz({s})"));
+            }
+            if let Some(e) = &t.end {
+                let e = q.param(e.clone());
+                q.wheres.push(format!("{value} <= nexus_try_timestamptz({e})"));
+            }
+            q.wheres.push(format!("{value} IS NOT NULL"));
+        }
+    }
+
+    /// The projects (public ones unless drafts are asked for), their filters and dates.
+    fn projects(&mut self, include_drafts: bool, f: &FeatureFilter, prec: i32) {
+        let q = self;
+        q.from = "projects".into();
+        q.select = format!(
+            "id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec}), json_build_object(
+                'slug', slug, 'city', city, 'title', title, 'title_local', title_local,
+                'description', description, 'description_local', description_local,
+                'sectors', sectors, 'dimensions', dimensions, 'kind', kind, 'status', status,
+                'budget', budget, 'currency', currency, 'start_date', start_date, 'end_date', end_date,
+                'partners', partners, 'source', source, 'approximate', approximate,
+                'visibility', visibility, 'revision', revision, 'updated_at', updated_at)::text"
+        );
+        q.key = "id";
+        q.order = "id";
+        if !include_drafts {
+            q.wheres.push("visibility = 'public'".into());
+        }
+        for (k, v) in &f.equals {
+            let p = q.param(v.clone());
+            match k.as_str() {
+                "city" => q.wheres.push(format!("city = {p}")),
+                "status" => q.wheres.push(format!("status = {p}")),
+                "slug" => q.wheres.push(format!("slug = {p}")),
+                "kind" => q.wheres.push(format!("kind = {p}")),
+                "sector" => q.wheres.push(format!("{p} = ANY(sectors)")),
+                "dimension" => q.wheres.push(format!("{p} = ANY(dimensions)")),
+                _ => q.wheres.push("false".into()),
+            }
+        }
+        if let Some(t) = &f.time {
+            // A project spans its start to its end date; a missing end means it is still
+            // running, a missing start that it began before anyone recorded.
+            q.wheres.push("(start_date IS NOT NULL OR end_date IS NOT NULL)".into());
+            if let Some(s) = &t.start {
+                let s = q.param(s.clone());
+                q.wheres.push(format!(
+                    "(coalesce(end_date, 'infinity'::date)::timestamp + interval '1 day') AT TIME ZONE 'UTC'
+                       > nexus_try_timestamptz({s})"
+                ));
+            }
+            if let Some(e) = &t.end {
+                let e = q.param(e.clone());
+                q.wheres.push(format!(
+                    "coalesce(start_date, '-infinity'::date)::timestamp AT TIME ZONE 'UTC' <= nexus_try_timestamptz({e})"
+                ));
+            }
+        }
+    }
+
+    /// Features meeting any of the filter's boxes.
+    fn bbox(&mut self, f: &FeatureFilter) {
+        let q = self;
+        // Search the (indexed) web-mercator copy with each box clipped to mercator's
+        // latitudes, then test the exact geometry against the box in CRS84. Features wholly
+        // beyond mercator's latitudes have an empty copy; a box reaching there looks at
+        // those too.
+        let lat = 85.051_128_779_806_59;
+        let mut any = Vec::new();
+        for b in &f.bbox {
+            // A box of no width (a point query) would be a degenerate polygon that meets
+            // nothing: give it a hair's breadth.
+            let (max_lon, max_lat) = (b.max_lon.max(b.min_lon + 1e-9), b.max_lat.max(b.min_lat + 1e-9));
+            let (x0, y0, x1, y1) = (q.param(b.min_lon), q.param(b.min_lat), q.param(max_lon), q.param(max_lat));
+            let (x0, y0, x1, y1) =
+                (format!("{x0}::float8"), format!("{y0}::float8"), format!("{x1}::float8"), format!("{y1}::float8"));
+            let exact = format!("ST_Intersects(geom, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))");
+            let indexed = format!(
+                "geom_3857 && ST_Transform(ST_MakeEnvelope({x0}, greatest({y0}, -{lat}), {x1}, least({y1}, {lat}), 4326), 3857)"
+            );
+            if b.min_lat < -lat || b.max_lat > lat {
+                any.push(format!("(({indexed} OR ST_IsEmpty(geom_3857)) AND {exact})"));
+            } else {
+                any.push(format!("({indexed} AND {exact})"));
+            }
+        }
+        q.wheres.push(format!("({})", any.join(" OR ")));
+    }
+
+    pub(super) fn where_sql(&self) -> String {
+        if self.wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.wheres.join(" AND "))
+        }
+    }
+
+    pub(super) fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// A SQL string literal that means the same whatever `standard_conforming_strings` says:
+/// an `E''` string, with backslashes and quotes doubled. (PostgreSQL text cannot hold NUL.)
+pub(crate) fn sql_literal(s: &str) -> String {
+    format!("E'{}'", s.replace('\0', "").replace('\\', "\\\\").replace('\'', "''"))
+}

@@ -1,0 +1,120 @@
+//! Reading features: counts, pages for OGC API - Features and single features, as GeoJSON
+//! text written straight from the rows.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use nexus_core::FeatureFilter;
+
+use super::query::{Collection, Query};
+use crate::error::{StoreError, StoreResult};
+use crate::pool::Store;
+
+/// Writes one GeoJSON Feature from a row: id, geometry, then the properties (one column
+/// per key, or one object).
+pub(super) fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: Option<&[String]>) {
+    out.put_slice(b"{\"type\":\"Feature\",\"id\":");
+    out.put_slice(row.get::<_, i64>(0).to_string().as_bytes());
+    out.put_slice(b",\"geometry\":");
+    out.put_slice(row.get::<_, Option<&str>>(1).unwrap_or("null").as_bytes());
+    out.put_slice(b",\"properties\":");
+    match keys {
+        None => out.put_slice(row.get::<_, Option<&str>>(2).unwrap_or("{}").as_bytes()),
+        Some(keys) => {
+            out.put_u8(b'{');
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.put_u8(b',');
+                }
+                out.put_slice(key.as_bytes());
+                out.put_u8(b':');
+                out.put_slice(row.get::<_, Option<&str>>(i + 2).unwrap_or("null").as_bytes());
+            }
+            out.put_u8(b'}');
+        }
+    }
+    out.put_u8(b'}');
+}
+
+impl Store {
+    /// How many features match.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn count_features(&self, c: Collection<'_>, f: &FeatureFilter) -> StoreResult<i64> {
+        if let Collection::Layer(l) = c {
+            // The catalog keeps the count of every revision; paging clients ask on every page.
+            if l.feature_count == 0 || (f.bbox.is_empty() && f.equals.is_empty() && f.time.is_none()) {
+                return Ok(l.feature_count);
+            }
+        }
+        let query = Query::build(c, f, 6);
+        let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
+        let client = self.client().await?;
+        let row = client.query_one(&sql, &query.refs()).await.map_err(StoreError::layer_query("count_features"))?;
+        Ok(row.get(0))
+    }
+
+    /// One page of features, each a complete GeoJSON Feature text, in id order.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn features_page(
+        &self,
+        c: Collection<'_>,
+        f: &FeatureFilter,
+        limit: i64,
+        offset: i64,
+        precision: u8,
+    ) -> StoreResult<Vec<Bytes>> {
+        if let Collection::Layer(l) = c {
+            if l.feature_count == 0 {
+                return Ok(Vec::new());
+            }
+        }
+        let mut query = Query::build(c, f, precision);
+        let (lim, off) = (query.param(limit), query.param(offset));
+        // The page's ids come from the primary key alone; only those rows are turned into
+        // GeoJSON, so a deep offset skips index entries rather than rendering geometries.
+        let (key, order, from) = (query.key, query.order, &query.from);
+        let sql = format!(
+            "SELECT {sel} FROM {from} WHERE {prefix}{key} = ANY(ARRAY(
+                 SELECT {key} FROM {from} {wheres} ORDER BY {order} LIMIT {lim} OFFSET {off}))
+             ORDER BY {order}",
+            sel = query.select,
+            prefix = query.key_prefix,
+            wheres = query.where_sql(),
+        );
+        let client = self.client().await?;
+        let rows = client.query(&sql, &query.refs()).await.map_err(StoreError::layer_query("features_page"))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let mut b = BytesMut::with_capacity(256);
+                feature_json(&mut b, r, query.keys.as_deref());
+                b.freeze()
+            })
+            .collect())
+    }
+
+    /// One feature by id.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn feature(&self, c: Collection<'_>, id: i64, precision: u8) -> StoreResult<Option<Bytes>> {
+        if let Collection::Layer(l) = c {
+            if l.feature_count == 0 {
+                return Ok(None);
+            }
+        }
+        let mut query = Query::build(c, &FeatureFilter::default(), precision);
+        let p = query.param(id);
+        query.wheres.push(format!("{} = {p}", query.key));
+        let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());
+        let client = self.client().await?;
+        let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
+        Ok(row.map(|r| {
+            let mut b = BytesMut::with_capacity(256);
+            feature_json(&mut b, &r, query.keys.as_deref());
+            b.freeze()
+        }))
+    }
+}
