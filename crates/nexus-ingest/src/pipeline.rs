@@ -93,23 +93,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
 
     let mut load = store.begin_load(&opts.layer, opts.meta.clone(), opts.mode).await?;
     let mut spill = Spill::new()?;
-    let written = async {
-        while let Some(msg) = rx.recv().await {
-            if let Msg::Rows(rows) = msg {
-                let last = rows.last().map_or(0, |r| r.n);
-                for row in rows {
-                    if row.valid {
-                        load.write(n64(row.n), &row.wkb, &row.props).await?;
-                    } else {
-                        spill.push(&row)?;
-                    }
-                }
-                progress.update(last);
-            }
-        }
-        Ok::<(), IngestError>(())
-    }
-    .await;
+    let written = copy_rows(&mut rx, &mut load, &mut spill, progress).await;
     // Whatever the writer did, hear the reader out: its error explains more than ours.
     drop(rx);
     let raw = reader.await.map_err(|e| IngestError::Task(e.to_string()))??;
@@ -121,36 +105,11 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     tracing::debug!(elapsed_ms = elapsed_ms(clock), "all features read and copied");
 
     source.sha256 = hashing.await.map_err(|e| IngestError::Task(e.to_string()))??.0;
-    let mut report = IngestReport {
-        layer: opts.layer.clone(),
-        mode: opts.mode,
-        dry_run: opts.dry_run,
-        committed: false,
-        file: source.file_name.clone(),
-        format: source.format.name().to_owned(),
-        source_layer: Some(opened.source_layer.clone()),
-        source_crs: opened.source_crs.clone(),
-        sha256: source.sha256.clone(),
-        bytes: source.bytes,
-        geometry_type: outcome.family,
-        features: Counts { read: outcome.counts.read, ..Counts::default() },
-        fields: raw.fields.clone(),
-        bounds: None,
-        revision: None,
-        issues: Vec::new(),
-        issues_truncated: outcome.truncated,
-        warnings: outcome.warnings,
-        elapsed_ms: 0,
-    };
-    for i in outcome.issues {
-        report.push(i.feature, i.reason, i.action);
-    }
-    // Counts beyond the listed issues.
-    report.features.repaired = report.features.repaired.max(outcome.counts.repaired);
-    report.features.dropped = report.features.dropped.max(outcome.counts.dropped);
-    report.features.refused = report.features.refused.max(outcome.counts.refused);
+    let family = outcome.family;
+    let extent = outcome.bbox;
+    let mut report = report_of(opts, &source, &opened, raw.fields, outcome);
 
-    if let (Some(existing), Some(new)) = (load.existing().and_then(|l| l.geometry_type), outcome.family) {
+    if let (Some(existing), Some(new)) = (load.existing().and_then(|l| l.geometry_type), family) {
         if opts.mode == nexus_store::LoadMode::Append && existing != new {
             return Err(IngestError::Incompatible(format!(
                 "layer '{}' holds {existing}s; {} holds {new}s and cannot be appended to it",
@@ -169,7 +128,81 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     report.features.loaded = load.end_copy().await?;
     tracing::debug!(elapsed_ms = elapsed_ms(clock), "repairs done");
     report.elapsed_ms = elapsed_ms(clock);
-    let provenance = Provenance {
+    let provenance = provenance_of(&source, &report, started_at);
+    // The checked rows' extent contains every stored feature (a PostGIS repair never grows one).
+    let summary = load.finish(family, &report.fields, &provenance, extent, !opts.dry_run).await?;
+    report.committed = summary.committed;
+    report.revision = Some(summary.revision);
+    report.bounds = summary.bounds;
+    report.elapsed_ms = elapsed_ms(clock);
+    Ok(report)
+}
+
+/// Rows from the checker into the `COPY`; invalid ones to the spill, for PostGIS to repair.
+async fn copy_rows(
+    rx: &mut mpsc::Receiver<Msg>,
+    load: &mut LayerLoad,
+    spill: &mut Spill,
+    progress: &dyn Progress,
+) -> Result<(), IngestError> {
+    while let Some(msg) = rx.recv().await {
+        if let Msg::Rows(rows) = msg {
+            let last = rows.last().map_or(0, |r| r.n);
+            for row in rows {
+                if row.valid {
+                    load.write(n64(row.n), &row.wkb, &row.props).await?;
+                } else {
+                    spill.push(&row)?;
+                }
+            }
+            progress.update(last);
+        }
+    }
+    Ok(())
+}
+
+/// The report of what was read and checked, before the load's own numbers.
+fn report_of(
+    opts: &IngestOptions,
+    source: &Source,
+    opened: &Opened,
+    fields: Vec<nexus_core::FieldDef>,
+    outcome: reader::ReadOutcome,
+) -> IngestReport {
+    let mut report = IngestReport {
+        layer: opts.layer.clone(),
+        mode: opts.mode,
+        dry_run: opts.dry_run,
+        committed: false,
+        file: source.file_name.clone(),
+        format: source.format.name().to_owned(),
+        source_layer: Some(opened.source_layer.clone()),
+        source_crs: opened.source_crs.clone(),
+        sha256: source.sha256.clone(),
+        bytes: source.bytes,
+        geometry_type: outcome.family,
+        features: Counts { read: outcome.counts.read, ..Counts::default() },
+        fields,
+        bounds: None,
+        revision: None,
+        issues: Vec::new(),
+        issues_truncated: outcome.truncated,
+        warnings: outcome.warnings,
+        elapsed_ms: 0,
+    };
+    for i in outcome.issues {
+        report.push(i.feature, i.reason, i.action);
+    }
+    // Counts beyond the listed issues.
+    report.features.repaired = report.features.repaired.max(outcome.counts.repaired);
+    report.features.dropped = report.features.dropped.max(outcome.counts.dropped);
+    report.features.refused = report.features.refused.max(outcome.counts.refused);
+    report
+}
+
+/// What the catalog keeps of an ingest: the file, what became of its features, the report.
+fn provenance_of(source: &Source, report: &IngestReport, started_at: OffsetDateTime) -> Provenance {
+    Provenance {
         file_name: source.file_name.clone(),
         sha256: source.sha256.clone(),
         bytes: source.bytes,
@@ -179,17 +212,9 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
         read: report.features.read,
         repaired: report.features.repaired,
         dropped: report.features.dropped,
-        report: serde_json::to_value(&report).unwrap_or_default(),
+        report: serde_json::to_value(report).unwrap_or_default(),
         started_at,
-    };
-    // The checked rows' extent contains every stored feature (a PostGIS repair never grows one).
-    let extent = outcome.bbox;
-    let summary = load.finish(outcome.family, &report.fields, &provenance, extent, !opts.dry_run).await?;
-    report.committed = summary.committed;
-    report.revision = Some(summary.revision);
-    report.bounds = summary.bounds;
-    report.elapsed_ms = elapsed_ms(clock);
-    Ok(report)
+    }
 }
 
 async fn repair_spilled(load: &mut LayerLoad, spill: &mut Spill, report: &mut IngestReport) -> Result<(), IngestError> {
