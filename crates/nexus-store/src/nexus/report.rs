@@ -196,75 +196,17 @@ impl Store {
             return Ok(None);
         }
         let sectors: Vec<String> = Sector::ALL.iter().map(|s| s.as_str().to_owned()).collect();
-        let at = |s: &str| sectors.iter().position(|x| x == s);
-        let mut matrix: BTreeMap<String, Vec<Vec<i64>>> = ["synergy", "conflict", "constraint"]
-            .iter()
-            .map(|e| ((*e).to_owned(), vec![vec![0; sectors.len()]; sectors.len()]))
-            .collect();
         let has_links: bool = client
             .query_one(&format!("SELECT to_regclass('\"f_{LINKS}\"') IS NOT NULL"), &[])
             .await
             .map_err(StoreError::query("nexus_city"))?
             .get(0);
-        let mut links = BTreeMap::new();
-        let mut rules = BTreeMap::new();
-        if has_links {
-            for r in client
-                .query(
-                    &format!(
-                        "SELECT fs, ts, k.properties->>'effect', count(*)
-                         FROM \"f_{LINKS}\" k,
-                              jsonb_array_elements_text(k.properties->'from_sectors') fs,
-                              jsonb_array_elements_text(k.properties->'to_sectors') ts
-                         WHERE k.properties->>'city' = $1 GROUP BY 1, 2, 3"
-                    ),
-                    &[&slug],
-                )
-                .await
-                .map_err(StoreError::query("nexus_city_matrix"))?
-            {
-                let (a, b, effect, n): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
-                if let (Some(i), Some(j), Some(m)) = (at(&a), at(&b), matrix.get_mut(&effect)) {
-                    m[i][j] += n;
-                    if i != j {
-                        m[j][i] += n;
-                    }
-                }
-            }
-            for r in client
-                .query(
-                    &format!(
-                        "SELECT properties->>'effect', properties->>'rule', count(*) FROM \"f_{LINKS}\"
-                         WHERE properties->>'city' = $1 GROUP BY 1, 2"
-                    ),
-                    &[&slug],
-                )
-                .await
-                .map_err(StoreError::query("nexus_city_links"))?
-            {
-                let n: i64 = r.get(2);
-                *links.entry(r.get::<_, String>(0)).or_insert(0) += n;
-                *rules.entry(r.get::<_, String>(1)).or_insert(0) += n;
-            }
-        }
-        let mut projects: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-        for (group, sql) in [
-            ("sector", "SELECT unnest(sectors), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
-            ("status", "SELECT status, count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
-            (
-                "dimension",
-                "SELECT unnest(dimensions), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1",
-            ),
-        ] {
-            let counts = client
-                .query(sql, &[&slug, &include_drafts])
-                .await
-                .map_err(StoreError::query("nexus_city_projects"))?
-                .iter()
-                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
-                .collect();
-            projects.insert(group.to_owned(), counts);
-        }
+        let (matrix, links, rules) = if has_links {
+            city_links(&client, slug, &sectors).await?
+        } else {
+            (zero_matrices(&sectors), BTreeMap::new(), BTreeMap::new())
+        };
+        let projects = city_projects(&client, slug, include_drafts).await?;
         let totals = client
             .query_one(
                 "SELECT count(*), count(*) FILTER (WHERE cardinality(sectors) >= 2) FROM projects
@@ -301,4 +243,90 @@ impl Store {
             max_sectors_in_a_cell: max_sectors,
         }))
     }
+}
+
+/// Per effect, the sector × sector matrix of a city's links (a link counts in every pair of
+/// its two ends' sectors, both ways), and its links by effect and by rule.
+async fn city_links(
+    client: &deadpool_postgres::Object,
+    slug: &str,
+    sectors: &[String],
+) -> StoreResult<(BTreeMap<String, Vec<Vec<i64>>>, BTreeMap<String, i64>, BTreeMap<String, i64>)> {
+    let at = |s: &str| sectors.iter().position(|x| x == s);
+    let mut matrix = zero_matrices(sectors);
+    let mut links = BTreeMap::new();
+    let mut rules = BTreeMap::new();
+    for r in client
+        .query(
+            &format!(
+                "SELECT fs, ts, k.properties->>'effect', count(*)
+                     FROM \"f_{LINKS}\" k,
+                          jsonb_array_elements_text(k.properties->'from_sectors') fs,
+                          jsonb_array_elements_text(k.properties->'to_sectors') ts
+                     WHERE k.properties->>'city' = $1 GROUP BY 1, 2, 3"
+            ),
+            &[&slug],
+        )
+        .await
+        .map_err(StoreError::query("nexus_city_matrix"))?
+    {
+        let (a, b, effect, n): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        if let (Some(i), Some(j), Some(m)) = (at(&a), at(&b), matrix.get_mut(&effect)) {
+            m[i][j] += n;
+            if i != j {
+                m[j][i] += n;
+            }
+        }
+    }
+    for r in client
+        .query(
+            &format!(
+                "SELECT properties->>'effect', properties->>'rule', count(*) FROM \"f_{LINKS}\"
+                     WHERE properties->>'city' = $1 GROUP BY 1, 2"
+            ),
+            &[&slug],
+        )
+        .await
+        .map_err(StoreError::query("nexus_city_links"))?
+    {
+        let n: i64 = r.get(2);
+        *links.entry(r.get::<_, String>(0)).or_insert(0) += n;
+        *rules.entry(r.get::<_, String>(1)).or_insert(0) += n;
+    }
+    Ok((matrix, links, rules))
+}
+
+/// A city's projects counted by sector, status and dimension.
+async fn city_projects(
+    client: &deadpool_postgres::Object,
+    slug: &str,
+    include_drafts: bool,
+) -> StoreResult<BTreeMap<String, BTreeMap<String, i64>>> {
+    let mut projects: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (group, sql) in [
+        ("sector", "SELECT unnest(sectors), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
+        ("status", "SELECT status, count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
+        (
+            "dimension",
+            "SELECT unnest(dimensions), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1",
+        ),
+    ] {
+        let counts = client
+            .query(sql, &[&slug, &include_drafts])
+            .await
+            .map_err(StoreError::query("nexus_city_projects"))?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+            .collect();
+        projects.insert(group.to_owned(), counts);
+    }
+    Ok(projects)
+}
+
+/// A sector × sector matrix of zeros per effect.
+fn zero_matrices(sectors: &[String]) -> BTreeMap<String, Vec<Vec<i64>>> {
+    ["synergy", "conflict", "constraint"]
+        .iter()
+        .map(|e| ((*e).to_owned(), vec![vec![0; sectors.len()]; sectors.len()]))
+        .collect()
 }
