@@ -10,6 +10,7 @@
 //! GDAL datasets are opened, used and dropped inside one blocking task: GDAL is re-entrant
 //! but not thread-safe, and the Rust `Dataset` is `Send` but not `Sync`.
 
+mod check;
 mod export;
 mod ffi;
 mod formats;

@@ -74,7 +74,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     let src = source.clone();
     let a_opts = read_opts.clone();
     let reader = tokio::task::spawn_blocking(move || reader::read(&src, &a_opts, &raw_tx));
-    let checker = tokio::task::spawn_blocking(move || reader::check_all(raw_rx, &tx, &read_opts));
+    let checker = tokio::task::spawn_blocking(move || crate::check::check_all(raw_rx, &tx, &read_opts));
 
     // Nothing touches the database until the file opened cleanly.
     let opened: Opened = match rx.recv().await {

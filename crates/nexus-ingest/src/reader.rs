@@ -3,7 +3,7 @@
 //! async writer through a bounded channel (so memory does not grow with the file).
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
-use gdal::vector::{Geometry, LayerAccess};
+use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::{FieldDef, GeometryFamily};
 use tokio::sync::mpsc;
@@ -13,7 +13,6 @@ use nexus_service::gis::{Action, Counts, IngestError, Issue};
 use crate::gdal_errors;
 use crate::props::Schema;
 use crate::source::Source;
-use crate::wkb;
 
 /// Rows per batch sent to the writer.
 const BATCH_ROWS: usize = 256;
@@ -96,7 +95,7 @@ pub struct ReadOutcome {
 }
 
 impl ReadOutcome {
-    fn push(&mut self, feature: u64, reason: String, action: Action) {
+    pub(crate) fn push(&mut self, feature: u64, reason: String, action: Action) {
         self.counts.count(action);
         Issue { feature, reason, action }.append_to(&mut self.issues, &mut self.truncated);
     }
@@ -191,28 +190,7 @@ fn target_srs() -> Result<SpatialRef, IngestError> {
 pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> Result<RawOutcome, IngestError> {
     let ds = open(source)?;
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
-    let idx = match (&opts.source_layer, names.len()) {
-        (Some(want), _) => names.iter().position(|n| n == want).ok_or_else(|| IngestError::Layer {
-            file: source.file_name.clone(),
-            problem: format!("has no layer '{want}'"),
-            available: names.join(", "),
-        })?,
-        (None, 1) => 0,
-        (None, 0) => {
-            return Err(IngestError::Unreadable {
-                file: source.file_name.clone(),
-                format: source.format.name(),
-                reason: "it holds no layer".into(),
-            })
-        }
-        (None, n) => {
-            return Err(IngestError::Layer {
-                file: source.file_name.clone(),
-                problem: format!("has {n} layers"),
-                available: names.join(", "),
-            })
-        }
-    };
+    let idx = choose_layer(source, &names, opts)?;
     let mut layer = ds.layer(idx).map_err(|e| IngestError::Task(e.to_string()))?;
     if layer.defn().geom_fields().count() == 0 {
         return Err(IngestError::Unreadable {
@@ -221,23 +199,7 @@ pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> R
             reason: "it has no geometry (a CSV needs lon/lat columns or a WKT column)".into(),
         });
     }
-    let mut src = match &opts.source_crs {
-        Some(def) => SpatialRef::from_definition(def).map_err(|e| IngestError::BadCrs {
-            crs: def.clone(),
-            reason: gdal_errors::take().first().cloned().unwrap_or_else(|| e.to_string()),
-        })?,
-        None => layer.spatial_ref().ok_or_else(|| IngestError::NoCrs { file: source.file_name.clone() })?,
-    };
-    src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let target = target_srs()?;
-    let transform = if src == target {
-        None
-    } else {
-        Some(
-            CoordTransform::new(&src, &target)
-                .map_err(|e| IngestError::BadCrs { crs: crs_label(&src).unwrap_or_default(), reason: e.to_string() })?,
-        )
-    };
+    let (src, transform) = coordinate_systems(source, opts, &layer)?;
     let mut out = RawOutcome {
         crs: crs_label(&src),
         declared: family_of_declared(layer.defn().geometry_type()),
@@ -315,92 +277,55 @@ pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> R
     Ok(out)
 }
 
-/// Thread B: checks what thread A read (in order), forwarding loadable rows to the writer.
-/// Once a feature is refused nothing more is forwarded, but checking goes on so the report
-/// lists every problem.
-pub fn check_all(mut rx: mpsc::Receiver<RawMsg>, tx: &mpsc::Sender<Msg>, opts: &ReadOptions) -> ReadOutcome {
-    let mut out = ReadOutcome { family: opts.family, ..ReadOutcome::default() };
-    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-    let mut writer_gone = false;
-    let mut crs: Option<String> = None;
-    while let Some(msg) = rx.blocking_recv() {
-        let raws = match msg {
-            RawMsg::Opened(o) => {
-                out.family = out.family.or(o.declared);
-                crs.clone_from(&o.source_crs);
-                writer_gone |= tx.blocking_send(Msg::Opened(o)).is_err();
-                continue;
-            }
-            RawMsg::Rows(r) => r,
-        };
-        let mut rows = Vec::with_capacity(raws.len());
-        for raw in raws {
-            out.counts.read += 1;
-            if let Some(row) = check(raw, opts, crs.as_deref(), &mut out) {
-                if out.counts.refused == 0 {
-                    if let Some(b) = row.1 {
-                        bbox = [bbox[0].min(b[0]), bbox[1].min(b[1]), bbox[2].max(b[2]), bbox[3].max(b[3])];
-                    }
-                    rows.push(row.0);
-                }
-            }
+/// The layer of the file to read: the one asked for, or the only one.
+fn choose_layer(source: &Source, names: &[String], opts: &ReadOptions) -> Result<usize, IngestError> {
+    Ok(match (&opts.source_layer, names.len()) {
+        (Some(want), _) => names.iter().position(|n| n == want).ok_or_else(|| IngestError::Layer {
+            file: source.file_name.clone(),
+            problem: format!("has no layer '{want}'"),
+            available: names.join(", "),
+        })?,
+        (None, 1) => 0,
+        (None, 0) => {
+            return Err(IngestError::Unreadable {
+                file: source.file_name.clone(),
+                format: source.format.name(),
+                reason: "it holds no layer".into(),
+            })
         }
-        if out.counts.refused == 0 && !rows.is_empty() && !writer_gone {
-            writer_gone |= tx.blocking_send(Msg::Rows(rows)).is_err();
+        (None, n) => {
+            return Err(IngestError::Layer {
+                file: source.file_name.clone(),
+                problem: format!("has {n} layers"),
+                available: names.join(", "),
+            })
         }
-    }
-    out.bbox = (bbox[0] <= bbox[2]).then_some(bbox);
-    out
+    })
 }
 
-fn check(raw: Raw, opts: &ReadOptions, crs: Option<&str>, out: &mut ReadOutcome) -> Option<(Row, Option<[f64; 4]>)> {
-    let n = raw.n;
-    let Some(bytes) = raw.wkb else {
-        if opts.drop_empty {
-            out.push(n, "the feature has no geometry".into(), Action::Dropped);
-        } else {
-            out.push(
-                n,
-                "the feature has no geometry (use --drop-empty to leave such features out)".into(),
-                Action::Refused,
-            );
-        }
-        return None;
+/// The layer's coordinate system (or the one named) and the transformation to longitude/latitude,
+/// none when it is that already.
+fn coordinate_systems(
+    source: &Source,
+    opts: &ReadOptions,
+    layer: &gdal::vector::Layer<'_>,
+) -> Result<(SpatialRef, Option<CoordTransform>), IngestError> {
+    let mut src = match &opts.source_crs {
+        Some(def) => SpatialRef::from_definition(def).map_err(|e| IngestError::BadCrs {
+            crs: def.clone(),
+            reason: gdal_errors::take().first().cloned().unwrap_or_else(|| e.to_string()),
+        })?,
+        None => layer.spatial_ref().ok_or_else(|| IngestError::NoCrs { file: source.file_name.clone() })?,
     };
-    if raw.transform_failed {
-        out.push(
-            n,
-            format!(
-                "its coordinates cannot be converted from {} to longitude/latitude (are they in that coordinate system?)",
-                crs.unwrap_or("the source coordinate system")
-            ),
-            Action::Refused,
-        );
-        return None;
-    }
-    let scan = match wkb::scan(&bytes, true) {
-        Ok(s) => s,
-        Err(e) => {
-            out.push(n, e.to_string(), Action::Refused);
-            return None;
-        }
+    src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let target = target_srs()?;
+    let transform = if src == target {
+        None
+    } else {
+        Some(
+            CoordTransform::new(&src, &target)
+                .map_err(|e| IngestError::BadCrs { crs: crs_label(&src).unwrap_or_default(), reason: e.to_string() })?,
+        )
     };
-    let Some(family) = scan.family else {
-        out.push(n, "the feature has no geometry".into(), Action::Refused);
-        return None;
-    };
-    match out.family {
-        Some(f) if f != family => {
-            out.push(n, format!("it is a {family} in a {f} layer; a layer holds one geometry type"), Action::Refused);
-            return None;
-        }
-        _ => out.family = Some(family),
-    }
-    for fix in &scan.fixes {
-        out.push(n, fix.clone(), Action::Repaired);
-    }
-    let bytes = scan.fixed.unwrap_or(bytes);
-    let valid = family == GeometryFamily::Point || Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
-    gdal_errors::clear();
-    Some((Row { n, wkb: bytes, props: raw.props, valid }, scan.bbox))
+    Ok((src, transform))
 }
