@@ -9,8 +9,8 @@ import { byId, el } from './dom';
 import { local, t, tf } from './i18n';
 import { VISIBILITIES } from './vocab.gen';
 import { KINDS, SKETCH_KINDS, kindName, rulesFor } from './kinds';
-import { layerTitle } from './layers';
-import { linkItem, type ProjectFeature } from './projects';
+import { type ProjectFeature } from './projects';
+import { whatIfAnswer, type WhatIfAnswer } from './whatif';
 
 type Mode = 'point' | 'line' | 'area';
 
@@ -101,10 +101,6 @@ export function setupPlanner(h: PlannerHooks): Planner {
     (h.map.getSource('sketch') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
     const s = document.getElementById('sketch-state');
     if (s) s.textContent = drawing ? t('clickMap') : g ? `${g.type} · ${vertices.length}` : '';
-  }
-
-  function layerTitle(id: string): string {
-    return layerTitleOf(h.layers(), id);
   }
 
   function field(label: string, input: HTMLElement): HTMLElement {
@@ -293,7 +289,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       }
       result.textContent = t('loading');
       try {
-        const answer = await api.sendJson<GeoJSON.FeatureCollection & { summary: Record<string, number>; checked: api.Checked; rings: GeoJSON.FeatureCollection }>(
+        const answer = await api.sendJson<WhatIfAnswer>(
           'POST',
           '/api/nexus/evaluate',
           { geometry: g, sectors: [sector.value], kind: kind.value, city: editing?.properties.city ?? (h.city() || undefined) },
@@ -301,37 +297,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
         );
         (h.map.getSource('whatif') as GeoJSONSource | undefined)?.setData(answer);
         (h.map.getSource('whatif-rings') as GeoJSONSource | undefined)?.setData(answer.rings);
-        const ul = el('ul', { class: 'links' });
-        for (const f of answer.features) {
-          const p = f.properties as Record<string, string | number>;
-          // Each row names the layer its other end is from: the same canal can be in two.
-          const [name, layer] = p.to_layer === 'draft' ? [p.from_name, p.from_layer] : [p.to_name, p.to_layer];
-          ul.append(
-            linkItem(
-              p,
-              `${name} (${layerTitle(String(layer))})`,
-              el('strong', { style: `color:${EFFECT_COLOUR[String(p.effect)]}` }, `${t(String(p.effect))}: ${local(String(p.title), p.title_th as string | undefined)}`),
-            ),
-          );
-        }
-        const reach = el('ul', { id: 'whatif-reach', class: 'hint' });
-        for (const r of answer.checked.reach) {
-          reach.append(el('li', {}, `${r.distance_m > 0 ? metres(r.distance_m) : t('touchingHead')}: ${r.rules.join(' · ')}`));
-        }
-        const s = answer.summary;
-        const c = answer.checked;
-        // An empty answer says what was looked at, so it is never a bare all-clear.
-        const checked = tf('checked', {
-          rules: c.rules.length, total: c.rules_total, layers: c.layers.length,
-          projects: c.projects ? t('andProjects') : '',
-          reach: c.within_m > 0 ? tf('within', { d: metres(c.within_m) }) : t('touching'),
-        });
-        result.replaceChildren(
-          el('p', {}, `${t('synergy')} ${s.synergies ?? 0} · ${t('conflict')} ${s.conflicts ?? 0} · ${t('constraint')} ${s.constraints ?? 0}`),
-          el('p', { id: 'whatif-checked', class: 'hint' }, answer.features.length ? checked : `${t('nothingFound')} ${checked}`),
-          ul,
-          reach,
-        );
+        result.replaceChildren(...whatIfAnswer(answer, h.layers()));
       } catch (err) {
         result.textContent = String(err instanceof Error ? err.message : err);
       }
@@ -417,16 +383,4 @@ export function setupPlanner(h: PlannerHooks): Planner {
       byId<HTMLSelectElement>('sk-status').value = p.properties.status;
     },
   };
-}
-
-/** What people call the layer `id` (projects are projects). */
-function layerTitleOf(layers: api.Layer[], id: string): string {
-  if (id === 'projects') return t('projects');
-  const l = layers.find((x) => x.id === id);
-  return l ? layerTitle(l) : id;
-}
-
-/** A distance as people say it: 450 m, 3 km. */
-function metres(m: number): string {
-  return m >= 1000 ? `${Number((m / 1000).toFixed(1))} km` : `${Math.round(m)} m`;
 }
