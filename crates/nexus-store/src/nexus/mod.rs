@@ -3,6 +3,7 @@
 //! sketch's what-if and a project's profile.
 
 mod ends;
+mod fill;
 mod hex;
 mod inputs;
 mod live;

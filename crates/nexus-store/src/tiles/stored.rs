@@ -1,201 +1,20 @@
-//! Vector tiles: rendering one tile, reading and writing the pre-rendered tile store.
-//!
-//! The SQL follows Martin's recipe (`ST_AsMVTGeom` into `ST_AsMVT`, extent 4096, buffer 64,
-//! clipping, a `&&` search on the tile envelope with a margin) but reads the stored 3857 copy,
-//! so no geometry is reprojected per request. The only identifier in the SQL is the layer's
-//! partition name, built from a validated [`LayerId`] and quoted; z/x/y and the MVT layer name
-//! are bound parameters, and statements are prepared once per connection.
+//! Pre-rendering: a layer read a whole zoom level at a time at one revision, and the tile
+//! store written by binary `COPY`.
 
 use std::pin::Pin;
 
 use deadpool_postgres::Object;
 use futures_util::{Stream, StreamExt};
-use nexus_core::{FieldDef, FieldType, Layer, LayerId, LayerKind, Sector, TileCoord, Visibility};
+use nexus_core::{LayerId, TileCoord};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
-/// MVT extent (units across a tile).
-pub const EXTENT: i32 = 4096;
-/// Buffer around a tile, in extent units.
-pub const BUFFER: i32 = 64;
-
-fn table(layer: &LayerId) -> String {
-    format!("\"f_{}\"", layer.as_str())
-}
-
-fn zxy(tile: TileCoord) -> (i32, i32, i32) {
-    // z ≤ 24 and x, y < 2^24 always fit.
-    (i32::from(tile.z), i32::try_from(tile.x).unwrap_or(i32::MAX), i32::try_from(tile.y).unwrap_or(i32::MAX))
-}
-
-/// A pre-rendered tile, raw and gzip-compressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredTile {
-    /// Uncompressed MVT bytes (empty for an empty tile).
-    pub mvt: Vec<u8>,
-    /// The same, gzip-compressed.
-    pub gzip: Vec<u8>,
-}
+use super::render::{table, zxy, BUFFER, EXTENT};
 
 impl Store {
-    /// Renders one tile of a layer from its features. An empty `Vec` means no feature there.
-    ///
-    /// # Errors
-    /// When the layer has no partition yet or the query fails.
-    pub async fn render_tile(&self, layer: &LayerId, tile: TileCoord) -> StoreResult<Vec<u8>> {
-        let sql = if layer.as_str() == PROJECTS { projects_tile_sql() } else { layer_tile_sql(layer) };
-        let client = self.client().await?;
-        let stmt = client.prepare_typed_cached(&sql, &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT]).await;
-        let stmt = match stmt {
-            Ok(s) => s,
-            // A layer without data yet has no partition: it has no features either.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::query("render_tile_prepare")(e)),
-        };
-        let (z, x, y) = zxy(tile);
-        let row =
-            client.query_one(&stmt, &[&z, &x, &y, &layer.as_str()]).await.map_err(StoreError::query("render_tile"))?;
-        Ok(row.get::<_, Option<Vec<u8>>>(0).unwrap_or_default())
-    }
-
-    /// The public projects as a tile source: a catalog entry whose revision follows every
-    /// change to the projects.
-    ///
-    /// # Errors
-    /// When the query fails.
-    pub async fn projects_tile_source(&self) -> StoreResult<Layer> {
-        let client = self.client().await?;
-        let r = client
-            .query_one(
-                "SELECT (SELECT last_value FROM projects_revision), count(*),
-                        ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom)),
-                        coalesce(max(updated_at), now())
-                 FROM projects WHERE visibility = 'public' AND geom IS NOT NULL",
-                &[],
-            )
-            .await
-            .map_err(StoreError::query("projects_tile_source"))?;
-        let bounds = match (
-            r.get::<_, Option<f64>>(2),
-            r.get::<_, Option<f64>>(3),
-            r.get::<_, Option<f64>>(4),
-            r.get::<_, Option<f64>>(5),
-        ) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-            _ => None,
-        };
-        let text = |n: &str| FieldDef { name: n.to_owned(), ty: FieldType::String };
-        let updated: time::OffsetDateTime = r.get(6);
-        Ok(Layer {
-            id: LayerId::new(PROJECTS).map_err(|e| StoreError::Invalid(e.to_string()))?,
-            title: "Nexus projects".to_owned(),
-            description: Some("The cities' public Urban Nexus projects, by sector and status.".to_owned()),
-            kind: LayerKind::ProjectFootprint,
-            sectors: Sector::ALL.to_vec(),
-            city: None,
-            source: None,
-            licence: None,
-            attribution: None,
-            title_local: None,
-            approximate: false,
-            visibility: Visibility::Public,
-            geometry_type: None,
-            bounds,
-            fields: vec![
-                text("slug"),
-                text("title"),
-                text("title_local"),
-                text("city"),
-                text("status"),
-                text("kind"),
-                text("sector"),
-                text("sectors"),
-                text("dimensions"),
-                FieldDef { name: "cross_sector".to_owned(), ty: FieldType::Boolean },
-                FieldDef { name: "approximate".to_owned(), ty: FieldType::Boolean },
-            ],
-            feature_count: r.get(1),
-            revision: r.get(0),
-            minzoom: 0,
-            maxzoom: 22,
-            created_at: updated,
-            updated_at: updated,
-            prerendered_revision: None,
-            prerendered_maxzoom: None,
-            cache_max_age: 60,
-        })
-    }
-}
-
-/// The tile source id of the projects.
-pub const PROJECTS: &str = "projects";
-
-/// A layer's tile: its partition's features.
-fn layer_tile_sql(layer: &LayerId) -> String {
-    format!(
-        // ST_AsMVTGeom must run once per feature. A `WHERE geom IS NOT NULL` outside, or a
-        // second aggregate over `geom`, makes PostgreSQL inline the subquery and compute it
-        // twice (a z7 tile: 64-90 ms instead of 41); `OFFSET 0` keeps the subquery whole.
-        // ST_AsMVT skips NULL geometries; count() tells an all-clipped tile from a real one.
-        "SELECT CASE WHEN count(geom) > 0 THEN ST_AsMVT(t, $4, {EXTENT}, 'geom', 'fid') END FROM (
-                 SELECT fid, properties,
-                        ST_AsMVTGeom(geom_3857, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
-                 FROM {table}
-                 WHERE geom_3857 && ST_TileEnvelope($1, $2, $3, margin => {margin})
-                 OFFSET 0
-             ) t",
-        table = table(layer),
-        margin = f64::from(BUFFER) / f64::from(EXTENT),
-    )
-}
-
-/// The projects' tile: public projects, with the properties a map styles and labels them by
-/// (MVT values are scalars, so lists are comma-separated; `sector` is the first one).
-fn projects_tile_sql() -> String {
-    format!(
-        "SELECT CASE WHEN count(geom) > 0 THEN ST_AsMVT(t, $4, {EXTENT}, 'geom', 'id') END FROM (
-             SELECT id, jsonb_build_object('slug', slug, 'title', title, 'title_local', title_local, 'city', city,
-                        'status', status, 'kind', kind, 'sector', sectors[1], 'sectors', array_to_string(sectors, ','),
-                        'dimensions', array_to_string(dimensions, ','), 'cross_sector', cardinality(sectors) >= 2,
-                        'approximate', approximate) AS properties,
-                    ST_AsMVTGeom(geom_3857, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
-             FROM projects
-             WHERE visibility = 'public' AND geom_3857 && ST_TileEnvelope($1, $2, $3, margin => {margin})
-             OFFSET 0
-         ) t",
-        margin = f64::from(BUFFER) / f64::from(EXTENT),
-    )
-}
-
-impl Store {
-    /// A tile from the pre-rendered store, if that revision has it. `Some` with empty bytes
-    /// is never returned: empty tiles are not stored.
-    ///
-    /// # Errors
-    /// When the query fails.
-    pub async fn stored_tile(
-        &self,
-        layer: &LayerId,
-        revision: i64,
-        tile: TileCoord,
-    ) -> StoreResult<Option<StoredTile>> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached("SELECT mvt, mvt_gzip FROM tile_store WHERE layer_id = $1 AND revision = $2 AND z = $3 AND x = $4 AND y = $5")
-            .await
-            .map_err(StoreError::query("stored_tile_prepare"))?;
-        let (z, x, y) = zxy(tile);
-        let z = i16::try_from(z).unwrap_or(i16::MAX);
-        let row = client
-            .query_opt(&stmt, &[&layer.as_str(), &revision, &z, &x, &y])
-            .await
-            .map_err(StoreError::query("stored_tile"))?;
-        Ok(row.map(|r| StoredTile { mvt: r.get(0), gzip: r.get(1) }))
-    }
-
     /// Opens a consistent snapshot of a layer for pre-rendering.
     ///
     /// # Errors
