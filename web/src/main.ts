@@ -1,4 +1,4 @@
-// The Nexus Atlas map: partner cities, their layers grouped by sector, projects styled by
+// The Nexus Atlas map: partner state.cities, their layers grouped by sector, state.projects styled by
 // sector and status with a filterable list and cards, the Nexus overlays and the city summary,
 // in English or Thai, with the view kept in the URL. Planners also upload and sketch.
 
@@ -9,17 +9,18 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import './style.css';
 import * as api from './api';
-import type { City, Layer, Rule } from './api';
+import type { City, Layer } from './api';
 import { EFFECT_COLOUR, HEX_RAMP } from './colours';
 import { byId, el } from './dom';
-import { readHash, writeHash, type View } from './hash';
-import { isLang, lang, local, setLang, t, tf } from './i18n';
-import { layerTitle, renderLayers, renderLegend } from './layers';
+import { readHash, writeHash } from './hash';
+import { isLang, lang, setLang, t, tf } from './i18n';
+import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
-import { citedSources, type RuleSource } from './sources';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, linkPairFilter, ORIGIN, projectLayers, selectedLayers } from './style';
+import { newState, type AtlasState } from './state';
+import { makePopups } from './popups';
 import { renderSummary } from './summary';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -27,22 +28,12 @@ maplibregl.setWorkerUrl(workerUrl);
 const OVERLAYS = new Set(['nexus-links', 'nexus-hex', 'projects']);
 const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 
-const view: View = readHash();
-// Whether the link opened at a view of its own (saving the view overwrites `view.map`).
-const openedAtView = view.map !== null;
+const state: AtlasState = newState(readHash());
+const view = state.view;
 // A link's language wins; otherwise the browser's (Thai when it prefers Thai).
 if (isLang(view.lang)) setLang(view.lang);
 else if (navigator.languages.some((l) => l.toLowerCase().startsWith('th'))) setLang('th');
 
-let cities: GeoJSON.FeatureCollection<GeoJSON.Point, City> = { type: 'FeatureCollection', features: [] };
-let catalog: Layer[] = [];
-let projects: ProjectFeature[] = [];
-let rules = new Map<string, Rule>();
-/** What the rules' [Sn] marks stand for. */
-let sources: Record<string, RuleSource> = {};
-let visible = new Set<string>();
-let ready = false;
-let settings: api.Settings = { basemap: null, planners: false, max_upload_mb: 0 };
 
 const map = new maplibregl.Map({
   container: 'map',
@@ -71,16 +62,15 @@ map.on('error', (e) => {
   const msg = e.error?.message ?? String(e.error);
   // A tile that failed says so instead of leaving a blank map.
   banner(`✗ ${msg}`);
-  failedAt = Date.now();
+  state.failedAt = Date.now();
   // eslint-disable-next-line no-console -- the end-to-end tests and developers read map errors there
   console.error('map error', msg);
 });
 
 // A failure stays on screen until the map has drawn again without one.
-let failedAt = 0;
 map.on('idle', () => {
-  if (failedAt && Date.now() - failedAt > 2000) {
-    failedAt = 0;
+  if (state.failedAt && Date.now() - state.failedAt > 2000) {
+    state.failedAt = 0;
     banner(null);
   }
 });
@@ -107,12 +97,12 @@ function cityName(slug: string): string {
 
 /** The box around every partner city: the first page shows them all, on any screen. */
 function overview(duration: number): void {
-  if (!cities.features.length) return void map.flyTo({ ...OVERVIEW, duration });
+  if (!state.cities.features.length) return void map.flyTo({ ...OVERVIEW, duration });
   // The page may have been laid out after the map was made (a fast load): measure it now,
   // or the box would be fitted into a canvas of no size, which does nothing.
   map.resize();
   const b = new maplibregl.LngLatBounds();
-  for (const c of cities.features) b.extend(c.geometry.coordinates as [number, number]);
+  for (const c of state.cities.features) b.extend(c.geometry.coordinates as [number, number]);
   const small = map.getContainer().clientWidth < 600;
   map.fitBounds(b, { padding: small ? { top: 30, bottom: 30, left: 20, right: 60 } : { top: 50, bottom: 50, left: 60, right: 140 }, duration });
 }
@@ -120,7 +110,7 @@ function overview(duration: number): void {
 /** City names on the overview, as page elements (a handful of names needs no glyphs); a
  *  name is a button that goes to its city. */
 function addCityLabels(): void {
-  for (const c of cities.features) {
+  for (const c of state.cities.features) {
     const b = el('button', { type: 'button', class: 'city-label', 'data-slug': c.properties.slug }, cityName(c.properties.slug));
     b.addEventListener('click', (e) => {
       e.stopPropagation();
@@ -133,7 +123,7 @@ function addCityLabels(): void {
   follow();
 }
 
-/** A city's summary on hover: its names, its projects, its role in the programme. */
+/** A city's summary on hover: its names, its state.projects, its role in the programme. */
 const cityHover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'city-hover', offset: 10 });
 map.on('mousemove', 'cities', (e) => {
   const f = e.features?.[0];
@@ -149,7 +139,7 @@ map.on('mousemove', 'cities', (e) => {
 map.on('mouseleave', 'cities', () => cityHover.remove());
 
 function cityOf(slug: string): GeoJSON.Feature<GeoJSON.Point, City> | undefined {
-  return cities.features.find((c) => c.properties.slug === slug);
+  return state.cities.features.find((c) => c.properties.slug === slug);
 }
 
 function layerVisibility(id: string, on: boolean): void {
@@ -159,11 +149,11 @@ function layerVisibility(id: string, on: boolean): void {
 }
 
 function setLayer(id: string, on: boolean): void {
-  if (on) visible.add(id);
-  else visible.delete(id);
+  if (on) state.visible.add(id);
+  else state.visible.delete(id);
   layerVisibility(id, on);
-  view.layers = [...visible].sort();
-  renderLegend(byId('legend'), panelLayers(), visible);
+  view.layers = [...state.visible].sort();
+  renderLegend(byId('legend'), panelLayers(), state.visible);
   saveView();
 }
 
@@ -171,20 +161,20 @@ function tileJson(id: string): string {
   return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
 }
 
-/** Adds the sources and style layers of catalog layers the map does not have yet, and
+/** Adds the state.sources and style layers of state.catalog layers the map does not have yet, and
  *  reloads those whose revision moved. */
 function syncCatalogLayers(previous: Map<string, number>): void {
-  for (const l of catalog) {
+  for (const l of state.catalog) {
     const source = `L:${l.id}`;
     if (!map.getSource(source)) {
       map.addSource(source, { type: 'vector', url: tileJson(l.id) });
-      for (const spec of catalogLayers(l, visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
+      for (const spec of catalogLayers(l, state.visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
     } else if (previous.get(l.id) !== l.revision) {
       (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
     }
   }
-  // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.
-  const known = new Set(catalog.map((l) => `L:${l.id}`));
+  // Layers gone from the state.catalog (deleted, or drafts after signing out) leave the map.
+  const known = new Set(state.catalog.map((l) => `L:${l.id}`));
   for (const spec of map.getStyle().layers) {
     if ('source' in spec && spec.source.startsWith('L:') && !known.has(spec.source)) map.removeLayer(spec.id);
   }
@@ -192,7 +182,7 @@ function syncCatalogLayers(previous: Map<string, number>): void {
 }
 
 /** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
- *  then outlines and lines, then points, then the Nexus grid, projects and links. */
+ *  then outlines and lines, then points, then the Nexus grid, state.projects and links. */
 const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
 
 function slotFor(styleLayer: string): string {
@@ -202,11 +192,11 @@ function slotFor(styleLayer: string): string {
 }
 
 function projectsToShow(): ProjectFeature[] {
-  return projects.filter((p) => p.geometry);
+  return state.projects.filter((p) => p.geometry);
 }
 
 function syncDrafts(): void {
-  const drafts = projects.filter((p) => p.properties.visibility === 'draft' && p.geometry);
+  const drafts = state.projects.filter((p) => p.properties.visibility === 'draft' && p.geometry);
   const data: GeoJSON.FeatureCollection = {
     type: 'FeatureCollection',
     features: drafts.map((p) => ({ ...p, geometry: p.geometry as GeoJSON.Geometry, properties: { ...p.properties, sector: p.properties.sectors[0] } })),
@@ -216,28 +206,26 @@ function syncDrafts(): void {
 
 function syncCities(): void {
   const counts = new Map<string, number>();
-  for (const p of projects) counts.set(p.properties.city, (counts.get(p.properties.city) ?? 0) + 1);
+  for (const p of state.projects) counts.set(p.properties.city, (counts.get(p.properties.city) ?? 0) + 1);
   const data = {
-    ...cities,
-    features: cities.features.map((f) => ({ ...f, properties: { ...f.properties, projects: counts.get(f.properties.slug) ?? 0 } })),
+    ...state.cities,
+    features: state.cities.features.map((f) => ({ ...f, properties: { ...f.properties, projects: counts.get(f.properties.slug) ?? 0 } })),
   };
   (map.getSource('cities') as maplibregl.GeoJSONSource | undefined)?.setData(data);
 }
 
-let generation = 0;
-
 async function refreshData(changedLayer?: string): Promise<void> {
   await w.nexusReady;
-  const mine = ++generation;
+  const mine = ++state.generation;
   const [layers, fc] = await Promise.all([api.layers(), api.projects()]);
   // An older refresh that answers late does not put back what a newer one replaced.
-  if (mine !== generation) return;
-  const previous = new Map(catalog.map((l) => [l.id, l.revision]));
-  catalog = layers.filter((l) => !OVERLAYS.has(l.id));
-  projects = fc.features as ProjectFeature[];
+  if (mine !== state.generation) return;
+  const previous = new Map(state.catalog.map((l) => [l.id, l.revision]));
+  state.catalog = layers.filter((l) => !OVERLAYS.has(l.id));
+  state.projects = fc.features as ProjectFeature[];
   if (changedLayer) {
-    visible.add(changedLayer);
-    if (view.layers) view.layers = [...visible].sort();
+    state.visible.add(changedLayer);
+    if (view.layers) view.layers = [...state.visible].sort();
   }
   syncCatalogLayers(previous);
   if (changedLayer) layerVisibility(changedLayer, true);
@@ -245,38 +233,34 @@ async function refreshData(changedLayer?: string): Promise<void> {
   const overlays = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
   for (const id of ['nexus-links', 'nexus-hex', 'projects']) {
     const s = map.getSource(id) as maplibregl.VectorTileSource | undefined;
-    if (s && overlays.get(id) !== overlayRevisions.get(id)) s.setUrl(tileJson(id));
+    if (s && overlays.get(id) !== state.overlayRevisions.get(id)) s.setUrl(tileJson(id));
   }
-  overlayRevisions = overlays;
+  state.overlayRevisions = overlays;
   syncDrafts();
   syncCities();
   renderPanels();
   // The open card follows too (a planner who just signed in gets its edit button).
   if (view.project) selectProject(view.project, false);
 }
-let overlayRevisions = new Map<string, number>();
 
 /** The layers the panel lists: the chosen city's and those of no city in particular. */
 function panelLayers(): Layer[] {
-  return catalog.filter((l) => !view.city || !l.city || l.city === view.city);
+  return state.catalog.filter((l) => !view.city || !l.city || l.city === view.city);
 }
 
 function renderPanels(): void {
-  byId('status').textContent = `${cities.features.length} ${t('cities')} · ${projects.length} ${t('projects').toLowerCase()}`;
+  byId('status').textContent = `${state.cities.features.length} ${t('cities')} · ${state.projects.length} ${t('projects').toLowerCase()}`;
   for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
-  renderLayers(byId('layer-groups'), panelLayers(), visible, setLayer);
-  renderLegend(byId('legend'), panelLayers(), visible);
+  renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer);
+  renderLegend(byId('legend'), panelLayers(), state.visible);
   renderNexusLegend();
   fillFilterOptions();
-  renderList(projectsToShow().concat(projects.filter((p) => !p.geometry)), view.city, view.project, selectProject, cityName);
+  renderList(projectsToShow().concat(state.projects.filter((p) => !p.geometry)), view.city, view.project, selectProject, cityName);
   void renderCitySummary();
 }
 
-/** The links of one cell of the city summary, alone on the map (null: all of them again). */
-let linkPair: [string, string, string] | null = null;
-
 function showPair(effect: string, a: string, b: string): void {
-  linkPair = [effect, a, b];
+  state.linkPair = [effect, a, b];
   byId<HTMLInputElement>('toggle-links').checked = true;
   setOverlay('links', true);
 }
@@ -285,7 +269,7 @@ function applyLinkPair(): void {
   for (const spec of linkLayers(true)) {
     if (!map.getLayer(spec.id)) continue;
     const base = (spec as { filter?: unknown }).filter;
-    const extra = linkPair ? linkPairFilter(...linkPair) : null;
+    const extra = state.linkPair ? linkPairFilter(...state.linkPair) : null;
     map.setFilter(spec.id, (extra ? ['all', base, extra] : base) as maplibregl.FilterSpecification);
   }
 }
@@ -294,11 +278,11 @@ function renderNexusLegend(): void {
   const box = byId('nexus-legend');
   box.replaceChildren();
   applyLinkPair();
-  if (linkPair && view.nexus.includes('links')) {
-    const [effect, a, b] = linkPair;
+  if (state.linkPair && view.nexus.includes('links')) {
+    const [effect, a, b] = state.linkPair;
     const all = el('button', { type: 'button', id: 'links-show-all' }, t('showAll'));
     all.addEventListener('click', () => {
-      linkPair = null;
+      state.linkPair = null;
       renderNexusLegend();
     });
     box.append(el('p', { id: 'links-pair', class: 'legend-note' }, tf('showingLinks', { effect: t(effect), a: t(a), b: t(b) }), ' ', all));
@@ -328,14 +312,14 @@ async function renderCitySummary(): Promise<void> {
     const s = await api.summary(city);
     // A city chosen meanwhile has the last word.
     if (view.city !== city) return;
-    renderSummary(box, s, projects.filter((p) => p.properties.city === view.city).map((p) => p.properties), showPair);
+    renderSummary(box, s, state.projects.filter((p) => p.properties.city === view.city).map((p) => p.properties), showPair);
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, String(e)));
   }
 }
 
 function selectProject(slug: string, fly = true): void {
-  const p = projects.find((x) => x.properties.slug === slug);
+  const p = state.projects.find((x) => x.properties.slug === slug);
   if (!p) return;
   // On a phone the sheet that was open gives way to the card.
   for (const sheet of document.querySelectorAll('.panel.open, .summary.open')) sheet.classList.remove('open');
@@ -350,9 +334,9 @@ function selectProject(slug: string, fly = true): void {
       view.project = '';
       showSelected(null);
       saveView();
-      renderList(projects, view.city, '', selectProject, cityName);
+      renderList(state.projects, view.city, '', selectProject, cityName);
     },
-    api.token() && settings.planners ? () => planner.edit(p) : undefined,
+    api.token() && state.settings.planners ? () => planner.edit(p) : undefined,
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {
@@ -362,9 +346,9 @@ function selectProject(slug: string, fly = true): void {
       else if (Array.isArray(c)) c.forEach(walk);
     };
     walk((p.geometry as GeoJSON.Point).coordinates);
-    map.fitBounds(b, { padding: besideCard(), maxZoom: 15, duration: ready ? 600 : 0 });
+    map.fitBounds(b, { padding: besideCard(), maxZoom: 15, duration: state.ready ? 600 : 0 });
   }
-  renderList(projects, view.city, slug, selectProject, cityName);
+  renderList(state.projects, view.city, slug, selectProject, cityName);
   saveView();
 }
 
@@ -397,7 +381,7 @@ function besideCard(): maplibregl.PaddingOptions {
 
 function setCity(slug: string, fly = true): void {
   view.city = slug;
-  const open = projects.find((p) => p.properties.slug === view.project);
+  const open = state.projects.find((p) => p.properties.slug === view.project);
   if (open && slug && open.properties.city !== slug) {
     view.project = '';
     byId('card').hidden = true;
@@ -407,7 +391,7 @@ function setCity(slug: string, fly = true): void {
   const c = cityOf(slug);
   if (fly) {
     // A link opened at a city goes straight there; choosing one in the page flies.
-    const duration = ready ? 800 : 0;
+    const duration = state.ready ? 800 : 0;
     if (c) map.flyTo({ center: c.geometry.coordinates as [number, number], zoom: 11.5, duration });
     else overview(duration);
   }
@@ -427,7 +411,7 @@ function setOverlay(which: 'links' | 'hex', on: boolean): void {
 function goTo(hit: api.SearchHit): void {
   if (hit.type === 'city') return setCity(hit.id);
   if (hit.type === 'project') return selectProject(hit.id);
-  if (hit.layer && catalog.some((l) => l.id === hit.layer) && !visible.has(hit.layer)) {
+  if (hit.layer && state.catalog.some((l) => l.id === hit.layer) && !state.visible.has(hit.layer)) {
     setLayer(hit.layer, true);
     renderPanels();
   }
@@ -437,91 +421,22 @@ function goTo(hit: api.SearchHit): void {
   else map.fitBounds(hit.bbox, { padding: 40, maxZoom: 15, duration: 600 });
 }
 
-/** Fields that only style a feature (KML's drawing hints, ids): never shown to people. */
-const STYLING = new Set(['tessellate', 'extrude', 'visibility', 'draworder', 'icon', 'altitudemode', 'styleurl', 'snippet', 'fid', 'begin', 'end', 'timestamp']);
-
-function featurePopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
-  const layer = catalog.find((l) => `L:${l.id}` === f.source);
-  const dl = el('dl');
-  // What a person reads: names first, then the other fields that hold something.
-  const shown = Object.entries(f.properties ?? {})
-    .filter(([k, v]) => !STYLING.has(k.toLowerCase()) && v !== null && v !== '' && v !== undefined)
-    .sort(([a], [b]) => Number(!/^(name|nama|title)/i.test(a)) - Number(!/^(name|nama|title)/i.test(b)))
-    .slice(0, 12);
-  for (const [k, v] of shown) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
-  new maplibregl.Popup({ maxWidth: '320px' })
-    .setLngLat(at)
-    .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer ? layerTitle(layer) : f.source), dl))
-    .addTo(map);
-}
-
-/** A hexagon of the intensity grid says what meets in it. */
-function hexPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
-  const p = f.properties as Record<string, string | number>;
-  const sectors = String(p.sector_words ?? '').split(' ').filter(Boolean).map((s) => t(s)).join(', ');
-  new maplibregl.Popup({ maxWidth: '300px' })
-    .setLngLat(at)
-    .setDOMContent(
-      el(
-        'div',
-        { class: 'hex-popup' },
-        el('strong', {}, tf('hexSectors', { n: p.sectors ?? 0 })),
-        sectors ? el('p', {}, sectors) : null,
-        el('p', {}, tf('hexCounts', { features: p.features ?? 0, projects: p.projects ?? 0 })),
-        el('p', {}, `${t('synergy')} ${p.synergies ?? 0} · ${t('conflict')} ${p.conflicts ?? 0} · ${t('constraint')} ${p.constraints ?? 0}`),
-      ),
-    )
-    .addTo(map);
-}
-
-/** Buttons that open the projects at either end of a link. */
-function openProjects(p: Record<string, string | number>): HTMLElement[] {
-  return [p.from_ref, p.to_ref]
-    .map(String)
-    .filter((r) => r.startsWith('project:'))
-    .map((r) => {
-      const slug = r.slice('project:'.length);
-      const name = projects.find((x) => x.properties.slug === slug)?.properties.title ?? slug;
-      const b = el('button', { type: 'button', class: 'open-project', 'data-slug': slug }, `${t('openProject')}: ${name}`);
-      b.addEventListener('click', () => selectProject(slug));
-      return b;
-    });
-}
-
-function linkPopup(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
-  const p = f.properties as Record<string, string | number>;
-  const rule = rules.get(String(p.rule));
-  const effect = String(p.effect);
-  new maplibregl.Popup({ maxWidth: '340px' })
-    .setLngLat(at)
-    .setDOMContent(
-      el(
-        'div',
-        { class: 'link-popup', 'data-rule': String(p.rule) },
-        el('strong', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)}: ${rule ? local(rule.title, rule.title_th) : p.rule}`),
-        el('p', {}, `${p.from_name} ↔ ${p.to_name}, ${Math.round(Number(p.distance_m))} m`),
-        el('p', { class: 'rationale' }, rule ? local(rule.rationale, rule.rationale_th) : ''),
-        rule?.source ? el('p', { class: 'source' }, `${t('source')}: `, citedSources(rule.source, sources)) : null,
-        ...openProjects(p),
-      ),
-    )
-    .addTo(map);
-}
+const popups = makePopups(map, state, (slug) => selectProject(slug));
 
 map.on('click', (e) => {
   if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
-  // What answers a click, by rank: links, projects, cities, then a layer's points, lines and
+  // What answers a click, by rank: links, state.projects, state.cities, then a layer's points, lines and
   // areas (boundaries last: they are under everything).
   const rank = (id: string): number => {
     if (id.startsWith('links:')) return 0;
-    // On the overview a city's dot answers before the projects drawn in it.
+    // On the overview a city's dot answers before the state.projects drawn in it.
     if (id === 'cities') return map.getZoom() < 8 ? 0.5 : 2;
     // A hexagon answers before the layers beneath it.
     if (id === 'hex:fill') return 2.5;
     if (id.startsWith('projects:') || id.startsWith('drafts:')) return 1;
     if (!id.startsWith('L:')) return 99;
     if (id.endsWith(':point')) return 3;
-    const layer = catalog.find((l) => id.startsWith(`L:${l.id}:`));
+    const layer = state.catalog.find((l) => id.startsWith(`L:${l.id}:`));
     if (layer?.kind === 'boundary') return 6;
     return id.endsWith(':line') ? 4 : 5;
   };
@@ -531,11 +446,11 @@ map.on('click', (e) => {
     .sort((a, b) => rank(a.layer.id) - rank(b.layer.id))[0];
   if (!hit) return;
   const id = hit.layer.id;
-  if (id.startsWith('links:')) linkPopup(hit, e.lngLat);
+  if (id.startsWith('links:')) popups.link(hit, e.lngLat);
   else if (id.startsWith('projects:') || id.startsWith('drafts:')) selectProject(String(hit.properties?.slug), false);
   else if (id === 'cities') setCity(String(hit.properties?.slug));
-  else if (id === 'hex:fill') hexPopup(hit, e.lngLat);
-  else featurePopup(hit, e.lngLat);
+  else if (id === 'hex:fill') popups.hex(hit, e.lngLat);
+  else popups.feature(hit, e.lngLat);
 });
 
 for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate', 'projects:point', 'cities', 'hex:fill', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
@@ -550,7 +465,7 @@ for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate',
 // Controls.
 byId<HTMLSelectElement>('city').addEventListener('change', (e) => setCity((e.target as HTMLSelectElement).value));
 for (const id of ['f-sector', 'f-status', 'f-dimension']) {
-  byId(id).addEventListener('change', () => renderList(projects, view.city, view.project, selectProject, cityName));
+  byId(id).addEventListener('change', () => renderList(state.projects, view.city, view.project, selectProject, cityName));
 }
 byId<HTMLInputElement>('toggle-links').addEventListener('change', (e) => setOverlay('links', (e.target as HTMLInputElement).checked));
 byId<HTMLInputElement>('toggle-hex').addEventListener('change', (e) => setOverlay('hex', (e.target as HTMLInputElement).checked));
@@ -592,21 +507,21 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .su
   });
 }
 
-const planner = setupPlanner({ map, city: () => view.city, layers: () => catalog, rules: () => [...rules.values()], changed: refreshData });
+const planner = setupPlanner({ map, city: () => view.city, layers: () => state.catalog, rules: () => [...state.rules.values()], changed: refreshData });
 
 async function start(): Promise<void> {
   const [c, layers, r, fc, s] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects(), api.settings()]);
-  settings = s;
-  byId('planner-toggle').hidden = !settings.planners;
-  cities = c;
-  catalog = layers.filter((l) => !OVERLAYS.has(l.id));
-  overlayRevisions = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
-  rules = new Map(r.rule.map((x) => [x.id, x]));
-  sources = r.sources ?? {};
-  projects = fc.features as ProjectFeature[];
-  visible = new Set(view.layers ?? catalog.map((l) => l.id));
+  state.settings = s;
+  byId('planner-toggle').hidden = !state.settings.planners;
+  state.cities = c;
+  state.catalog = layers.filter((l) => !OVERLAYS.has(l.id));
+  state.overlayRevisions = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
+  state.rules = new Map(r.rule.map((x) => [x.id, x]));
+  state.sources = r.sources ?? {};
+  state.projects = fc.features as ProjectFeature[];
+  state.visible = new Set(view.layers ?? state.catalog.map((l) => l.id));
   const picker = byId<HTMLSelectElement>('city');
-  for (const f of cities.features) {
+  for (const f of state.cities.features) {
     const p = f.properties;
     picker.append(el('option', { value: p.slug }, p.name_local ? `${p.name} · ${p.name_local}` : p.name));
   }
@@ -615,8 +530,8 @@ async function start(): Promise<void> {
   byId<HTMLInputElement>('toggle-hex').checked = view.nexus.includes('hex');
   await loaded;
   addPatterns(map);
-  if (settings.basemap) {
-    map.addSource('basemap', { type: 'raster', tiles: [settings.basemap.url], tileSize: 256, attribution: settings.basemap.attribution });
+  if (state.settings.basemap) {
+    map.addSource('basemap', { type: 'raster', tiles: [state.settings.basemap.url], tileSize: 256, attribution: state.settings.basemap.attribution });
     // Right above the background, under everything the atlas draws.
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' });
   }
@@ -642,22 +557,22 @@ async function start(): Promise<void> {
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
   addCityLabels();
-  if (view.city && !openedAtView) setCity(view.city);
-  else if (!view.city && !openedAtView) overview(0);
-  if (view.project) selectProject(view.project, !openedAtView);
+  if (view.city && !state.openedAtView) setCity(view.city);
+  else if (!view.city && !state.openedAtView) overview(0);
+  if (view.project) selectProject(view.project, !state.openedAtView);
   saveView();
-  ready = true;
+  state.ready = true;
 }
 
 // A shared link pasted into a tab that already shows the atlas changes only the hash: the
 // page follows it. (Our own hash writes use replaceState, which fires no event.)
 window.addEventListener('hashchange', () => {
-  if (!ready) return;
+  if (!state.ready) return;
   const next = readHash();
   if (isLang(next.lang || 'en') && (next.lang || 'en') !== document.documentElement.lang) setLang((next.lang || 'en') as 'en' | 'th');
   if (next.layers) {
     const on = new Set(next.layers);
-    for (const l of catalog) if (on.has(l.id) !== visible.has(l.id)) setLayer(l.id, on.has(l.id));
+    for (const l of state.catalog) if (on.has(l.id) !== state.visible.has(l.id)) setLayer(l.id, on.has(l.id));
   }
   for (const which of ['links', 'hex'] as const) {
     const on = next.nexus.includes(which);
