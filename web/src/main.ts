@@ -1,4 +1,4 @@
-// The Nexus Atlas map: partner state.cities, their layers grouped by sector, state.projects styled by
+// The Nexus Atlas map: partner cities, their layers grouped by sector, projects styled by
 // sector and status with a filterable list and cards, the Nexus overlays and the city summary,
 // in English or Thai, with the view kept in the URL. Planners also upload and sketch.
 
@@ -9,24 +9,24 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import './style.css';
 import * as api from './api';
-import type { City, Layer } from './api';
-import { EFFECT_COLOUR, HEX_RAMP } from './colours';
+import type { Layer } from './api';
 import { byId, el } from './dom';
 import { readHash, writeHash } from './hash';
-import { isLang, lang, setLang, t, tf } from './i18n';
+import { isLang, setLang, t } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
-import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, linkPairFilter, ORIGIN, projectLayers, selectedLayers } from './style';
+import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
 import { newState, type AtlasState } from './state';
+import { OVERVIEW, setupOverview } from './overview';
+import { setupNexusOverlays } from './nexus-overlays';
 import { makePopups } from './popups';
 import { renderSummary } from './summary';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const OVERLAYS = new Set(['nexus-links', 'nexus-hex', 'projects']);
-const OVERVIEW = { center: [105, 15] as [number, number], zoom: 3.2 };
 
 const state: AtlasState = newState(readHash());
 const view = state.view;
@@ -89,58 +89,8 @@ function saveView(): void {
 }
 map.on('moveend', saveView);
 
-/** A city's name in the page's language. */
-function cityName(slug: string): string {
-  const c = cityOf(slug)?.properties;
-  return c ? (lang() === 'th' && c.name_local ? c.name_local : c.name) : slug;
-}
-
-/** The box around every partner city: the first page shows them all, on any screen. */
-function overview(duration: number): void {
-  if (!state.cities.features.length) return void map.flyTo({ ...OVERVIEW, duration });
-  // The page may have been laid out after the map was made (a fast load): measure it now,
-  // or the box would be fitted into a canvas of no size, which does nothing.
-  map.resize();
-  const b = new maplibregl.LngLatBounds();
-  for (const c of state.cities.features) b.extend(c.geometry.coordinates as [number, number]);
-  const small = map.getContainer().clientWidth < 600;
-  map.fitBounds(b, { padding: small ? { top: 30, bottom: 30, left: 20, right: 60 } : { top: 50, bottom: 50, left: 60, right: 140 }, duration });
-}
-
-/** City names on the overview, as page elements (a handful of names needs no glyphs); a
- *  name is a button that goes to its city. */
-function addCityLabels(): void {
-  for (const c of state.cities.features) {
-    const b = el('button', { type: 'button', class: 'city-label', 'data-slug': c.properties.slug }, cityName(c.properties.slug));
-    b.addEventListener('click', (e) => {
-      e.stopPropagation();
-      setCity(c.properties.slug);
-    });
-    new maplibregl.Marker({ element: b, anchor: 'left', offset: [9, 0] }).setLngLat(c.geometry.coordinates as [number, number]).addTo(map);
-  }
-  const follow = () => map.getContainer().classList.toggle('overview', map.getZoom() < 7);
-  map.on('zoom', follow);
-  follow();
-}
-
-/** A city's summary on hover: its names, its state.projects, its role in the programme. */
-const cityHover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'city-hover', offset: 10 });
-map.on('mousemove', 'cities', (e) => {
-  const f = e.features?.[0];
-  if (!f) return;
-  const p = f.properties as City & { projects: number };
-  cityHover
-    .setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number])
-    .setDOMContent(
-      el('div', {}, el('strong', {}, p.name), p.name_local ? el('span', { lang: 'th' }, ` · ${p.name_local}`) : null, el('br'), `${p.projects} ${t('projects').toLowerCase()}`),
-    )
-    .addTo(map);
-});
-map.on('mouseleave', 'cities', () => cityHover.remove());
-
-function cityOf(slug: string): GeoJSON.Feature<GeoJSON.Point, City> | undefined {
-  return state.cities.features.find((c) => c.properties.slug === slug);
-}
+const cities = setupOverview(map, state, (slug) => setCity(slug));
+const { cityName, cityOf, overview } = cities;
 
 function layerVisibility(id: string, on: boolean): void {
   for (const l of map.getStyle().layers) {
@@ -161,7 +111,7 @@ function tileJson(id: string): string {
   return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
 }
 
-/** Adds the state.sources and style layers of state.catalog layers the map does not have yet, and
+/** Adds the sources and style layers of catalog layers the map does not have yet, and
  *  reloads those whose revision moved. */
 function syncCatalogLayers(previous: Map<string, number>): void {
   for (const l of state.catalog) {
@@ -173,7 +123,7 @@ function syncCatalogLayers(previous: Map<string, number>): void {
       (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
     }
   }
-  // Layers gone from the state.catalog (deleted, or drafts after signing out) leave the map.
+  // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.
   const known = new Set(state.catalog.map((l) => `L:${l.id}`));
   for (const spec of map.getStyle().layers) {
     if ('source' in spec && spec.source.startsWith('L:') && !known.has(spec.source)) map.removeLayer(spec.id);
@@ -182,7 +132,7 @@ function syncCatalogLayers(previous: Map<string, number>): void {
 }
 
 /** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
- *  then outlines and lines, then points, then the Nexus grid, state.projects and links. */
+ *  then outlines and lines, then points, then the Nexus grid, projects and links. */
 const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
 
 function slotFor(styleLayer: string): string {
@@ -257,48 +207,6 @@ function renderPanels(): void {
   fillFilterOptions();
   renderList(projectsToShow().concat(state.projects.filter((p) => !p.geometry)), view.city, view.project, selectProject, cityName);
   void renderCitySummary();
-}
-
-function showPair(effect: string, a: string, b: string): void {
-  state.linkPair = [effect, a, b];
-  byId<HTMLInputElement>('toggle-links').checked = true;
-  setOverlay('links', true);
-}
-
-function applyLinkPair(): void {
-  for (const spec of linkLayers(true)) {
-    if (!map.getLayer(spec.id)) continue;
-    const base = (spec as { filter?: unknown }).filter;
-    const extra = state.linkPair ? linkPairFilter(...state.linkPair) : null;
-    map.setFilter(spec.id, (extra ? ['all', base, extra] : base) as maplibregl.FilterSpecification);
-  }
-}
-
-function renderNexusLegend(): void {
-  const box = byId('nexus-legend');
-  box.replaceChildren();
-  applyLinkPair();
-  if (state.linkPair && view.nexus.includes('links')) {
-    const [effect, a, b] = state.linkPair;
-    const all = el('button', { type: 'button', id: 'links-show-all' }, t('showAll'));
-    all.addEventListener('click', () => {
-      state.linkPair = null;
-      renderNexusLegend();
-    });
-    box.append(el('p', { id: 'links-pair', class: 'legend-note' }, tf('showingLinks', { effect: t(effect), a: t(a), b: t(b) }), ' ', all));
-  }
-  if (view.nexus.includes('links')) {
-    for (const effect of ['synergy', 'conflict', 'constraint']) {
-      box.append(
-        el('div', { class: 'legend-row' }, el('span', { class: `swatch link ${effect}`, style: `--c:${EFFECT_COLOUR[effect]}` }), t(effect)),
-      );
-    }
-  }
-  if (view.nexus.includes('hex')) {
-    const ramp = el('div', { class: 'legend-row ramp' });
-    HEX_RAMP.forEach((c, i) => ramp.append(el('span', { class: 'swatch polygon', style: `--c:${c}` }), `${i + 1}`));
-    box.append(ramp, el('div', { class: 'legend-note' }, `${t('sectorsInCell')}`));
-  }
 }
 
 async function renderCitySummary(): Promise<void> {
@@ -399,13 +307,9 @@ function setCity(slug: string, fly = true): void {
   saveView();
 }
 
-function setOverlay(which: 'links' | 'hex', on: boolean): void {
-  view.nexus = on ? [...new Set([...view.nexus, which])] : view.nexus.filter((x) => x !== which);
-  const ids = which === 'links' ? linkLayers(false).map((l) => l.id) : hexLayers(false).map((l) => l.id);
-  for (const id of ids) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
-  renderNexusLegend();
-  saveView();
-}
+const nexus = setupNexusOverlays(map, state, saveView);
+const { renderNexusLegend, setOverlay } = nexus;
+const showPair = nexus.showPair;
 
 /** Goes to what a search found: a city, a project's card, a layer or a named place. */
 function goTo(hit: api.SearchHit): void {
@@ -425,11 +329,11 @@ const popups = makePopups(map, state, (slug) => selectProject(slug));
 
 map.on('click', (e) => {
   if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
-  // What answers a click, by rank: links, state.projects, state.cities, then a layer's points, lines and
+  // What answers a click, by rank: links, projects, cities, then a layer's points, lines and
   // areas (boundaries last: they are under everything).
   const rank = (id: string): number => {
     if (id.startsWith('links:')) return 0;
-    // On the overview a city's dot answers before the state.projects drawn in it.
+    // On the overview a city's dot answers before the projects drawn in it.
     if (id === 'cities') return map.getZoom() < 8 ? 0.5 : 2;
     // A hexagon answers before the layers beneath it.
     if (id === 'hex:fill') return 2.5;
@@ -556,7 +460,7 @@ async function start(): Promise<void> {
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
-  addCityLabels();
+  cities.addLabels();
   if (view.city && !state.openedAtView) setCity(view.city);
   else if (!view.city && !state.openedAtView) overview(0);
   if (view.project) selectProject(view.project, !state.openedAtView);

@@ -54,7 +54,7 @@ export function makePopups(map: maplibregl.Map, state: AtlasState, selectProject
       .addTo(map);
   }
 
-  /** Buttons that open the state.projects at either end of a link. */
+  /** Buttons that open the projects at either end of a link. */
   function openProjects(p: Record<string, string | number>): HTMLElement[] {
     return [p.from_ref, p.to_ref]
       .map(String)
