@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export const BASE = process.env.NEXUS_URL ?? 'http://127.0.0.1:8080';
 export const TOKEN = process.env.NEXUS_TOKEN ?? '';
 export const OUT = process.env.E2E_OUT ?? 'target/e2e';
+/** A phone's screen, as the tests use it. */
+export const PHONE = { width: 390, height: 844 };
 mkdirSync(OUT, { recursive: true });
 
 const ARGS = [
