@@ -245,6 +245,7 @@ function selectProject(slug: string, fly = true): void {
       renderList(state.projects, view.city, '', selectProject, cityName);
     },
     api.token() && state.settings.planners ? () => planner.edit(p) : undefined,
+    state.sources,
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {

@@ -6,6 +6,7 @@ import type { Project } from './api';
 import { DIMENSIONS, EFFECT_COLOUR, EFFECTS, SECTORS, STATUSES, sectorColour } from './colours';
 import { byId, downloads, el } from './dom';
 import { lang, local, t } from './i18n';
+import { citedSources, type RuleSource } from './sources';
 
 export type ProjectFeature = GeoJSON.Feature<GeoJSON.Geometry | null, Project>;
 
@@ -112,7 +113,12 @@ function money(p: Project): string | null {
 }
 
 /** Opens the card of `p` and fills in its Nexus profile when it arrives. */
-export async function showCard(p: Project, onClose: () => void, onEdit?: () => void): Promise<void> {
+export async function showCard(
+  p: Project,
+  onClose: () => void,
+  onEdit?: () => void,
+  sources: Record<string, RuleSource> = {},
+): Promise<void> {
   const card = byId('card');
   const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
   close.addEventListener('click', onClose);
@@ -158,7 +164,7 @@ export async function showCard(p: Project, onClose: () => void, onEdit?: () => v
   try {
     const prof = await api.profile(p.slug);
     if (card.dataset.slug !== p.slug) return;
-    profile.replaceChildren(...renderProfile(prof));
+    profile.replaceChildren(...renderProfile(prof, sources));
   } catch (e) {
     profile.replaceChildren(el('p', { class: 'error' }, String(e)));
   }
@@ -183,7 +189,7 @@ function sourceLink(source: string): Node {
   return out;
 }
 
-function renderProfile(prof: api.Profile): Node[] {
+function renderProfile(prof: api.Profile, sources: Record<string, RuleSource>): Node[] {
   const out: Node[] = [];
   if (prof.touches.length) {
     out.push(
@@ -202,7 +208,7 @@ function renderProfile(prof: api.Profile): Node[] {
       const p = l.properties as Record<string, string | number>;
       const other = p.from_ref === `project:${prof.slug}` ? p.to_name : p.from_name;
       ul.append(
-        linkItem(p, String(other ?? ''), el('strong', {}, local(String(p.title ?? p.rule), p.title_th as string | undefined))),
+        linkItem(p, String(other ?? ''), el('strong', {}, local(String(p.title ?? p.rule), p.title_th as string | undefined)), sources),
       );
     }
     out.push(el('h4', { style: `color:${EFFECT_COLOUR[effect]}` }, `${t(effect)} (${links.length})`), ul);
@@ -210,8 +216,14 @@ function renderProfile(prof: api.Profile): Node[] {
   return out;
 }
 
-/** One link as a list item: its rule, the other end and the distance, and the rationale. */
-export function linkItem(p: Record<string, string | number>, other: string, heading: HTMLElement): HTMLElement {
+/** One link as a list item: its rule, the other end and the distance, the rationale, and the
+ *  sources it rests on (as linked titles, when `sources` says what its marks stand for). */
+export function linkItem(
+  p: Record<string, string | number>,
+  other: string,
+  heading: HTMLElement,
+  sources: Record<string, RuleSource> = {},
+): HTMLElement {
   return el(
     'li',
     { 'data-rule': String(p.rule), 'data-effect': String(p.effect) },
@@ -219,5 +231,6 @@ export function linkItem(p: Record<string, string | number>, other: string, head
     ` — ${other}, ${Math.round(Number(p.distance_m))} m`,
     el('br'),
     el('span', { class: 'rationale' }, local(String(p.rationale ?? ''), p.rationale_th as string | undefined)),
+    p.source ? el('span', { class: 'source' }, ' ', citedSources(String(p.source), sources)) : null,
   );
 }

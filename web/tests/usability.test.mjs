@@ -238,6 +238,8 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     const slug = await opener.getAttribute('data-slug');
     await opener.click();
     await page.locator(`#card[data-slug="${slug}"]:not([hidden])`).waitFor();
+    // Its card's Nexus profile cites its sources by title too.
+    await page.locator('#card .profile a.cited').first().waitFor();
     assert.deepEqual(problems, []);
     await shot(page, `28-overlays-${name}`);
     await context.close();
