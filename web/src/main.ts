@@ -17,10 +17,13 @@ import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
-import { addPatterns, baseStyle, catalogLayers, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
+import { addPatterns, baseStyle, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
 import { newState, type AtlasState } from './state';
 import { OVERVIEW, setupOverview } from './overview';
 import { setupNexusOverlays } from './nexus-overlays';
+import { layerVisibility, SLOTS, syncCatalogLayers, tileJson } from './catalog-layers';
+import { setupClicks } from './clicks';
+import { besideCard, showSelected } from './framing';
 import { makePopups } from './popups';
 import { renderSummary } from './summary';
 
@@ -92,53 +95,13 @@ map.on('moveend', saveView);
 const cities = setupOverview(map, state, (slug) => setCity(slug));
 const { cityName, cityOf, overview } = cities;
 
-function layerVisibility(id: string, on: boolean): void {
-  for (const l of map.getStyle().layers) {
-    if ('source' in l && l.source === `L:${id}`) map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
-  }
-}
-
 function setLayer(id: string, on: boolean): void {
   if (on) state.visible.add(id);
   else state.visible.delete(id);
-  layerVisibility(id, on);
+  layerVisibility(map, id, on);
   view.layers = [...state.visible].sort();
   renderLegend(byId('legend'), panelLayers(), state.visible);
   saveView();
-}
-
-function tileJson(id: string): string {
-  return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
-}
-
-/** Adds the sources and style layers of catalog layers the map does not have yet, and
- *  reloads those whose revision moved. */
-function syncCatalogLayers(previous: Map<string, number>): void {
-  for (const l of state.catalog) {
-    const source = `L:${l.id}`;
-    if (!map.getSource(source)) {
-      map.addSource(source, { type: 'vector', url: tileJson(l.id) });
-      for (const spec of catalogLayers(l, state.visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
-    } else if (previous.get(l.id) !== l.revision) {
-      (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
-    }
-  }
-  // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.
-  const known = new Set(state.catalog.map((l) => `L:${l.id}`));
-  for (const spec of map.getStyle().layers) {
-    if ('source' in spec && spec.source.startsWith('L:') && !known.has(spec.source)) map.removeLayer(spec.id);
-  }
-  for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('L:') && !known.has(id)) map.removeSource(id);
-}
-
-/** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
- *  then outlines and lines, then points, then the Nexus grid, projects and links. */
-const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
-
-function slotFor(styleLayer: string): string {
-  if (styleLayer.endsWith(':fill')) return 'slot:fills';
-  if (styleLayer.endsWith(':line')) return 'slot:lines';
-  return 'slot:points';
 }
 
 function projectsToShow(): ProjectFeature[] {
@@ -177,8 +140,8 @@ async function refreshData(changedLayer?: string): Promise<void> {
     state.visible.add(changedLayer);
     if (view.layers) view.layers = [...state.visible].sort();
   }
-  syncCatalogLayers(previous);
-  if (changedLayer) layerVisibility(changedLayer, true);
+  syncCatalogLayers(map, state, previous);
+  if (changedLayer) layerVisibility(map, changedLayer, true);
   saveView();
   const overlays = new Map(layers.filter((l) => OVERLAYS.has(l.id)).map((l) => [l.id, l.revision]));
   for (const id of ['nexus-links', 'nexus-hex', 'projects']) {
@@ -234,13 +197,13 @@ function selectProject(slug: string, fly = true): void {
   for (const b of document.querySelectorAll('.sheet-toggle, .summary-toggle')) b.setAttribute('aria-expanded', 'false');
   view.project = slug;
   if (p.properties.city !== view.city) setCity(p.properties.city, false);
-  showSelected(p);
+  showSelected(map, p);
   void showCard(
     p.properties,
     () => {
       byId('card').hidden = true;
       view.project = '';
-      showSelected(null);
+      showSelected(map, null);
       saveView();
       renderList(state.projects, view.city, '', selectProject, cityName);
     },
@@ -255,46 +218,20 @@ function selectProject(slug: string, fly = true): void {
       else if (Array.isArray(c)) c.forEach(walk);
     };
     walk((p.geometry as GeoJSON.Point).coordinates);
-    map.fitBounds(b, { padding: besideCard(), maxZoom: 15, duration: state.ready ? 600 : 0 });
+    map.fitBounds(b, { padding: besideCard(map), maxZoom: 15, duration: state.ready ? 600 : 0 });
   }
   renderList(state.projects, view.city, slug, selectProject, cityName);
   saveView();
 }
 
-/** Draws the selected project above everything (or nothing, when none is). */
-function showSelected(p: ProjectFeature | null): void {
-  const features = p?.geometry ? [{ type: 'Feature' as const, geometry: p.geometry, properties: { slug: p.properties.slug } }] : [];
-  (map.getSource('selected') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
-}
-
-/** Padding that keeps what is framed clear of the open card: beside it on a desktop, above
- *  it on a phone (where the card is a sheet along the bottom). */
-function besideCard(): maplibregl.PaddingOptions {
-  const pad = { top: 50, right: 50, bottom: 50, left: 50 };
-  const card = byId('card');
-  if (card.hidden) return pad;
-  const c = card.getBoundingClientRect();
-  const m = map.getContainer().getBoundingClientRect();
-  if (c.width < m.width * 0.6) {
-    pad.right = Math.max(pad.right, m.right - c.left + 30);
-  } else {
-    // The sheet grows to its full height once the Nexus profile arrives.
-    const top = Math.min(c.top, c.bottom - innerHeight * 0.45);
-    pad.bottom = Math.max(pad.bottom, m.bottom - top + 20);
-  }
-  // A map too small for the padding still shows the thing, under whatever covers it.
-  if (pad.right + pad.left >= m.width - 40) pad.right = Math.max(0, m.width - pad.left - 60);
-  if (pad.top + pad.bottom >= m.height - 40) pad.bottom = Math.max(0, m.height - pad.top - 60);
-  return pad;
-}
-
+/** Goes to a city ('' for all of them), flying there unless `fly` is false. */
 function setCity(slug: string, fly = true): void {
   view.city = slug;
   const open = state.projects.find((p) => p.properties.slug === view.project);
   if (open && slug && open.properties.city !== slug) {
     view.project = '';
     byId('card').hidden = true;
-    showSelected(null);
+    showSelected(map, null);
   }
   byId<HTMLSelectElement>('city').value = slug;
   const c = cityOf(slug);
@@ -328,44 +265,7 @@ function goTo(hit: api.SearchHit): void {
 
 const popups = makePopups(map, state, (slug) => selectProject(slug));
 
-map.on('click', (e) => {
-  if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
-  // What answers a click, by rank: links, projects, cities, then a layer's points, lines and
-  // areas (boundaries last: they are under everything).
-  const rank = (id: string): number => {
-    if (id.startsWith('links:')) return 0;
-    // On the overview a city's dot answers before the projects drawn in it.
-    if (id === 'cities') return map.getZoom() < 8 ? 0.5 : 2;
-    // A hexagon answers before the layers beneath it.
-    if (id === 'hex:fill') return 2.5;
-    if (id.startsWith('projects:') || id.startsWith('drafts:')) return 1;
-    if (!id.startsWith('L:')) return 99;
-    if (id.endsWith(':point')) return 3;
-    const layer = state.catalog.find((l) => id.startsWith(`L:${l.id}:`));
-    if (layer?.kind === 'boundary') return 6;
-    return id.endsWith(':line') ? 4 : 5;
-  };
-  const hit = map
-    .queryRenderedFeatures(e.point)
-    .filter((f) => rank(f.layer.id) < 99)
-    .sort((a, b) => rank(a.layer.id) - rank(b.layer.id))[0];
-  if (!hit) return;
-  const id = hit.layer.id;
-  if (id.startsWith('links:')) popups.link(hit, e.lngLat);
-  else if (id.startsWith('projects:') || id.startsWith('drafts:')) selectProject(String(hit.properties?.slug), false);
-  else if (id === 'cities') setCity(String(hit.properties?.slug));
-  else if (id === 'hex:fill') popups.hex(hit, e.lngLat);
-  else popups.feature(hit, e.lngLat);
-});
-
-for (const id of ['projects:fill', 'projects:line', 'projects:line-approximate', 'projects:point', 'cities', 'hex:fill', 'links:synergy', 'links:conflict', 'links:constraint', 'links:point']) {
-  const cursor = (c: string) => () => {
-    const style = map.getCanvas().style;
-    if (style.cursor !== 'crosshair') style.cursor = c;
-  };
-  map.on('mouseenter', id, cursor('pointer'));
-  map.on('mouseleave', id, cursor(''));
-}
+setupClicks(map, state, popups, { selectProject: (slug) => selectProject(slug, false), setCity: (slug) => setCity(slug) });
 
 // Controls.
 byId<HTMLSelectElement>('city').addEventListener('change', (e) => setCity((e.target as HTMLSelectElement).value));
@@ -444,7 +344,7 @@ async function start(): Promise<void> {
   map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   for (const id of SLOTS) map.addLayer({ id, type: 'background', layout: { visibility: 'none' } });
   syncCities();
-  syncCatalogLayers(new Map());
+  syncCatalogLayers(map, state, new Map());
   map.addSource('nexus-hex', { type: 'vector', url: tileJson('nexus-hex') });
   for (const spec of hexLayers(view.nexus.includes('hex'))) map.addLayer(spec);
   map.addSource('projects', { type: 'vector', url: tileJson('projects') });

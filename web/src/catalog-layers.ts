@@ -1,0 +1,49 @@
+// The catalog's layers on the map: a vector source and style layers for each, kept in step
+// with the catalog (new layers added, changed ones reloaded, gone ones removed), drawn in a
+// fixed order whatever order they arrive in.
+
+import type * as maplibregl from 'maplibre-gl';
+import type { AtlasState } from './state';
+import { catalogLayers, ORIGIN } from './style';
+
+/** A source's TileJSON address on this server. */
+export function tileJson(id: string): string {
+  return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
+}
+
+/** Shows or hides every style layer of catalog layer `id`. */
+export function layerVisibility(map: maplibregl.Map, id: string, on: boolean): void {
+  for (const l of map.getStyle().layers) {
+    if ('source' in l && l.source === `L:${id}`) map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
+  }
+}
+
+/** Adds the sources and style layers of catalog layers the map does not have yet, and
+ *  reloads those whose revision moved. */
+export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previous: Map<string, number>): void {
+  for (const l of state.catalog) {
+    const source = `L:${l.id}`;
+    if (!map.getSource(source)) {
+      map.addSource(source, { type: 'vector', url: tileJson(l.id) });
+      for (const spec of catalogLayers(l, state.visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
+    } else if (previous.get(l.id) !== l.revision) {
+      (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
+    }
+  }
+  // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.
+  const known = new Set(state.catalog.map((l) => `L:${l.id}`));
+  for (const spec of map.getStyle().layers) {
+    if ('source' in spec && spec.source.startsWith('L:') && !known.has(spec.source)) map.removeLayer(spec.id);
+  }
+  for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('L:') && !known.has(id)) map.removeSource(id);
+}
+
+/** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
+ *  then outlines and lines, then points, then the Nexus grid, projects and links. */
+export const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
+
+function slotFor(styleLayer: string): string {
+  if (styleLayer.endsWith(':fill')) return 'slot:fills';
+  if (styleLayer.endsWith(':line')) return 'slot:lines';
+  return 'slot:points';
+}
