@@ -13,6 +13,8 @@ export interface SearchHooks {
   pick: (hit: api.SearchHit) => void;
 }
 
+/** What a query needs to be worth asking: a letter or a digit, in any script. */
+const WORDY = /[\p{L}\p{N}]/u;
 /** Waits this long after the last key before asking the server. */
 const TYPING_MS = 200;
 
@@ -61,7 +63,7 @@ export function setupSearch(h: SearchHooks): void {
   input.addEventListener('input', () => {
     window.clearTimeout(timer);
     const q = input.value.trim();
-    if (!/[\p{L}\p{N}]/u.test(q)) return close();
+    if (!WORDY.test(q)) return close();
     timer = window.setTimeout(() => void ask(q).catch(close), TYPING_MS);
   });
   input.addEventListener('keydown', (e) => {
@@ -78,7 +80,7 @@ export function setupSearch(h: SearchHooks): void {
     e.preventDefault();
     window.clearTimeout(timer);
     const q = input.value.trim();
-    if (!/[\p{L}\p{N}]/u.test(q)) return;
+    if (!WORDY.test(q)) return;
     const hits = q === shown.q ? shown.hits : await ask(q).catch(() => []);
     if (hits.length) choose(hits[0]);
     else byId('status').textContent = `“${q}”: ${t('noResults')}`;

@@ -8,6 +8,21 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+/** The texts of the city summary's pictures that reach outside their picture. */
+async function cutLabels(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#summary-body svg')].flatMap((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text')]
+        .filter((t) => {
+          const r = t.getBoundingClientRect();
+          return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+        })
+        .map((t) => t.textContent);
+    }),
+  );
+}
+
 for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
   test(`finding 4 (${name}): search finds places, prefers the chosen city, and lists what it found`, async () => {
     const { page, context, problems } = await open(browser, '#city=chiang-mai&map=11/18.79/98.99', viewport ? { viewport } : undefined);
@@ -131,17 +146,7 @@ for (const [name, viewport] of [['desktop', { width: 1280, height: 720 }], ['pho
     assert.match(await title.textContent(), /^Synergy: \d+ links$/);
     assert.match(await page.locator('#summary-body .legend-note').textContent(), /counts in each pair/);
     // No label is cut: every text of the pictures lies inside its picture.
-    const cut = await page.evaluate(() =>
-      [...document.querySelectorAll('#summary-body svg')].flatMap((svg) => {
-        const box = svg.getBoundingClientRect();
-        return [...svg.querySelectorAll('text')]
-          .filter((t) => {
-            const r = t.getBoundingClientRect();
-            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
-          })
-          .map((t) => t.textContent);
-      }),
-    );
+    const cut = await cutLabels(page);
     assert.deepEqual(cut, [], 'labels cut');
     // A cell with links shows those links alone on the map.
     const cell = page.locator('svg.heatmap rect.cell-link').first();
@@ -266,17 +271,7 @@ for (const [name, viewport] of [['desktop', { width: 1400, height: 900 }], ['pho
     if (name === 'phone') await page.click('.summary-toggle');
     else if (await page.locator('#summary-body').isHidden()) await page.click('#summary-fold');
     await page.locator('svg.heatmap').first().waitFor();
-    const cut = await page.evaluate(() =>
-      [...document.querySelectorAll('#summary-body svg')].flatMap((svg) => {
-        const box = svg.getBoundingClientRect();
-        return [...svg.querySelectorAll('text')]
-          .filter((t) => {
-            const r = t.getBoundingClientRect();
-            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
-          })
-          .map((t) => t.textContent);
-      }),
-    );
+    const cut = await cutLabels(page);
     assert.deepEqual(cut, [], 'labels cut');
     const axis = await page.locator('svg.heatmap .axis').allTextContents();
     assert.ok(axis.includes('พลังงาน') && axis.includes('อาหาร'), axis.join(' | '));

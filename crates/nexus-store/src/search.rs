@@ -85,11 +85,11 @@ impl Store {
                  ),
                  scored AS (
                      SELECT named.*,
-                            (SELECT min(CASE WHEN nexus_words(x) = ' ' || q.w || ' ' THEN 0
-                                             WHEN nexus_words(x) LIKE ' ' || q.w || '%' THEN 1
-                                             WHEN nexus_words(x) LIKE '% ' || q.w || '%' THEN 2
-                                             WHEN nexus_words(x) LIKE '%' || q.w || '%' THEN 3 END)
-                             FROM unnest(named.names) x) AS rank
+                            (SELECT min(CASE WHEN n.w = ' ' || q.w || ' ' THEN 0
+                                             WHEN n.w LIKE ' ' || q.w || '%' THEN 1
+                                             WHEN n.w LIKE '% ' || q.w || '%' THEN 2
+                                             WHEN n.w LIKE '%' || q.w || '%' THEN 3 END)
+                             FROM unnest(named.names) x, LATERAL (SELECT nexus_words(x) AS w) n) AS rank
                      FROM named, q
                  ),
                  best AS (

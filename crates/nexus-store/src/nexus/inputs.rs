@@ -105,7 +105,8 @@ pub(crate) fn grid_layers(layers: &[LayerEnd], city: &str) -> Vec<String> {
         .collect()
 }
 
-fn state(revision: i64, public: bool, city: Option<String>, bbox: Option<Vec<f64>>) -> SourceState {
+/// A source's state from its stored columns (a box that is not four numbers is no box).
+pub(super) fn state(revision: i64, public: bool, city: Option<String>, bbox: Option<Vec<f64>>) -> SourceState {
     SourceState { revision, public, city, bbox: bbox.and_then(|b| <[f64; 4]>::try_from(b).ok()) }
 }
 

@@ -198,15 +198,20 @@ pub(crate) async fn live_links(
     let mut out = LiveLinks::default();
     out.checked.rules_total = rules.rules.len();
     let mut met: BTreeSet<String> = BTreeSet::new();
+    // Each other end as the planner sees it, once, not once per rule.
+    let planned: Vec<_> = others.iter().map(|o| plan_end(o, None)).collect();
     for rule in &rules.rules {
         let mut pairs: Vec<(&End, &End)> = Vec::new();
         let (as_from, as_to) =
             (rule.from.matches(subject.kinds, subject.sectors), rule.to.matches(subject.kinds, subject.sectors));
         if as_from {
-            pairs.extend(others.iter().filter(|o| picks(&rule.to, &plan_end(o, None))).map(|o| (subject.end, o)));
+            pairs
+                .extend(others.iter().zip(&planned).filter(|(_, p)| picks(&rule.to, p)).map(|(o, _)| (subject.end, o)));
         }
         if as_to {
-            pairs.extend(others.iter().filter(|o| picks(&rule.from, &plan_end(o, None))).map(|o| (o, subject.end)));
+            pairs.extend(
+                others.iter().zip(&planned).filter(|(_, p)| picks(&rule.from, p)).map(|(o, _)| (o, subject.end)),
+            );
         }
         if as_from || as_to {
             let d = rule.distance_in(country);

@@ -12,7 +12,7 @@ use tokio_postgres::Transaction;
 
 use super::ends::End;
 use super::fill::{cost, count_of, HELPERS};
-use super::inputs::{grid_layers, plan_end, read_inputs, record_inputs, Inputs};
+use super::inputs::{grid_layers, plan_end, read_inputs, record_inputs, state, Inputs};
 use super::overlay::{HEX, LINKS};
 use super::{hex, matches, overlay};
 use crate::error::{StoreError, StoreResult};
@@ -33,12 +33,14 @@ pub struct NexusRefresh {
     pub cells: u64,
     /// Wall time, in milliseconds.
     pub elapsed_ms: u64,
-    /// For an incremental update: the last link id before it (the tiles of newer ones change).
-    #[serde(skip)]
+}
+
+/// What an incremental update tells the overlays' revision bump: the last link id before it
+/// (the tiles of newer ones change) and how many cells the grid gained (or lost).
+#[derive(Default)]
+struct Delta {
     since: i64,
-    /// For an incremental update: how many cells the grid gained (or lost).
-    #[serde(skip)]
-    hex_delta: i64,
+    hex: i64,
 }
 
 impl NexusRefresh {
@@ -97,11 +99,12 @@ impl Store {
         let changed = nexus_plan::changed_sources(&recorded, &inputs.current, full);
         let plan = Plan::new(&inputs, &changed, full);
         let mut out = NexusRefresh { full, sources: changed.len(), ..NexusRefresh::default() };
+        let mut delta = Delta::default();
         if full {
             self.rebuild(&tx, &inputs, &plan, &mut out).await?;
         } else if !changed.is_empty() {
             let mut dirty = nexus_plan::dirty_areas(&changed, &recorded, &inputs.current);
-            update(&tx, &inputs, &plan, &changed, &mut dirty, &mut out).await?;
+            delta = update(&tx, &inputs, &plan, &changed, &mut dirty, &mut out).await?;
         }
         phase("overlays written");
         if full || !changed.is_empty() {
@@ -113,8 +116,8 @@ impl Store {
         } else if out.changed() {
             let links_delta =
                 i64::try_from(out.links_added).unwrap_or(0) - i64::try_from(out.links_removed).unwrap_or(0);
-            overlay::touch_since(&tx, LINKS, links_delta, out.since).await?;
-            overlay::touch_since(&tx, HEX, out.hex_delta, out.since).await?;
+            overlay::touch_since(&tx, LINKS, links_delta, delta.since).await?;
+            overlay::touch_since(&tx, HEX, delta.hex, delta.since).await?;
         }
         phase("recorded");
         tx.commit().await.map_err(StoreError::query("nexus_commit"))?;
@@ -256,12 +259,13 @@ async fn update(
     changed: &BTreeSet<String>,
     dirty: &mut BTreeMap<String, Vec<Box3857>>,
     out: &mut NexusRefresh,
-) -> StoreResult<()> {
-    out.since = tx
+) -> StoreResult<Delta> {
+    let since = tx
         .query_one("SELECT last_value FROM nexus_link_fid", &[])
         .await
         .map_err(StoreError::query("nexus_since"))?
         .get(0);
+    let mut delta = Delta { since, hex: 0 };
     let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
     let sql = format!(
         "WITH gone AS (DELETE FROM \"f_{LINKS}\"
@@ -295,10 +299,10 @@ async fn update(
         for area in nexus_plan::clusters(boxes, 4.0 * inputs.rules.grid.hex_size_m) {
             let (removed, written) = hex::recompute_area(tx, city, inputs.rules.grid.hex_size_m, &layers, area).await?;
             out.cells += removed + written;
-            out.hex_delta += i64::try_from(written).unwrap_or(0) - i64::try_from(removed).unwrap_or(0);
+            delta.hex += i64::try_from(written).unwrap_or(0) - i64::try_from(removed).unwrap_or(0);
         }
     }
-    Ok(())
+    Ok(delta)
 }
 
 /// The digest and source states the last refresh recorded.
@@ -317,19 +321,8 @@ async fn recorded_inputs(
                 .map_err(StoreError::query("nexus_inputs"))
         }
     )?;
-    let recorded = rows
-        .iter()
-        .map(|r| {
-            let bbox: Option<Vec<f64>> = r.get(4);
-            let state = nexus_plan::SourceState {
-                revision: r.get(1),
-                public: r.get(2),
-                city: r.get(3),
-                bbox: bbox.and_then(|b| <[f64; 4]>::try_from(b).ok()),
-            };
-            (r.get::<_, String>(0), state)
-        })
-        .collect();
+    let recorded =
+        rows.iter().map(|r| (r.get::<_, String>(0), state(r.get(1), r.get(2), r.get(3), r.get(4)))).collect();
     Ok((digest.and_then(|r| r.get(0)), recorded))
 }
 
