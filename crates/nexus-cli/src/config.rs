@@ -68,6 +68,18 @@ pub enum Command {
         /// The folder [default: data]
         dir: Option<PathBuf>,
     },
+    /// Manage user accounts and their roles per city
+    User {
+        #[command(subcommand)]
+        action: crate::people_args::UserAction,
+    },
+    /// Manage personal API tokens
+    Token {
+        #[command(subcommand)]
+        action: crate::people_args::TokenAction,
+    },
+    /// Read the audit trail, newest first
+    Audit(crate::people_args::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,7 +90,7 @@ pub struct ServeArgs {
     /// Folder of the built web map [default: web/dist]
     #[arg(long, env = "NEXUS_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
-    /// Bearer token planners use to upload and edit [default: none, uploads disabled]
+    /// Legacy shared bearer token acting as a site admin (prefer accounts: nexus user add) [default: none]
     #[arg(long, env = "NEXUS_PLANNER_TOKEN", hide_env_values = true)]
     pub planner_token: Option<String>,
     /// Largest upload accepted, in MiB [default: 256]

@@ -70,7 +70,7 @@ pub struct Target {
     /// The layer, or `None` for `projects`.
     pub layer: Option<Layer>,
     /// Include draft projects.
-    pub drafts: bool,
+    pub drafts: nexus_core::DraftScope,
     /// Filters and precision.
     pub query: ItemsQuery,
 }
@@ -97,14 +97,15 @@ impl Target {
             None => PROJECT_QUERYABLES.iter().map(|s| (*s).to_owned()).collect(),
         };
         let query = nexus_core::query::items(&query_of(args)?, &queryables, false)?;
-        Ok(Target { layer, drafts: args.drafts, query })
+        let drafts = if args.drafts { nexus_core::DraftScope::All } else { nexus_core::DraftScope::None };
+        Ok(Target { layer, drafts, query })
     }
 
     /// The store's view of it.
     pub fn collection(&self) -> Collection<'_> {
         match &self.layer {
             Some(l) => Collection::Layer(l),
-            None => Collection::Projects { include_drafts: self.drafts },
+            None => Collection::Projects { drafts: &self.drafts },
         }
     }
 }

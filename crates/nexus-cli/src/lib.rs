@@ -16,6 +16,8 @@ pub mod database;
 pub mod db;
 pub mod export;
 pub mod overlays;
+pub mod people;
+pub mod people_args;
 pub mod rules;
 
 use std::future::Future;
@@ -82,7 +84,11 @@ where
 /// Whether the command needs GDAL (or the server, which links it), i.e. `nexus-gdal`.
 pub fn needs_gdal(command: &Command) -> bool {
     match command {
-        Command::Db { .. } | Command::Overlays { .. } => false,
+        Command::Db { .. }
+        | Command::Overlays { .. }
+        | Command::User { .. }
+        | Command::Token { .. }
+        | Command::Audit(_) => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
         Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::Prerender { .. } => true,

@@ -18,6 +18,9 @@ fn main() -> ExitCode {
             Command::Db { action } => nexus_cli::db::run(&settings, action).await,
             Command::Export(args) => nexus_cli::export::run_geojson(&settings, args).await,
             Command::Overlays { full } => nexus_cli::overlays::run(&settings, full).await,
+            Command::User { action } => nexus_cli::people::user(&settings, action).await,
+            Command::Token { action } => nexus_cli::people::token(&settings, action).await,
+            Command::Audit(args) => nexus_cli::people::audit(&settings, args).await,
             _ => unreachable!("needs_gdal sends every other command to nexus-gdal"),
         }
     })

@@ -5,9 +5,11 @@
 //! from this crate is always a valid one: a [`LayerId`] is always a safe identifier, a
 //! [`TileCoord`] is always inside its zoom level.
 
+#[macro_use]
+mod enums;
+mod access;
 mod bbox;
 mod city;
-mod enums;
 mod export_format;
 mod ids;
 mod layer;
@@ -18,6 +20,7 @@ mod rules;
 mod slug;
 mod tile;
 
+pub use access::{Action, DraftScope, Membership, Principal, Role, UserAccess};
 pub use bbox::{Bbox, BboxError};
 pub use city::{City, CityCollection, CityError};
 pub use enums::{Dimension, Effect, GeometryFamily, LayerKind, ParseEnumError, ProjectStatus, Sector, Visibility};

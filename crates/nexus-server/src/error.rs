@@ -23,6 +23,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra members of the body (an ingest report, say).
     pub details: Option<(&'static str, serde_json::Value)>,
+    /// Seconds to wait before trying again (429 and 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -47,7 +49,7 @@ impl ApiError {
 
     /// Any status with a code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), details: None }
+        ApiError { status, code, message: message.into(), details: None, retry_after: None }
     }
 
     /// 500, with the cause logged here and hidden from the client.
@@ -66,6 +68,22 @@ impl From<&StoreError> for ApiError {
             }
             StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<nexus_service::accounts::AccountError> for ApiError {
+    fn from(e: nexus_service::accounts::AccountError) -> Self {
+        use nexus_service::accounts::AccountError as E;
+        match e {
+            E::Unauthorized(m) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m),
+            E::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            E::Throttled(secs) => ApiError {
+                retry_after: Some(secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", e.to_string())
+            },
+            E::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            E::Store(s) => ApiError::from(&s),
         }
     }
 }
@@ -95,6 +113,9 @@ impl IntoResponse for ApiError {
             map.insert(key.to_owned(), value);
         }
         let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"nexus-atlas\""));

@@ -26,6 +26,18 @@ use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, Basemap, ServerConfig};
 
+/// Request ids for the audit trail and logs: the client's `X-Request-Id` when it sends one,
+/// else this process's random prefix and a counter.
+#[derive(Clone)]
+struct RequestIds(std::sync::Arc<(String, std::sync::atomic::AtomicU64)>);
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<tower_http::request_id::RequestId> {
+        let n = self.0 .1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        axum::http::HeaderValue::from_str(&format!("{}-{n}", self.0 .0)).ok().map(Into::into)
+    }
+}
+
 /// The complete application: API routes, health, and the web map as the fallback.
 pub fn app(state: AppState) -> Router {
     let web = web::service(&state.config.web_dir, state.clone());
@@ -38,6 +50,11 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
         .layer(TraceLayer::new_for_http())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(RequestIds(std::sync::Arc::new((
+            nexus_service::accounts::secrets::random()[..8].to_owned(),
+            std::sync::atomic::AtomicU64::new(1),
+        )))))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]).allow_headers(Any))
         .with_state(state)
 }
@@ -53,6 +70,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // The peer address is what throttling and the audit trail know a client by.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = tx.send(());

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use nexus_service::accounts::{Accounts, SessionSettings};
 use nexus_service::gis::GisFiles;
 use nexus_service::tiles::Tiles;
 use nexus_store::{Store, StoreError};
@@ -12,8 +13,11 @@ use nexus_store::{Store, StoreError};
 pub struct ServerConfig {
     /// Folder of the built web map (`web/dist`).
     pub web_dir: PathBuf,
-    /// Bearer token planners present to change data; `None` disables uploads and edits.
+    /// The legacy shared bearer token: it acts as a site admin (accounts and personal tokens
+    /// are the way for people; this keeps old scripts working).
     pub planner_token: Option<String>,
+    /// How long sign-in sessions live.
+    pub sessions: SessionSettings,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
     /// The public base URL (`https://atlas.example.org`), when a proxy hides it.
@@ -45,6 +49,7 @@ impl ServerConfig {
         ServerConfig {
             web_dir: web_dir.into(),
             planner_token: None,
+            sessions: SessionSettings::default(),
             max_upload_bytes: 256 << 20,
             public_url: None,
             tiles: nexus_service::tiles::TileSettings::default(),
@@ -60,6 +65,7 @@ impl std::fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("web_dir", &self.web_dir)
             .field("planner_token", &self.planner_token.as_ref().map(|_| "***"))
+            .field("sessions", &self.sessions)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("public_url", &self.public_url)
             .field("tiles", &self.tiles)
@@ -83,6 +89,8 @@ pub struct AppState {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// The door to GIS files (uploads, downloads in formats other than GeoJSON).
     pub gis: Arc<dyn GisFiles>,
+    /// Who is who: sessions, tokens, users and roles.
+    pub accounts: Arc<Accounts>,
 }
 
 impl AppState {
@@ -97,6 +105,7 @@ impl AppState {
             nexus_service::nexus_worker::start(store.clone());
         }
         let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
-        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis })
+        let accounts = Accounts::start(&store, config.planner_token.clone(), config.sessions);
+        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts })
     }
 }

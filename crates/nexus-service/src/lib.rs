@@ -10,6 +10,7 @@
 //!
 //! No HTTP here, no SQL text (that is `nexus-store`), no GDAL.
 
+pub mod accounts;
 pub mod gis;
 pub mod nexus_worker;
 pub mod tiles;

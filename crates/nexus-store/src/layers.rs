@@ -1,6 +1,6 @@
 //! The layer catalog: reading layers back.
 
-use nexus_core::{CitySlug, FieldDef, GeometryFamily, Layer, LayerId, LayerKind, Sector, Visibility};
+use nexus_core::{CitySlug, DraftScope, FieldDef, GeometryFamily, Layer, LayerId, LayerKind, Sector, Visibility};
 use tokio_postgres::Row;
 
 use crate::error::{StoreError, StoreResult};
@@ -68,16 +68,16 @@ impl Store {
         row.as_ref().map(layer_from_row).transpose()
     }
 
-    /// All layers by id; drafts only when `include_drafts`.
+    /// All layers by id: the public ones and the drafts `drafts` sees.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn layers(&self, include_drafts: bool) -> StoreResult<Vec<Layer>> {
+    pub async fn layers(&self, drafts: &DraftScope) -> StoreResult<Vec<Layer>> {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!("SELECT {LAYER_COLUMNS} FROM layers WHERE $1 OR visibility = 'public' ORDER BY id"),
-                &[&include_drafts],
+                &format!("SELECT {LAYER_COLUMNS} FROM layers WHERE nexus_may_see(visibility, city, $1) ORDER BY id"),
+                &[&drafts.to_sql()],
             )
             .await
             .map_err(StoreError::query("layers"))?;

@@ -10,6 +10,7 @@
 //! and layer ids reach SQL only after [`nexus_core::LayerId`] validated them, and then only
 //! quoted.
 
+mod accounts;
 mod cities;
 pub mod cluster;
 mod error;
@@ -28,6 +29,7 @@ mod sqltypes;
 pub mod testing;
 mod tiles;
 
+pub use accounts::{AuditEntry, AuditFilter, AuditRow, NewUser, SignInRecord, TokenLookup, TokenRow, UserRow, Via};
 pub use error::{StoreError, StoreResult};
 pub use export_file::temp_beside;
 pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJECT_QUERYABLES};
@@ -39,6 +41,6 @@ pub use nexus::{
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
 pub use pool::{Store, StoreConfig};
-pub use projects::SaveOutcome;
+pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;
 pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};

@@ -25,6 +25,8 @@ pub enum Change {
     Projects,
     /// The Nexus rules changed.
     Rules,
+    /// A user, role, session or token changed (cached sign-ins must be looked up again).
+    Accounts,
     /// The listener lost its connection and is back: anything may have changed meanwhile.
     Resync,
 }
@@ -35,6 +37,7 @@ enum Payload {
     Layer { id: String, revision: i64 },
     Projects,
     Rules,
+    Accounts,
 }
 
 const CHANNEL: &str = "nexus_changes";
@@ -72,6 +75,7 @@ impl Store {
                                     Ok(Payload::Layer { id, revision }) => Change::Layer { id, revision },
                                     Ok(Payload::Projects) => Change::Projects,
                                     Ok(Payload::Rules) => Change::Rules,
+                                    Ok(Payload::Accounts) => Change::Accounts,
                                     Err(e) => {
                                         tracing::warn!(error = %e, payload, "unreadable change notification");
                                         continue;

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_layer_title_local.sql",
         sql: include_str!("../migrations/0010_layer_title_local.sql"),
     },
+    Migration { version: 11, name: "0011_accounts.sql", sql: include_str!("../migrations/0011_accounts.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

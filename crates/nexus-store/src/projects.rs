@@ -1,6 +1,6 @@
 //! The projects table: loading projects from data files, and planners' saves one by one.
 
-use nexus_core::ProjectRecord;
+use nexus_core::{ProjectRecord, Visibility};
 
 /// What became of a planner's save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +22,35 @@ pub enum SaveOutcome {
         /// The revision stored now.
         current: i64,
     },
+    /// The guard refused the save, given the project as stored; nothing was written.
+    Forbidden,
 }
 
+/// A project as stored, for the guard of a save to judge.
+#[derive(Debug, Clone)]
+pub struct StoredProject {
+    /// Its city now.
+    pub city: String,
+    /// Its visibility now.
+    pub visibility: Visibility,
+    /// Its revision now.
+    pub revision: i64,
+}
+
+/// Decides whether a save may go ahead, given the project as stored (`None`: it is new).
+pub type SaveGuard<'a> = &'a (dyn Fn(Option<&StoredProject>) -> bool + Send + Sync);
+
+/// The audit action of a save, from the visibility before and after.
+fn save_action(before: Option<Visibility>, after: Visibility) -> &'static str {
+    match (before, after) {
+        (None, _) => "project.create",
+        (Some(Visibility::Draft), Visibility::Public) => "project.publish",
+        (Some(Visibility::Public), Visibility::Draft) => "project.unpublish",
+        _ => "project.edit",
+    }
+}
+
+use crate::accounts::{append_on, AuditEntry};
 use crate::error::{describe, StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -42,23 +69,30 @@ impl Store {
         Ok(written)
     }
 
-    /// The stored visibility of project `slug` (drafts included), when there is one.
+    /// Project `slug` as stored (drafts included), when there is one.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn project_visibility(&self, slug: &str) -> StoreResult<Option<String>> {
+    pub async fn stored_project(&self, slug: &str) -> StoreResult<Option<StoredProject>> {
         let client = self.client().await?;
         let row = client
-            .query_opt("SELECT visibility FROM projects WHERE slug = $1", &[&slug])
+            .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
             .await
-            .map_err(StoreError::query("project_visibility"))?;
-        Ok(row.map(|r| r.get(0)))
+            .map_err(StoreError::query("stored_project"))?;
+        Ok(row.map(|r| StoredProject {
+            city: r.get(0),
+            visibility: r.get::<_, &str>(1).parse().unwrap_or(Visibility::Draft),
+            revision: r.get(2),
+        }))
     }
 
     /// Saves one project a planner drew or edited, after checking its geometry is valid (a
     /// self-crossing outline is refused with the reason, rather than stored). `create` says
     /// whether it must be new (or must exist); the check and the write hold one lock per
-    /// slug, so two planners creating the same slug cannot both succeed.
+    /// slug, so two planners creating the same slug cannot both succeed. `guard` judges the
+    /// project as stored under that lock (so a permission cannot change between the check
+    /// and the write), and `audit` is completed (action, revisions, city) and appended in the
+    /// same transaction: a save and its audit row commit together or not at all.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] saying what is wrong; then nothing is written.
@@ -67,6 +101,8 @@ impl Store {
         project: &ProjectRecord,
         create: bool,
         expected_revision: Option<i64>,
+        guard: SaveGuard<'_>,
+        audit: &AuditEntry,
     ) -> StoreResult<SaveOutcome> {
         let mut client = self.client().await?;
         if let Some(g) = &project.geometry {
@@ -87,23 +123,46 @@ impl Store {
         }
         let tx = client.transaction().await.map_err(StoreError::query("save_project_begin"))?;
         let slug = project.slug.as_str();
-        let revision: Option<i64> = tx
-            .query_one(
-                "SELECT pg_advisory_xact_lock(hashtext('project:' || $1)), (SELECT revision FROM projects WHERE slug = $1)",
-                &[&slug],
-            )
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext('project:' || $1))", &[&slug])
             .await
-            .map_err(StoreError::query("save_project_lock"))?
-            .get(1);
-        match (create, revision) {
+            .map_err(StoreError::query("save_project_lock"))?;
+        let stored = tx
+            .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
+            .await
+            .map_err(StoreError::query("save_project_stored"))?
+            .map(|r| StoredProject {
+                city: r.get(0),
+                visibility: r.get::<_, &str>(1).parse().unwrap_or(Visibility::Draft),
+                revision: r.get(2),
+            });
+        match (create, &stored) {
             (true, Some(_)) => return Ok(SaveOutcome::Exists),
             (false, None) => return Ok(SaveOutcome::Missing),
-            (false, Some(current)) if expected_revision.is_some_and(|e| e != current) => {
-                return Ok(SaveOutcome::Stale { current })
+            (false, Some(s)) if expected_revision.is_some_and(|e| e != s.revision) => {
+                return Ok(SaveOutcome::Stale { current: s.revision })
             }
             _ => {}
         }
+        if !guard(stored.as_ref()) {
+            return Ok(SaveOutcome::Forbidden);
+        }
         let written = write_projects(&tx, std::slice::from_ref(project)).await?;
+        let after: i64 = tx
+            .query_one("SELECT revision FROM projects WHERE slug = $1", &[&slug])
+            .await
+            .map_err(StoreError::query("save_project_revision"))?
+            .get(0);
+        let mut row = audit.clone();
+        row.action = save_action(stored.as_ref().map(|s| s.visibility), project.meta.visibility);
+        row.target_type = "project";
+        row.target_id = Some(slug.to_owned());
+        row.city = Some(project.meta.city.to_string());
+        row.revision_before = stored.as_ref().map(|s| s.revision);
+        row.revision_after = Some(after);
+        if row.summary.is_empty() {
+            row.summary = if written == 0 { "saved without changes".into() } else { project.meta.title.clone() };
+        }
+        append_on(&tx, &row).await?;
         tx.commit().await.map_err(StoreError::query("save_project_commit"))?;
         Ok(if create { SaveOutcome::Created } else { SaveOutcome::Updated { changed: written > 0 } })
     }

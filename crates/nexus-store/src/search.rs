@@ -2,6 +2,7 @@
 //! chosen city's results first, then the best matches (the whole name, its start, a word's
 //! start, anywhere in it).
 
+use nexus_core::DraftScope;
 use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
@@ -36,7 +37,7 @@ const NAME_KEYS: &str = "^(name|nama|nom|title|label)(_[a-z]+)?$";
 
 impl Store {
     /// Things whose names hold `q` (at least one letter or digit), the ones of `city` first,
-    /// at most `limit`. Drafts only when `include_drafts`.
+    /// at most `limit`. Drafts only those `drafts` sees.
     ///
     /// # Errors
     /// When the query fails.
@@ -44,7 +45,7 @@ impl Store {
         &self,
         q: &str,
         city: Option<&str>,
-        include_drafts: bool,
+        drafts: &DraftScope,
         limit: i64,
     ) -> StoreResult<Vec<SearchHit>> {
         let client = self.client().await?;
@@ -62,11 +63,11 @@ impl Store {
                             CASE WHEN p.geom IS NOT NULL THEN ARRAY[ST_XMin(p.geom), ST_YMin(p.geom), ST_XMax(p.geom), ST_YMax(p.geom)] END,
                             ARRAY[p.title, p.title_local], 1
                      FROM projects p
-                     WHERE $3 OR p.visibility = 'public'
+                     WHERE nexus_may_see(p.visibility, p.city, $3)
                    UNION ALL
                      SELECT 'layer', l.title, NULL, l.city, l.id, l.id, l.title, l.bounds, ARRAY[l.title, l.id], 2
                      FROM layers l
-                     WHERE (l.visibility = 'public' OR $3) AND l.feature_count > 0
+                     WHERE nexus_may_see(l.visibility, l.city, $3) AND l.feature_count > 0
                    UNION ALL
                      SELECT 'feature', n.value, o.value, l.city, l.id || '/' || f.fid, l.id, l.title,
                             ARRAY[ST_XMin(f.geom), ST_YMin(f.geom), ST_XMax(f.geom), ST_YMax(f.geom)],
@@ -81,7 +82,7 @@ impl Store {
                          SELECT kv.value FROM jsonb_each_text(f.properties) kv
                          WHERE lower(kv.key) ~ $5 AND kv.key <> n.key AND kv.value <> '' LIMIT 1
                      ) o ON true
-                     WHERE (l.visibility = 'public' OR $3) AND l.id NOT IN ('nexus-links', 'nexus-hex')
+                     WHERE nexus_may_see(l.visibility, l.city, $3) AND l.id NOT IN ('nexus-links', 'nexus-hex')
                  ),
                  scored AS (
                      SELECT named.*,
@@ -100,7 +101,7 @@ impl Store {
                  FROM best
                  ORDER BY (city IS NOT DISTINCT FROM $2) DESC, rank, kind_rank, length(title), title
                  LIMIT $4",
-                &[&q, &city, &include_drafts, &limit, &NAME_KEYS],
+                &[&q, &city, &drafts.to_sql(), &limit, &NAME_KEYS],
             )
             .await
             .map_err(StoreError::query("search"))?;

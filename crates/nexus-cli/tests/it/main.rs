@@ -5,6 +5,7 @@
 mod db_commands;
 mod export;
 mod ingest;
+mod people;
 mod serve;
 mod support;
 mod tidy;

@@ -245,7 +245,7 @@ async fn shapefiles_map_long_names_and_split_mixed_geometries() {
     let filter = FeatureFilter::default();
     let job = ExportJob { name: "projects", filter: &filter, precision: 6, format: ExportFormat::Shapefile };
     let dest = dir.path().join("projects.shp.zip");
-    let all = Collection::Projects { include_drafts: true };
+    let all = Collection::Projects { drafts: &nexus_core::DraftScope::All };
     nexus_ingest::export(&env.store, all, &job, &dest, Arc::new(NoProgress)).await.unwrap();
     let z = zip::ZipArchive::new(std::fs::File::open(&dest).unwrap()).unwrap();
     let names: Vec<&str> = z.file_names().collect();

@@ -14,6 +14,7 @@ use super::common::{format, json_with_type, link, CRS84, GEOJSON, SCHEMA};
 use super::html;
 use super::schema;
 use super::source::{source, visible_sources, Source};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::links::{base_url, Format};
 use crate::state::AppState;
@@ -71,11 +72,12 @@ pub(super) fn collection_doc(base: &str, s: &Source) -> Value {
 
 pub(super) async fn collections(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let base = base_url(&state, &headers);
-    let list: Vec<Value> = visible_sources(&state, &headers).iter().map(|s| collection_doc(&base, s)).collect();
+    let list: Vec<Value> = visible_sources(&state, &caller.drafts()).iter().map(|s| collection_doc(&base, s)).collect();
     let doc = json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "The collections"),
                   link(format!("{base}/collections?f=html"), "alternate", "text/html", "The collections as HTML")],
@@ -98,11 +100,12 @@ pub(super) async fn collections(
 
 pub(super) async fn collection(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let s = source(&state, &headers, &id).await?;
+    let s = source(&state, &caller.drafts(), &id).await?;
     let doc = collection_doc(&base_url(&state, &headers), &s);
     Ok(match format(&q, &headers)? {
         Format::Json => Json(doc).into_response(),
@@ -121,11 +124,12 @@ pub(super) async fn collection(
 /// `/collections/{id}/queryables` and `/collections/{id}/schema`.
 pub(super) async fn described(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path((id, doc)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let s = source(&state, &headers, &id).await?;
+    let s = source(&state, &caller.drafts(), &id).await?;
     let url = format!("{}/collections/{id}/{doc}", base_url(&state, &headers));
     let (title, doc) = match doc.as_str() {
         "queryables" => {

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::common::{format, json_with_type, link, GEOJSON};
 use super::html;
 use super::source::source;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::links::{base_url, Format};
 use crate::state::AppState;
@@ -39,11 +40,12 @@ fn urlencode(s: &str) -> String {
 
 pub(super) async fn items(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let s = source(&state, &headers, &id).await?;
+    let s = source(&state, &caller.drafts(), &id).await?;
     let p = nexus_core::query::items(&q, &s.queryables(), true)?;
     let f = format(&q, &headers)?;
     let c = s.collection();
@@ -122,11 +124,12 @@ pub(super) async fn items(
 
 pub(super) async fn item(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let s = source(&state, &headers, &id).await?;
+    let s = source(&state, &caller.drafts(), &id).await?;
     let p = nexus_core::query::items(&q, &[], false)?;
     let f = format(&q, &headers)?;
     let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));

@@ -12,6 +12,7 @@ use super::common::{format, json_with_type, link};
 use super::html;
 use super::openapi;
 use super::source::visible_sources;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::links::{base_url, Format};
 use crate::state::AppState;
@@ -70,7 +71,7 @@ pub(super) async fn conformance(
     })
 }
 
-pub(super) async fn api(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &headers));
+pub(super) async fn api(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Response {
+    let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &caller.drafts()));
     json_with_type("application/vnd.oai.openapi+json;version=3.0", serde_json::to_vec(&doc).unwrap_or_default())
 }

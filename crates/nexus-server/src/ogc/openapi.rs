@@ -158,7 +158,7 @@ mod tests {
     /// Every `$ref` resolves inside the document.
     #[test]
     fn the_document_is_self_contained() {
-        let doc = document("http://example", &[Source::Projects { drafts: false }]);
+        let doc = document("http://example", &[Source::Projects { drafts: nexus_core::DraftScope::None }]);
         let mut refs = Vec::new();
         fn walk(v: &Value, refs: &mut Vec<String>) {
             match v {

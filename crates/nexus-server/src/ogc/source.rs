@@ -1,12 +1,11 @@
-//! The collections: the layers a viewer may see (drafts only for planners) and `projects`.
+//! The collections: the layers a viewer may see (drafts only their readers) and `projects`.
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, StatusCode};
-use nexus_core::{Layer, Visibility};
+use axum::http::StatusCode;
+use nexus_core::{CitySlug, DraftScope, Layer};
 use nexus_store::{Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 
-use crate::auth::is_planner;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,7 +17,7 @@ pub enum Source {
     /// The projects.
     Projects {
         /// Drafts included.
-        drafts: bool,
+        drafts: DraftScope,
     },
 }
 
@@ -27,7 +26,7 @@ impl Source {
     pub fn collection(&self) -> Collection<'_> {
         match self {
             Source::Layer(l) => Collection::Layer(l),
-            Source::Projects { drafts } => Collection::Projects { include_drafts: *drafts },
+            Source::Projects { drafts } => Collection::Projects { drafts },
         }
     }
 
@@ -57,15 +56,15 @@ impl Source {
 }
 
 /// Finds collection `id` for this viewer (404 otherwise).
-pub async fn source(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Source, ApiError> {
+pub async fn source(state: &AppState, drafts: &DraftScope, id: &str) -> Result<Source, ApiError> {
     if id == "projects" {
-        return Ok(Source::Projects { drafts: is_planner(headers, state) });
+        return Ok(Source::Projects { drafts: drafts.clone() });
     }
     // One collection per id: the tile routes' comma lists (`a,b`) are not collections.
     if nexus_core::LayerId::new(id).is_err() {
         return Err(ApiError::not_found(format!("no collection '{}'", id.escape_default())));
     }
-    let layers = crate::tiles::sources::resolve(state, headers, id).await.map_err(|e| {
+    let layers = crate::tiles::sources::resolve(state, drafts, id).await.map_err(|e| {
         if e.status == StatusCode::BAD_REQUEST {
             ApiError::not_found(format!("no collection '{id}'"))
         } else {
@@ -76,18 +75,17 @@ pub async fn source(state: &AppState, headers: &HeaderMap, id: &str) -> Result<S
     Ok(Source::Layer(layer))
 }
 
-pub(super) fn visible_sources(state: &AppState, headers: &HeaderMap) -> Vec<Source> {
-    let planner = is_planner(headers, state);
+pub(super) fn visible_sources(state: &AppState, drafts: &DraftScope) -> Vec<Source> {
     let mut out: Vec<Source> = state
         .tiles
         .catalog()
         .all()
         .into_iter()
-        .filter(|l| planner || l.visibility == Visibility::Public)
+        .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
         // The projects' tile source is in the tile catalog; as a collection it is `projects`.
         .filter(|l| l.id.as_str() != nexus_store::PROJECTS_TILES)
         .map(Source::Layer)
         .collect();
-    out.push(Source::Projects { drafts: planner });
+    out.push(Source::Projects { drafts: drafts.clone() });
     out
 }

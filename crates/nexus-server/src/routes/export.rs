@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use std::sync::Arc;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -15,6 +15,7 @@ use bytes::Bytes;
 use nexus_core::ExportFormat;
 use nexus_service::gis::{self, ExportJob, NoProgress};
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::ogc::{source, stream_body};
 use crate::state::AppState;
@@ -33,14 +34,14 @@ fn split(name: &str) -> Option<(&str, ExportFormat)> {
 
 async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(name): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (id, format) = split(&name).ok_or_else(|| {
         ApiError::not_found("downloads are /export/{id}.geojson, .gpkg, .shp.zip, .csv, .kml or .fgb")
     })?;
-    let src = source(&state, &headers, id).await?;
+    let src = source(&state, &caller.drafts(), id).await?;
     let permit = Arc::clone(&state.exports).try_acquire_owned().map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

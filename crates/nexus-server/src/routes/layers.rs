@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use nexus_core::{Layer, LayerId, LayerMeta};
+use nexus_core::{Action, CitySlug, Layer, LayerId, LayerMeta, Visibility};
 use nexus_service::gis::{IngestError, IngestOptions, IngestReport, NoProgress};
 use tokio::io::AsyncWriteExt;
 
-use crate::auth::{is_planner, Planner};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -26,22 +26,18 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route("/layers/{id}/data", post(upload).layer(DefaultBodyLimit::max(limit)))
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<Layer>>, ApiError> {
-    Ok(Json(state.store.layers(is_planner(&headers, &state)).await?))
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Layer>>, ApiError> {
+    Ok(Json(state.store.layers(&caller.drafts()).await?))
 }
 
 fn layer_id(id: String) -> Result<LayerId, ApiError> {
     LayerId::new(id).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-async fn one(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Layer>, ApiError> {
+async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Layer>, ApiError> {
     let id = layer_id(id)?;
     match state.store.layer(&id).await? {
-        Some(l) if l.visibility == nexus_core::Visibility::Public || is_planner(&headers, &state) => Ok(Json(l)),
+        Some(l) if caller.drafts().sees(l.visibility, l.city.as_ref().map(nexus_core::CitySlug::as_str)) => Ok(Json(l)),
         _ => Err(ApiError::not_found(format!("no layer '{id}'"))),
     }
 }
@@ -131,11 +127,17 @@ fn options(
 /// memory), ingests them, and answers with the ingest report.
 async fn upload(
     State(state): State<AppState>,
-    _planner: Planner,
+    caller: Caller,
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Json<IngestReport>, ApiError> {
     let layer = layer_id(id)?;
+    // Asked before the upload is read: someone who may not upload anything here is told at once.
+    let existing = state.store.layer(&layer).await?;
+    match &existing {
+        Some(l) => caller.require(Action::EditDraft, l.city.as_ref().map(CitySlug::as_str), "changing this layer")?,
+        None => caller.signed_in("uploading layers")?,
+    }
     let dir = tempfile::Builder::new().prefix("nexus-upload").tempdir().map_err(|e| ApiError::internal(&e))?;
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut form: HashMap<String, String> = HashMap::new();
@@ -165,10 +167,30 @@ async fn upload(
         })?,
     };
     let opts = options(layer, main.1, main.0, &form)?;
+    let before = existing.as_ref().map(|l| (l.visibility, l.city.as_ref().map(CitySlug::as_str)));
+    let after_city: Option<String> =
+        opts.meta.city.as_ref().map(CitySlug::as_str).or(before.and_then(|b| b.1)).map(str::to_owned);
+    let after = opts.meta.visibility.or(before.map(|b| b.0)).unwrap_or(Visibility::Draft);
+    let action = Action::for_save(before.map(|b| b.0), after);
+    if let Some((_, city)) = before {
+        caller.require(action, city, "changing this layer")?;
+    }
+    caller.require(action, after_city.as_deref(), "this upload")?;
+    let dry_run = opts.dry_run;
     let result = state.gis.ingest(&state.store, opts, Arc::new(NoProgress)).await;
     drop(dir);
     match result {
-        Ok(report) => Ok(Json(report)),
+        Ok(report) => {
+            if !dry_run {
+                let mut row = caller.audit("layer.ingest", "layer", report.layer.as_str());
+                row.city = after_city;
+                row.revision_before = existing.as_ref().map(|l| l.revision);
+                row.revision_after = report.revision;
+                row.summary = format!("{} ({} features, {:?})", report.file, report.features.loaded, report.mode);
+                state.store.append_audit(&row).await?;
+            }
+            Ok(Json(report))
+        }
         Err(IngestError::Refused(report)) => {
             let message = IngestError::Refused(report.clone()).to_string();
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);

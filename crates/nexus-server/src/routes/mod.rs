@@ -5,8 +5,10 @@ pub mod export;
 pub mod health;
 pub mod layers;
 pub mod nexus;
+pub mod people;
 pub mod projects;
 pub mod search;
+pub mod session;
 pub mod settings;
 
 use axum::Router;
@@ -21,7 +23,9 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())
         .merge(projects::router())
+        .merge(people::router())
         .merge(search::router())
+        .merge(session::router())
         .merge(settings::router())
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

@@ -3,15 +3,14 @@
 //! (`GET /api/projects/{slug}/nexus`) and a city's summary (`GET /api/cities/{slug}/nexus`).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use nexus_core::{CitySlug, Effect, LayerKind, RuleSet, Sector};
+use nexus_core::{Action, CitySlug, Effect, LayerKind, RuleSet, Sector};
 use nexus_store::{Draft, NexusRefresh};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{is_planner, Planner};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -26,23 +25,23 @@ pub fn router() -> Router<AppState> {
 
 async fn profile(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     axum::extract::Path(slug): axum::extract::Path<String>,
 ) -> Result<Json<nexus_store::ProjectProfile>, ApiError> {
     let missing = || ApiError::not_found(format!("no project '{}'", slug.escape_default()));
     nexus_core::ProjectSlug::new(slug.clone()).map_err(|_| missing())?;
-    let profile = state.store.project_profile(&slug, is_planner(&headers, &state)).await?;
+    let profile = state.store.project_profile(&slug, &caller.drafts()).await?;
     Ok(Json(profile.ok_or_else(missing)?))
 }
 
 async fn summary(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     axum::extract::Path(slug): axum::extract::Path<String>,
 ) -> Result<Json<nexus_store::CitySummary>, ApiError> {
     let missing = || ApiError::not_found(format!("no city '{}'", slug.escape_default()));
     CitySlug::new(slug.clone()).map_err(|_| missing())?;
-    let summary = state.store.city_summary(&slug, is_planner(&headers, &state)).await?;
+    let summary = state.store.city_summary(&slug, &caller.drafts()).await?;
     Ok(Json(summary.ok_or_else(missing)?))
 }
 
@@ -57,17 +56,26 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 async fn replace_rules(
     State(state): State<AppState>,
-    _planner: Planner,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::EditRules, None, "changing the Nexus rules")?;
     let set: RuleSet = body(&bytes)?;
     let changed = state.store.replace_rules(&set).await?;
+    let mut row = caller.audit("rules.replace", "rules", "nexus-rules");
+    row.summary = format!("{} rules ({changed})", set.rules.len());
+    state.store.append_audit(&row).await?;
     let refresh = state.store.refresh_nexus().await?;
     Ok(Json(json!({ "rules": set.rules.len(), "changed": changed, "refresh": refresh })))
 }
 
-async fn refresh(State(state): State<AppState>, _planner: Planner) -> Result<Json<NexusRefresh>, ApiError> {
-    Ok(Json(state.store.refresh_nexus().await?))
+async fn refresh(State(state): State<AppState>, caller: Caller) -> Result<Json<NexusRefresh>, ApiError> {
+    caller.require(Action::RefreshOverlays, None, "refreshing the Nexus overlays")?;
+    let refresh = state.store.refresh_nexus().await?;
+    let mut row = caller.audit("overlays.refresh", "layer", nexus_store::NEXUS_LINKS);
+    row.summary = "refreshed on request".into();
+    state.store.append_audit(&row).await?;
+    Ok(Json(refresh))
 }
 
 /// What `POST /api/nexus/evaluate` takes.
@@ -83,7 +91,7 @@ struct Sketch {
 
 async fn evaluate(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let sketch: Sketch = body(&bytes)?;
@@ -102,8 +110,7 @@ async fn evaluate(
         sectors: sketch.sectors,
         city: sketch.city.map(|c| c.as_str().to_owned()),
     };
-    let nexus_store::LiveLinks { links, checked, rings } =
-        state.store.evaluate(&draft, is_planner(&headers, &state)).await?;
+    let nexus_store::LiveLinks { links, checked, rings } = state.store.evaluate(&draft, &caller.drafts()).await?;
     let count = |e: Effect| links.iter().filter(|l| l.feature["properties"]["effect"] == e.as_str()).count();
     let summary = json!({
         "synergies": count(Effect::Synergy),

@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use nexus_core::{CitySlug, ProjectRecord, ProjectSlug};
-use nexus_store::SaveOutcome;
+use nexus_core::{Action, CitySlug, ProjectRecord, ProjectSlug};
+use nexus_store::{SaveOutcome, StoredProject};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Planner;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -78,9 +78,10 @@ fn missing(slug: &str) -> ApiError {
 
 async fn create(
     State(state): State<AppState>,
-    _planner: Planner,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.signed_in("creating projects")?;
     // A body without a slug gets the first free one of `city-title`, `city-title-2`, …
     let mut body = feature(&bytes)?;
     let made = made_slug(&body["properties"]);
@@ -88,10 +89,13 @@ async fn create(
         body["properties"]["slug"] = json!(slug.as_str());
     }
     let mut p = record(body, None, "draft")?;
+    let action = Action::for_save(None, p.meta.visibility);
+    caller.require(action, Some(p.meta.city.as_str()), "creating this project")?;
+    let audit = caller.actor.audit("project.create", "project", None);
     let base = p.slug.clone();
     for n in 1..=if made.is_some() { SLUG_TRIES } else { 1 } {
         p.slug = base.variant(n);
-        match state.store.save_project(&p, true, None).await? {
+        match state.store.save_project(&p, true, None, &|_| true, &audit).await? {
             SaveOutcome::Exists => continue,
             _ => {
                 return Ok((
@@ -123,15 +127,34 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 
 async fn replace(
     State(state): State<AppState>,
-    _planner: Planner,
+    caller: Caller,
     Path(slug): Path<String>,
     headers: HeaderMap,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    caller.signed_in("editing projects")?;
     let expected = if_match(&headers)?;
-    let stored = state.store.project_visibility(&slug).await?.ok_or_else(|| missing(&slug))?;
-    let p = record(feature(&bytes)?, Some(&slug), &stored)?;
-    match state.store.save_project(&p, false, expected).await? {
+    // A draft its caller may not see is missing to them, not forbidden.
+    let stored = state
+        .store
+        .stored_project(&slug)
+        .await?
+        .filter(|s| caller.drafts().sees(s.visibility, Some(&s.city)))
+        .ok_or_else(|| missing(&slug))?;
+    let p = record(feature(&bytes)?, Some(&slug), stored.visibility.as_str())?;
+    for city in [stored.city.as_str(), p.meta.city.as_str()] {
+        caller.require(Action::for_save(Some(stored.visibility), p.meta.visibility), Some(city), "this edit")?;
+    }
+    // Asked again under the save's lock, in case the project changed city or visibility since.
+    let (after, city) = (p.meta.visibility, p.meta.city.as_str());
+    let guard = |now: Option<&StoredProject>| {
+        now.is_some_and(|s| {
+            let action = Action::for_save(Some(s.visibility), after);
+            caller.may(action, Some(&s.city)) && caller.may(action, Some(city))
+        })
+    };
+    let audit = caller.actor.audit("project.edit", "project", None);
+    match state.store.save_project(&p, false, expected, &guard, &audit).await? {
         SaveOutcome::Updated { changed } => {
             Ok(Json(json!({ "slug": p.slug.as_str(), "visibility": p.meta.visibility.as_str(), "changed": changed })))
         }
@@ -143,6 +166,11 @@ async fn replace(
                  started from {}): reload it and edit again",
                 expected.unwrap_or_default()
             ),
+        )),
+        SaveOutcome::Forbidden => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("project '{slug}' changed meanwhile and your roles do not allow this edit any more"),
         )),
         _ => Err(missing(&slug)),
     }

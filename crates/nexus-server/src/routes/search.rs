@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use nexus_core::CitySlug;
 use serde_json::{json, Value};
 
-use crate::auth::is_planner;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -26,7 +25,7 @@ pub fn router() -> Router<AppState> {
 
 async fn search(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let q = params.get("q").map(|q| q.trim()).unwrap_or_default();
@@ -48,6 +47,6 @@ async fn search(
             .ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?,
         None => DEFAULT_LIMIT,
     };
-    let hits = state.store.search(q, city.as_ref().map(CitySlug::as_str), is_planner(&headers, &state), limit).await?;
+    let hits = state.store.search(q, city.as_ref().map(CitySlug::as_str), &caller.drafts(), limit).await?;
     Ok(Json(json!({ "query": q, "city": city, "results": hits })))
 }

@@ -12,6 +12,7 @@ use nexus_core::{Layer, TileCoord, Visibility};
 use nexus_service::tiles::encoding;
 
 use super::sources::{resolve, version};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -49,12 +50,13 @@ fn header_value(v: &str) -> HeaderValue {
 
 pub(super) async fn tile(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path((names, z, x, last)): Path<(String, String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let coord = parse_tile(&z, &x, &last)?;
-    let layers = resolve(&state, &headers, &names).await?;
+    let layers = resolve(&state, &caller.drafts(), &names).await?;
     let tile = state.tiles.composite_tile(&layers, coord).await.map_err(ApiError::from)?;
 
     let versioned = query.get("v").is_some_and(|v| *v == version(&layers));

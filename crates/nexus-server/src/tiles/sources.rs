@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::Json;
-use nexus_core::{Layer, LayerId, Visibility};
+use nexus_core::{CitySlug, DraftScope, Layer, LayerId};
 
-use crate::auth::is_planner;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::links::base_url;
 use crate::state::AppState;
@@ -16,8 +16,7 @@ use crate::state::AppState;
 /// The layers named in a `/tiles/{a},{b}` path that this viewer may see. A layer the
 /// catalog does not know yet (created a moment ago, its notification still on its way) is
 /// looked up in the database before the answer is 404.
-pub(crate) async fn resolve(state: &AppState, headers: &HeaderMap, names: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
-    let planner = is_planner(headers, state);
+pub(crate) async fn resolve(state: &AppState, drafts: &DraftScope, names: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
     let mut out: Vec<Arc<Layer>> = Vec::new();
     for name in names.split(',') {
         let id = LayerId::new(name).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -32,7 +31,7 @@ pub(crate) async fn resolve(state: &AppState, headers: &HeaderMap, names: &str) 
             }),
         };
         let layer = layer
-            .filter(|l| planner || l.visibility == Visibility::Public)
+            .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
             .ok_or_else(|| ApiError::not_found(format!("no tile source '{id}'")))?;
         out.push(layer);
     }
@@ -45,15 +44,15 @@ pub(crate) fn version(layers: &[Arc<Layer>]) -> String {
 }
 
 /// `GET /tiles`: every tile source this viewer may see.
-pub(super) async fn sources(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    let planner = is_planner(&headers, &state);
+pub(super) async fn sources(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> impl IntoResponse {
+    let drafts = caller.drafts();
     let base = base_url(&state, &headers);
     let list: Vec<serde_json::Value> = state
         .tiles
         .catalog()
         .all()
         .into_iter()
-        .filter(|l| planner || l.visibility == Visibility::Public)
+        .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
         .map(|l| {
             serde_json::json!({
                 "id": l.id, "title": l.title, "kind": l.kind, "sectors": l.sectors, "city": l.city,

@@ -12,6 +12,7 @@ use nexus_core::{FieldType, Layer};
 use serde_json::{json, Value};
 
 use super::sources::{resolve, version};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -76,13 +77,14 @@ pub fn document(base: &str, layers: &[Arc<Layer>]) -> Value {
 /// `GET /tiles/{sources}.json`.
 pub async fn handler(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let names = name
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found("tile paths are /tiles/{source}.json or /tiles/{source}/{z}/{x}/{y}.mvt"))?;
-    let layers = resolve(&state, &headers, names).await?;
+    let layers = resolve(&state, &caller.drafts(), names).await?;
     let base = base_url(&state, &headers);
     Ok(([(header::CACHE_CONTROL, "no-cache")], Json(document(&base, &layers))))
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on purpose")]
 //! against a real PostGIS database per test.
 
+mod accounts;
 mod api;
 mod export;
 mod nexus;

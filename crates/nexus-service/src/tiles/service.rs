@@ -46,7 +46,7 @@ impl Tiles {
     /// # Errors
     /// When the catalog cannot be read.
     pub async fn start(store: Store, settings: TileSettings) -> Result<Arc<Tiles>, StoreError> {
-        let catalog = Catalog::new(store.layers(true).await?);
+        let catalog = Catalog::new(store.layers(&nexus_core::DraftScope::All).await?);
         catalog.put(store.projects_tile_source().await?);
         let (tx, rx) = mpsc::unbounded_channel();
         let tiles = Arc::new(Tiles {
@@ -176,7 +176,7 @@ impl Tiles {
                 }
             }
             Change::Resync => {
-                self.catalog.replace_all(self.store.layers(true).await?);
+                self.catalog.replace_all(self.store.layers(&nexus_core::DraftScope::All).await?);
                 self.catalog.put(self.store.projects_tile_source().await?);
                 self.cache.invalidate_all();
                 for l in self.catalog.all() {
@@ -187,7 +187,7 @@ impl Tiles {
                 self.catalog.put(self.store.projects_tile_source().await?);
                 self.invalidate(nexus_store::PROJECTS_TILES);
             }
-            Change::Rules => {}
+            Change::Rules | Change::Accounts => {}
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The query behind every read of features: which table, which columns, which filters
 //! (all request values bound as parameters), in primary-key order.
 
-use nexus_core::{FeatureFilter, FieldType, Layer};
+use nexus_core::{DraftScope, FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
 /// A set of features that can be listed.
@@ -9,10 +9,10 @@ use tokio_postgres::types::ToSql;
 pub enum Collection<'a> {
     /// A layer's features.
     Layer(&'a Layer),
-    /// The projects (`include_drafts` for planners).
+    /// The projects: public ones, and the drafts a reader sees.
     Projects {
-        /// Whether draft projects are included.
-        include_drafts: bool,
+        /// Whose drafts are included.
+        drafts: &'a DraftScope,
     },
 }
 
@@ -70,7 +70,7 @@ impl Query {
         };
         match c {
             Collection::Layer(l) => q.layer(l, f, prec),
-            Collection::Projects { include_drafts } => q.projects(include_drafts, f, prec),
+            Collection::Projects { drafts } => q.projects(drafts, f, prec),
         }
         if !f.bbox.is_empty() {
             q.bbox(f);
@@ -142,7 +142,7 @@ impl Query {
     }
 
     /// The projects (public ones unless drafts are asked for), their filters and dates.
-    fn projects(&mut self, include_drafts: bool, f: &FeatureFilter, prec: i32) {
+    fn projects(&mut self, drafts: &DraftScope, f: &FeatureFilter, prec: i32) {
         let q = self;
         q.from = "projects".into();
         q.select = format!(
@@ -156,8 +156,9 @@ impl Query {
         );
         q.key = "id";
         q.order = "id";
-        if !include_drafts {
-            q.wheres.push("visibility = 'public'".into());
+        if *drafts != DraftScope::All {
+            let p = q.param(drafts.to_sql());
+            q.wheres.push(format!("nexus_may_see(visibility, city, {p})"));
         }
         for (k, v) in &f.equals {
             let p = q.param(v.clone());

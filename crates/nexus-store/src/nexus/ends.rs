@@ -2,7 +2,7 @@
 //! or all but some), or a sketched geometry that is not stored. Every identifier and word put
 //! into the text is a validated id or a vocabulary word; free text goes through `sql_literal`.
 
-use nexus_core::{LayerKind, Sector, Selector};
+use nexus_core::{DraftScope, LayerKind, Sector, Selector};
 
 use crate::features::sql_literal;
 
@@ -26,7 +26,7 @@ pub(crate) enum End {
     },
     /// Projects with a geometry (public ones, or drafts too): `only` these slugs when given,
     /// and never `except`.
-    Projects { only: Option<Vec<String>>, except: Vec<String>, drafts: bool },
+    Projects { only: Option<Vec<String>>, except: Vec<String>, drafts: DraftScope },
     /// The sketch being evaluated (`$1` is its GeoJSON geometry), with its kinds and sectors.
     Draft { kinds: Vec<LayerKind>, sectors: Vec<Sector>, city: Option<String> },
 }
@@ -87,8 +87,13 @@ impl End {
             }
             End::Projects { only, except, drafts } => {
                 let mut filter = format!("{x}.geom IS NOT NULL");
-                if !drafts {
-                    filter.push_str(&format!(" AND {x}.visibility = 'public'"));
+                // The scope's cities are validated slugs (from `CitySlug`), safe to quote.
+                match drafts {
+                    DraftScope::All => {}
+                    DraftScope::None => filter.push_str(&format!(" AND {x}.visibility = 'public'")),
+                    DraftScope::Cities(c) => {
+                        filter.push_str(&format!(" AND nexus_may_see({x}.visibility, {x}.city, {})", words(c)));
+                    }
                 }
                 if !selector.kinds.is_empty() {
                     filter.push_str(&format!(

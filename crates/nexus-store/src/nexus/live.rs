@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use nexus_core::nexus_plan::picks;
-use nexus_core::{LayerKind, RuleSet, Sector};
+use nexus_core::{DraftScope, LayerKind, RuleSet, Sector};
 use serde::Serialize;
 
 use super::ends::End;
@@ -79,13 +79,13 @@ pub struct LiveLinks {
 
 impl Store {
     /// The links a sketched geometry would make with what is stored (public data, and drafts
-    /// when `include_drafts`), each as a GeoJSON Feature, and what was checked; nothing is
+    /// those `drafts` sees), each as a GeoJSON Feature, and what was checked; nothing is
     /// written.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] when the geometry is not valid GeoJSON; otherwise when a query
     /// fails.
-    pub async fn evaluate(&self, draft: &Draft, include_drafts: bool) -> StoreResult<LiveLinks> {
+    pub async fn evaluate(&self, draft: &Draft, drafts: &DraftScope) -> StoreResult<LiveLinks> {
         let client = self.client().await?;
         let rules = read_rule_set(&client).await?;
         let check = client
@@ -109,7 +109,7 @@ impl Store {
         let sketch = End::Draft { kinds: kinds.clone(), sectors: draft.sectors.clone(), city: draft.city.clone() };
         let subject =
             Subject { end: &sketch, kinds: &kinds, sectors: &draft.sectors, city: draft.city.as_deref(), slug: None };
-        let mut out = live_links(&client, &rules, &subject, include_drafts, &[&draft.geometry]).await?;
+        let mut out = live_links(&client, &rules, &subject, drafts, &[&draft.geometry]).await?;
         out.rings = rings(&client, &draft.geometry, &out.checked.reach).await?;
         Ok(out)
     }
@@ -154,18 +154,18 @@ pub(crate) struct Subject<'a> {
     pub slug: Option<&'a str>,
 }
 
-/// The layers a live computation may meet: public ones, drafts too for planners.
-async fn visible_layers(client: &tokio_postgres::Client, include_drafts: bool) -> StoreResult<Vec<LayerEnd>> {
+/// The layers a live computation may meet: public ones, and the drafts `drafts` sees.
+async fn visible_layers(client: &tokio_postgres::Client, drafts: &DraftScope) -> StoreResult<Vec<LayerEnd>> {
     Ok(client
         .query(
             &format!(
                 "SELECT id, kind, sectors, city, title, feature_count,
                         (SELECT country FROM cities WHERE slug = layers.city) AS country
                  FROM layers
-                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND ($1 OR visibility = 'public')
+                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND nexus_may_see(visibility, city, $1)
                  ORDER BY id"
             ),
-            &[&include_drafts],
+            &[&drafts.to_sql()],
         )
         .await
         .map_err(StoreError::query("nexus_layers"))?
@@ -179,17 +179,17 @@ pub(crate) async fn live_links(
     client: &tokio_postgres::Client,
     rules: &RuleSet,
     subject: &Subject<'_>,
-    include_drafts: bool,
+    drafts: &DraftScope,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> StoreResult<LiveLinks> {
-    let layers = visible_layers(client, include_drafts).await?;
+    let layers = visible_layers(client, drafts).await?;
     let mut others: Vec<End> = layers
         .iter()
         .filter(|l| subject.city.is_none() || l.city.is_none() || l.city.as_deref() == subject.city)
         .map(LayerEnd::end)
         .collect();
     let except = subject.slug.map(|s| vec![s.to_owned()]).unwrap_or_default();
-    others.push(End::Projects { only: None, except, drafts: include_drafts });
+    others.push(End::Projects { only: None, except, drafts: drafts.clone() });
     // A city's layers carry its country; national distances follow it.
     let country = subject
         .city

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use nexus_core::nexus_plan::{self, Box3857};
-use nexus_core::Rule;
+use nexus_core::{DraftScope, Rule};
 use serde::Serialize;
 use tokio_postgres::Transaction;
 
@@ -220,15 +220,15 @@ impl<'a> Plan<'a> {
         let mut ends: Vec<(End, bool)> =
             inputs.layers.iter().map(|l| (l.end(), changed.contains(&format!("layer:{}", l.id)))).collect();
         if full {
-            ends.push((End::Projects { only: None, except: vec![], drafts: false }, true));
+            ends.push((End::Projects { only: None, except: vec![], drafts: DraftScope::None }, true));
         } else {
             if !changed_projects.is_empty() {
                 ends.push((
-                    End::Projects { only: Some(changed_projects.clone()), except: vec![], drafts: false },
+                    End::Projects { only: Some(changed_projects.clone()), except: vec![], drafts: DraftScope::None },
                     true,
                 ));
             }
-            ends.push((End::Projects { only: None, except: changed_projects, drafts: false }, false));
+            ends.push((End::Projects { only: None, except: changed_projects, drafts: DraftScope::None }, false));
         }
         let planned: Vec<_> = ends.iter().map(|(e, c)| (plan_end(e, Some(&inputs.facets)), *c)).collect();
         let pairs = nexus_plan::rule_pairs(&inputs.rules.rules, &planned)

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nexus_core::{LayerKind, Sector, Selector};
+use nexus_core::{DraftScope, LayerKind, Sector, Selector};
 use serde::Serialize;
 
 use super::ends::End;
@@ -83,18 +83,18 @@ pub struct CitySummary {
 
 impl Store {
     /// The profile of project `slug`, or `None` when there is no such project (or it is a
-    /// draft and `include_drafts` is false). Its links are computed now, against public data
-    /// (and drafts for planners).
+    /// draft `drafts` does not see). Its links are computed now, against public data and the
+    /// drafts `drafts` sees.
     ///
     /// # Errors
     /// When a query fails.
-    pub async fn project_profile(&self, slug: &str, include_drafts: bool) -> StoreResult<Option<ProjectProfile>> {
+    pub async fn project_profile(&self, slug: &str, drafts: &DraftScope) -> StoreResult<Option<ProjectProfile>> {
         let client = self.client().await?;
         let Some(p) = client
             .query_opt(
                 "SELECT slug, title, title_local, city, sectors, kind, geom IS NOT NULL FROM projects
-                 WHERE slug = $1 AND ($2 OR visibility = 'public')",
-                &[&slug, &include_drafts],
+                 WHERE slug = $1 AND nexus_may_see(visibility, city, $2)",
+                &[&slug, &drafts.to_sql()],
             )
             .await
             .map_err(StoreError::query("nexus_profile"))?
@@ -115,10 +115,10 @@ impl Store {
                          JOIN features f ON f.geom_3857 && p.geom_3857 AND ST_Intersects(f.geom, p.geom)
                          JOIN layers l ON l.id = f.layer_id
                          WHERE p.slug = $1 AND l.kind <> 'boundary' AND l.id NOT IN ('{LINKS}', '{HEX}')
-                           AND ($2 OR l.visibility = 'public')
+                           AND nexus_may_see(l.visibility, l.city, $2)
                          GROUP BY l.id, l.title, l.kind, l.sectors ORDER BY l.id"
                     ),
-                    &[&slug, &include_drafts],
+                    &[&slug, &drafts.to_sql()],
                 )
                 .await
                 .map_err(StoreError::query("nexus_profile_touches"))?
@@ -133,7 +133,7 @@ impl Store {
                 .collect();
             let own_sectors: Vec<Sector> = sectors.iter().filter_map(|s| s.parse().ok()).collect();
             let kinds = Selector::project_kinds(kind.as_deref().and_then(|k| k.parse::<LayerKind>().ok()));
-            let end = End::Projects { only: Some(vec![slug.to_owned()]), except: vec![], drafts: include_drafts };
+            let end = End::Projects { only: Some(vec![slug.to_owned()]), except: vec![], drafts: drafts.clone() };
             let city: String = p.get(3);
             let subject = Subject {
                 end: &end,
@@ -143,7 +143,7 @@ impl Store {
                 slug: Some(slug),
             };
             let rules = super::rules::read_rule_set(&client).await?;
-            links = live_links(&client, &rules, &subject, include_drafts, &[])
+            links = live_links(&client, &rules, &subject, drafts, &[])
                 .await?
                 .links
                 .into_iter()
@@ -185,7 +185,7 @@ impl Store {
     ///
     /// # Errors
     /// When a query fails.
-    pub async fn city_summary(&self, slug: &str, include_drafts: bool) -> StoreResult<Option<CitySummary>> {
+    pub async fn city_summary(&self, slug: &str, drafts: &DraftScope) -> StoreResult<Option<CitySummary>> {
         let client = self.client().await?;
         if client
             .query_opt("SELECT 1 FROM cities WHERE slug = $1", &[&slug])
@@ -206,12 +206,12 @@ impl Store {
         } else {
             (zero_matrices(&sectors), BTreeMap::new(), BTreeMap::new())
         };
-        let projects = city_projects(&client, slug, include_drafts).await?;
+        let projects = city_projects(&client, slug, drafts).await?;
         let totals = client
             .query_one(
                 "SELECT count(*), count(*) FILTER (WHERE cardinality(sectors) >= 2) FROM projects
-                 WHERE city = $1 AND ($2 OR visibility = 'public')",
-                &[&slug, &include_drafts],
+                 WHERE city = $1 AND nexus_may_see(visibility, city, $2)",
+                &[&slug, &drafts.to_sql()],
             )
             .await
             .map_err(StoreError::query("nexus_city_projects"))?;
@@ -300,19 +300,19 @@ async fn city_links(
 async fn city_projects(
     client: &deadpool_postgres::Object,
     slug: &str,
-    include_drafts: bool,
+    drafts: &DraftScope,
 ) -> StoreResult<BTreeMap<String, BTreeMap<String, i64>>> {
     let mut projects: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (group, sql) in [
-        ("sector", "SELECT unnest(sectors), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
-        ("status", "SELECT status, count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1"),
+        ("sector", "SELECT unnest(sectors), count(*) FROM projects WHERE city = $1 AND nexus_may_see(visibility, city, $2) GROUP BY 1"),
+        ("status", "SELECT status, count(*) FROM projects WHERE city = $1 AND nexus_may_see(visibility, city, $2) GROUP BY 1"),
         (
             "dimension",
-            "SELECT unnest(dimensions), count(*) FROM projects WHERE city = $1 AND ($2 OR visibility = 'public') GROUP BY 1",
+            "SELECT unnest(dimensions), count(*) FROM projects WHERE city = $1 AND nexus_may_see(visibility, city, $2) GROUP BY 1",
         ),
     ] {
         let counts = client
-            .query(sql, &[&slug, &include_drafts])
+            .query(sql, &[&slug, &drafts.to_sql()])
             .await
             .map_err(StoreError::query("nexus_city_projects"))?
             .iter()

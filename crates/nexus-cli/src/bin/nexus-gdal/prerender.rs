@@ -11,7 +11,11 @@ use nexus_cli::database;
 
 pub async fn run(settings: &Settings, layers: Vec<LayerId>, maxzoom: u8) -> anyhow::Result<()> {
     let store = database::open(settings).await?;
-    let ids = if layers.is_empty() { store.layers(true).await?.into_iter().map(|l| l.id).collect() } else { layers };
+    let ids = if layers.is_empty() {
+        store.layers(&nexus_core::DraftScope::All).await?.into_iter().map(|l| l.id).collect()
+    } else {
+        layers
+    };
     for id in ids {
         let started = Instant::now();
         let tiles = nexus_service::tiles::prerender::prerender(&store, &id, maxzoom).await?;

@@ -25,13 +25,20 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
         anyhow!("cannot listen on {bind} ({e}); {hint}")
     })?;
     let store = database::open(settings).await?;
+    if !store.has_users().await? {
+        tracing::info!(
+            "no accounts yet: create the first site admin with `nexus user add you@example.org --admin --password-stdin`"
+        );
+    }
     let addr = listener.local_addr()?;
     tracing::info!(database = store.target(), "Nexus Atlas listening on http://{addr}");
     let mut config = ServerConfig::new(web_dir);
     config.planner_token = args.planner_token.or_else(|| file.planner_token.clone()).filter(|t| !t.is_empty());
     config.max_upload_bytes = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(256).saturating_mul(1 << 20);
-    if config.planner_token.is_none() {
-        tracing::info!("no planner token configured: uploads and edits are disabled");
+    if config.planner_token.is_some() {
+        tracing::info!(
+            "the legacy planner token acts as a site admin; accounts and personal tokens are the way for people"
+        );
     }
     config.public_url = args.public_url.or_else(|| file.public_url.clone());
     if let Some(url) = args.basemap.or_else(|| file.basemap.clone()).filter(|u| !u.is_empty()) {

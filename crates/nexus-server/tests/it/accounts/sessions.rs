@@ -1,0 +1,139 @@
+//! Sign-in sessions: the cookie's flags, a new id at every sign-in, sign-out, CSRF refusal of
+//! cross-site writes, and throttled failures.
+
+use axum::http::StatusCode;
+use nexus_core::Role;
+use serde_json::{json, Value};
+
+use super::{add_user, audit_count, req, sign_in, with_cities, Auth, PASSWORD};
+use crate::support::TestApp;
+
+/// What `GET /api/session` says to the holder of cookie `session`.
+async fn who(t: &TestApp, session: String) -> Value {
+    let auth = Auth::Cookie { session: &session, csrf: None, origin: None };
+    t.send(req("GET", "/api/session", auth, &Value::Null)).await.2
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_a_new_session_id_every_time() {
+    let t = TestApp::new().await;
+    with_cities(&t).await;
+    add_user(&t, "somchai@cmcity.go.th", false, &[("chiang-mai", Role::Editor)]).await;
+
+    let body = json!({ "email": "Somchai@CMCity.go.th", "password": PASSWORD });
+    let (status, headers, answer) = t.send(req("POST", "/api/session", Auth::None, &body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["user"]["email"], "somchai@cmcity.go.th");
+    assert_eq!(answer["user"]["roles"], json!([{ "city": "chiang-mai", "role": "editor", "label": "Editor" }]));
+    let cookie = headers["set-cookie"].to_str().unwrap().to_owned();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP gets no Secure flag: {cookie}");
+    let first = cookie.split(';').next().unwrap().trim_start_matches("nexus_session=").to_owned();
+
+    // Over HTTPS (a proxy says so) the cookie travels only over HTTPS.
+    let mut over_tls = req("POST", "/api/session", Auth::None, &body);
+    over_tls.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
+    let (_, headers, _) = t.send(over_tls).await;
+    assert!(headers["set-cookie"].to_str().unwrap().contains("; Secure"));
+
+    let me = who(&t, first.clone()).await;
+    assert_eq!(me["user"]["email"], "somchai@cmcity.go.th");
+    assert_eq!(me["csrf"].as_str().unwrap().len(), 43);
+
+    // Signing in again with the old cookie ends that session: the id always changes.
+    let mut again = req("POST", "/api/session", Auth::None, &body);
+    again.headers_mut().insert("cookie", format!("nexus_session={first}").parse().unwrap());
+    let (_, headers, _) = t.send(again).await;
+    let second = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("nexus_session=")
+        .to_owned();
+    assert_ne!(first, second);
+    assert_eq!(who(&t, first).await["user"], Value::Null, "the old session ended at sign-in");
+    assert_eq!(who(&t, second.clone()).await["user"]["email"], "somchai@cmcity.go.th");
+
+    // Signing out ends it and clears the cookie.
+    let csrf = who(&t, second.clone()).await["csrf"].as_str().unwrap().to_owned();
+    let auth = Auth::Cookie { session: &second, csrf: Some(&csrf), origin: Some("http://atlas.test") };
+    let (status, headers, _) = t.send(req("DELETE", "/api/session", auth, &Value::Null)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(who(&t, second).await["user"], Value::Null);
+    assert_eq!(audit_count(&t, "session.create").await, 3);
+    assert_eq!(audit_count(&t, "session.delete").await, 1);
+}
+
+#[tokio::test]
+async fn cookie_writes_need_this_origin_and_the_csrf_token() {
+    let t = TestApp::new().await;
+    with_cities(&t).await;
+    add_user(&t, "editor@cm.org", false, &[("chiang-mai", Role::Editor)]).await;
+    let (_, session, answer) = sign_in(&t, "editor@cm.org", PASSWORD).await;
+    let session = session.unwrap();
+    let csrf = answer["csrf"].as_str().unwrap().to_owned();
+    let project = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [98.99, 18.79] },
+                          "properties": { "city": "chiang-mai", "title": "Compost hub", "sectors": ["waste"], "status": "idea" } });
+    let cases = [
+        (None, Some("http://atlas.test"), "lacks the session's X-CSRF-Token"),
+        (Some(csrf.as_str()), Some("https://evil.example"), "another site"),
+        (Some(csrf.as_str()), None, "another site"),
+        (Some("forged"), Some("http://atlas.test"), "lacks the session's X-CSRF-Token"),
+    ];
+    for (token, origin, says) in cases {
+        let auth = Auth::Cookie { session: &session, csrf: token, origin };
+        let (status, _, body) = t.send(req("POST", "/api/projects", auth, &project)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{token:?} {origin:?}: {body}");
+        assert_eq!(body["error"]["code"], "csrf");
+        assert!(body["error"]["message"].as_str().unwrap().contains(says), "{body}");
+    }
+    let auth = Auth::Cookie { session: &session, csrf: Some(&csrf), origin: Some("http://atlas.test") };
+    let (status, _, body) = t.send(req("POST", "/api/projects", auth, &project)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(audit_count(&t, "project.create").await, 1, "only the accepted write is in the trail");
+
+    // A sign-in posted from another site is refused too (login CSRF).
+    let mut cross = req("POST", "/api/session", Auth::None, &json!({ "email": "editor@cm.org", "password": PASSWORD }));
+    cross.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(t.send(cross).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn twenty_wrong_passwords_are_throttled_and_audited_and_the_right_one_waits_too() {
+    let t = TestApp::new().await;
+    add_user(&t, "target@naga.gov.ph", false, &[]).await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..20 {
+        let body = json!({ "email": "target@naga.gov.ph", "password": "not the password at all" });
+        let (status, headers, answer) = t.send(req("POST", "/api/session", Auth::None, &body)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(answer["error"]["message"], "the email or password is wrong");
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            retry_after = headers.get("retry-after").map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert_eq!(statuses[5..], [429; 15], "{statuses:?}");
+    let wait = retry_after.expect("429 says when to come back");
+    assert!((1..=30).contains(&wait), "{wait}");
+    let (status, cookie, _) = sign_in(&t, "target@naga.gov.ph", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits too");
+    assert!(cookie.is_none());
+    assert_eq!(audit_count(&t, "session.failed").await, 5);
+    assert_eq!(audit_count(&t, "session.throttled").await, 16);
+
+    // An unknown email answers like a wrong password.
+    let (status, _, answer) = sign_in(&t, "nobody@naga.gov.ph", PASSWORD).await;
+    assert_eq!(
+        (status, answer["error"]["message"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("the email or password is wrong"))
+    );
+}

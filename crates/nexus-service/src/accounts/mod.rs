@@ -1,0 +1,195 @@
+//! Accounts: who a request comes from, and the changes to people, roles and tokens.
+//!
+//! [`Accounts`] turns a session cookie or a bearer token into a [`Principal`] (the policy in
+//! `nexus_core::access` then decides what it may do), signs people in and out with throttling
+//! of failures, and manages users, roles and personal tokens, each change with its audit row.
+//! Sessions and tokens live in the database so any instance serves any of them; each instance
+//! caches what it looked up for [`CACHE_TTL`] so that tiles and items do not pay a query each,
+//! and drops the cache when the database says an account changed (NOTIFY).
+
+pub mod passwords;
+pub mod secrets;
+mod signin;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use nexus_core::{Principal, UserAccess};
+use nexus_store::{AuditEntry, Change, Store, StoreError, Via};
+
+pub use signin::{SignedIn, Throttle};
+pub use users::UserSpec;
+
+/// How long an instance trusts a session or token it looked up.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute: Duration,
+}
+
+impl Default for SessionSettings {
+    /// A working day idle, a week at most.
+    fn default() -> Self {
+        SessionSettings { idle: Duration::from_secs(8 * 3600), absolute: Duration::from_secs(7 * 24 * 3600) }
+    }
+}
+
+/// Someone acting, as the audit trail records them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Who, for the policy.
+    pub principal: Principal,
+    /// How they proved it.
+    pub via: Via,
+    /// Their address.
+    pub client: Option<String>,
+    /// The request's id.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The command line.
+    pub fn cli() -> Self {
+        Actor { principal: Principal::Cli, via: Via::Cli, client: None, request_id: None }
+    }
+
+    /// The signed-in user, when it is one.
+    pub fn user(&self) -> Option<&UserAccess> {
+        match &self.principal {
+            Principal::User(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// An audit row of this actor doing `action` to a `target_type` `target_id`.
+    pub fn audit(&self, action: &'static str, target_type: &'static str, target_id: Option<String>) -> AuditEntry {
+        let (actor_id, actor_name) = match &self.principal {
+            Principal::User(u) => (Some(u.id), u.name.clone()),
+            Principal::Legacy => (None, "legacy token".to_owned()),
+            Principal::Cli => (None, "cli".to_owned()),
+            Principal::Anonymous => (None, "anonymous".to_owned()),
+        };
+        AuditEntry {
+            actor_id,
+            actor_name,
+            via: self.via,
+            action,
+            target_type,
+            target_id,
+            city: None,
+            revision_before: None,
+            revision_after: None,
+            client: self.client.clone(),
+            request_id: self.request_id.clone(),
+            summary: String::new(),
+        }
+    }
+}
+
+/// What went wrong with an account operation, for the edges to turn into a status.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Not signed in, or the credentials are wrong, revoked or expired.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failures: wait this many seconds.
+    #[error("too many failed attempts; try again in {0} s")]
+    Throttled(u64),
+    /// The request itself is wrong (a weak password, an unknown user).
+    #[error("{0}")]
+    Invalid(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The account service of one instance.
+#[derive(Debug)]
+pub struct Accounts {
+    store: Store,
+    legacy_token: Option<String>,
+    settings: SessionSettings,
+    throttle: Throttle,
+    /// Session-id digest → its user and CSRF token (`None`: no live session).
+    sessions: Cache<[u8; 32], Option<(UserAccess, String)>>,
+    /// Token digest → its owner.
+    tokens: Cache<[u8; 32], UserAccess>,
+}
+
+impl Accounts {
+    /// The service, following account changes from every instance.
+    pub fn start(store: &Store, legacy_token: Option<String>, settings: SessionSettings) -> Arc<Self> {
+        let accounts = Arc::new(Accounts {
+            store: store.clone(),
+            legacy_token,
+            settings,
+            throttle: Throttle::default(),
+            sessions: Cache::builder().max_capacity(100_000).time_to_live(CACHE_TTL).build(),
+            tokens: Cache::builder().max_capacity(10_000).time_to_live(CACHE_TTL).build(),
+        });
+        let weak = Arc::downgrade(&accounts);
+        let mut changes = store.listen();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                let Some(accounts) = weak.upgrade() else { return };
+                if matches!(change, Change::Accounts | Change::Resync) {
+                    accounts.forget();
+                }
+            }
+        });
+        accounts
+    }
+
+    /// The service for one command: nothing cached, nothing followed.
+    pub fn without_cache(store: Store) -> Arc<Self> {
+        Arc::new(Accounts {
+            store,
+            legacy_token: None,
+            settings: SessionSettings::default(),
+            throttle: Throttle::default(),
+            sessions: Cache::builder().max_capacity(0).build(),
+            tokens: Cache::builder().max_capacity(0).build(),
+        })
+    }
+
+    /// Drops every cached session and token (an account changed somewhere).
+    pub fn forget(&self) {
+        self.sessions.invalidate_all();
+        self.tokens.invalidate_all();
+    }
+
+    /// The throttling settings in force.
+    pub fn throttle(&self) -> &Throttle {
+        &self.throttle
+    }
+
+    /// The store (for the audit trail's readers).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The user and CSRF token of the session with id `id`, if it is live.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn session(&self, id: &str) -> Result<Option<(UserAccess, String)>, StoreError> {
+        let key = secrets::digest(id);
+        if let Some(hit) = self.sessions.get(&key).await {
+            return Ok(hit);
+        }
+        let found = self.store.session(&key, self.settings.idle).await?;
+        self.sessions.insert(key, found.clone()).await;
+        Ok(found)
+    }
+}
