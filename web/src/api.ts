@@ -1,7 +1,7 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
 import type { RuleSource } from './sources';
-import type { Effect, Visibility } from './vocab.gen';
+import type { Effect, Role, Visibility } from './vocab.gen';
 
 export interface City {
   slug: string;
@@ -114,6 +114,7 @@ export interface Settings {
 }
 
 const TOKEN_KEY = 'nexus-planner-token';
+const CSRF_KEY = 'nexus-csrf';
 
 export function token(): string {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
@@ -124,11 +125,20 @@ export function setToken(t: string): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/** The CSRF token of the signed-in session, which writes echo (the cookie alone is refused). */
+function setCsrf(c: string | undefined): void {
+  if (c) sessionStorage.setItem(CSRF_KEY, c);
+  else sessionStorage.removeItem(CSRF_KEY);
+}
+
 export class ApiError extends Error {}
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
+function headers(extra: Record<string, string> = {}, write = false): Record<string, string> {
   const t = token();
-  return t ? { ...extra, authorization: `Bearer ${t}` } : extra;
+  const csrf = sessionStorage.getItem(CSRF_KEY);
+  const out: Record<string, string> = t ? { ...extra, authorization: `Bearer ${t}` } : { ...extra };
+  if (write && csrf && !t) out['x-csrf-token'] = csrf;
+  return out;
 }
 
 async function answer<T>(res: Response, what: string): Promise<T> {
@@ -150,14 +160,14 @@ export async function sendJson<T>(
 ): Promise<T> {
   const res = await fetch(path, {
     method,
-    headers: headers({ 'content-type': 'application/json', accept: 'application/json', ...extra }),
+    headers: headers({ 'content-type': 'application/json', accept: 'application/json', ...extra }, true),
     body: JSON.stringify(body),
   });
   return answer<T>(res, what);
 }
 
 export async function upload<T>(path: string, form: FormData, what: string): Promise<T> {
-  return answer<T>(await fetch(path, { method: 'POST', headers: headers(), body: form }), what);
+  return answer<T>(await fetch(path, { method: 'POST', headers: headers({}, true), body: form }), what);
 }
 
 /** One thing `GET /api/search` found. */
@@ -189,3 +199,56 @@ export const profile = (slug: string) =>
   getJson<Profile>(`/api/projects/${encodeURIComponent(slug)}/nexus`, 'Nexus profile');
 export const summary = (city: string) =>
   getJson<Summary>(`/api/cities/${encodeURIComponent(city)}/nexus`, 'city summary');
+
+/** A signed-in person and their roles per city (`GET /api/session`). */
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+  site_admin: boolean;
+  roles: { city: string; role: Role; label: string }[];
+}
+
+/** Who this page acts as: a person, the legacy token (a site admin), or nobody. */
+export interface Me {
+  user: SessionUser | null;
+  /** Signed in with the configuration's planner token. */
+  legacy: boolean;
+}
+
+interface SessionAnswer {
+  user: SessionUser | null;
+  csrf?: string;
+  site_admin?: boolean;
+  via?: string;
+}
+
+function me(a: SessionAnswer): Me {
+  if (a.via === 'session') setCsrf(a.csrf);
+  return { user: a.user, legacy: a.via === 'legacy' };
+}
+
+/** Who the server says this page is (session cookie or token). */
+export const who = async (): Promise<Me> => me(await getJson<SessionAnswer>('/api/session', 'session'));
+
+/** Signs in with email and password: the server sets the session cookie. */
+export async function signIn(email: string, password: string): Promise<Me> {
+  setToken('');
+  const res = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const a = await answer<SessionAnswer>(res, 'sign-in');
+  return me({ ...a, via: 'session' });
+}
+
+/** Signs out (ends the session, forgets a token). */
+export async function signOut(): Promise<void> {
+  if (!token()) {
+    const res = await fetch('/api/session', { method: 'DELETE', headers: headers({}, true) });
+    if (!res.ok && res.status !== 401) await answer<unknown>(res, 'sign-out');
+  }
+  setToken('');
+  setCsrf(undefined);
+}

@@ -15,6 +15,7 @@ import { readHash, writeHash } from './hash';
 import { isLang, setLang, t } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
+import { mayEdit } from './access';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
@@ -207,7 +208,7 @@ function selectProject(slug: string, fly = true): void {
       saveView();
       renderList(state.projects, view.city, '', selectProject, cityName);
     },
-    api.token() && state.settings.planners ? () => planner.edit(p) : undefined,
+    mayEdit(state.me, p.properties.city, p.properties.visibility) ? () => planner.edit(p) : undefined,
     state.sources,
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
@@ -312,9 +313,26 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .su
   });
 }
 
-const planner = setupPlanner({ map, city: () => view.city, layers: () => state.catalog, rules: () => [...state.rules.values()], changed: refreshData });
+const planner = setupPlanner({
+  map,
+  city: () => view.city,
+  layers: () => state.catalog,
+  rules: () => [...state.rules.values()],
+  changed: refreshData,
+  me: () => state.me,
+  cityName,
+  signedIn: async (me) => {
+    state.me = me;
+    await refreshData();
+  },
+});
 
 async function start(): Promise<void> {
+  // A token or session that no longer works leaves the page as the public sees it.
+  state.me = await api.who().catch(() => {
+    api.setToken('');
+    return { user: null, legacy: false };
+  });
   const [c, layers, r, fc, s] = await Promise.all([api.cities(), api.layers(), api.rules(), api.projects(), api.settings()]);
   state.settings = s;
   byId('planner-toggle').hidden = !state.settings.planners;

@@ -1,9 +1,11 @@
-// The planner's workbench (bearer token from the server's configuration): upload a file as a
+// The planner's workbench (for the signed-in: account.ts): upload a file as a
 // new or replacement layer and read the ingest report; sketch a project (point, line or area),
 // see its what-if Nexus evaluation, then save it as a draft and publish it.
 
 import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
+import { accountRow } from './account';
+import { mayWork } from './access';
 import { EFFECT_COLOUR, SECTORS, STATUSES } from './colours';
 import { byId, el } from './dom';
 import { local, t, tf } from './i18n';
@@ -23,6 +25,11 @@ export interface PlannerHooks {
   rules: () => api.Rule[];
   /** After an upload or a save: the catalog and projects are read again. */
   changed: (layer?: string) => Promise<void>;
+  /** Who the page acts as. */
+  me: () => api.Me;
+  cityName: (slug: string) => string;
+  /** After signing in or out. */
+  signedIn: (me: api.Me) => Promise<void>;
 }
 
 /** What the rest of the page may ask of the workbench. */
@@ -118,29 +125,16 @@ export function setupPlanner(h: PlannerHooks): Planner {
     vertices = [];
     setDrawing(false);
     draw();
-    const tokenInput = el('input', { type: 'password', id: 'planner-token', autocomplete: 'off' });
-    tokenInput.value = api.token();
-    const use = el('button', { type: 'button', id: 'planner-signin' }, t('signIn'));
-    const signedIn = el('span', { id: 'planner-signed-in', 'aria-live': 'polite' });
-    use.addEventListener('click', async () => {
-      api.setToken(tokenInput.value.trim());
-      // The token is checked at once (refreshing with it is a planner-only call).
-      try {
-        await api.sendJson('POST', '/api/nexus/refresh', {}, t('token'));
-        signedIn.textContent = '✓';
-        signedIn.dataset.ok = 'true';
-      } catch (err) {
-        signedIn.textContent = String(err instanceof Error ? err.message : err);
-        signedIn.dataset.ok = 'false';
-      }
-      try {
-        await h.changed();
-      } catch (err) {
-        signedIn.textContent = String(err instanceof Error ? err.message : err);
-      }
+    const account = accountRow({
+      me: h.me,
+      cityName: h.cityName,
+      changed: async (me) => {
+        await h.signedIn(me);
+        render();
+      },
     });
     body.replaceChildren(
-      el('div', { class: 'row' }, field(t('token'), tokenInput), use, signedIn),
+      account,
       // Sketching is what planners come for most; uploading a layer is rarer.
       sketchForm(),
       uploadForm(),
@@ -180,7 +174,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      if (!api.token()) return void (report.textContent = t('tokenNeeded'));
+      if (!mayWork(h.me())) return void (report.textContent = t('tokenNeeded'));
       const f = file.files?.[0];
       if (!f) return;
       const data = new FormData();
@@ -304,7 +298,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     });
     const saveAs = async (visibility: 'draft' | 'public') => {
       const g = geometry();
-      if (!api.token()) return void (message.textContent = t('tokenNeeded'));
+      if (!mayWork(h.me())) return void (message.textContent = t('tokenNeeded'));
       const city = editing?.properties.city ?? h.city();
       if (!g || !city) return void (message.textContent = t('clickMap'));
       // An edit keeps everything the form does not show (descriptions, partners, budget…).

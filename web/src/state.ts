@@ -23,6 +23,8 @@ export interface AtlasState {
   /** The layers switched on. */
   visible: Set<string>;
   settings: api.Settings;
+  /** Who the page acts as (GET /api/session). */
+  me: api.Me;
   /** The overlays' revisions the map's sources were made with. */
   overlayRevisions: Map<string, number>;
   /** The links of one cell of the city summary shown alone (effect, sector, sector). */
@@ -46,6 +48,7 @@ export function newState(view: View): AtlasState {
     sources: {},
     visible: new Set(),
     settings: { basemap: null, planners: false, max_upload_mb: 0 },
+    me: { user: null, legacy: false },
     overlayRevisions: new Map(),
     linkPair: null,
     ready: false,

@@ -24,3 +24,6 @@ export type LayerKind = (typeof LAYER_KINDS)[number];
 
 export const PROJECT_KINDS = ['waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland', 'settlement', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone', 'biogas_plant', 'solar_farm', 'green_infrastructure', 'other'] as const;
 export type ProjectKind = (typeof PROJECT_KINDS)[number];
+
+export const ROLES = ['viewer', 'editor', 'publisher', 'admin'] as const;
+export type Role = (typeof ROLES)[number];

@@ -1,5 +1,6 @@
 //! `GET /api/settings`: what the web map needs to know of this server's configuration — the
-//! basemap, if one is configured, and whether planners can sign in here at all.
+//! basemap, if one is configured, that planners sign in here (with accounts, always), and
+//! whether the legacy shared token is configured.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -15,7 +16,8 @@ pub fn router() -> Router<AppState> {
 async fn settings(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "basemap": state.config.basemap,
-        "planners": state.config.planner_token.is_some(),
+        "planners": true,
+        "legacy_token": state.config.planner_token.is_some(),
         "max_upload_mb": state.config.max_upload_bytes >> 20,
     }))
 }

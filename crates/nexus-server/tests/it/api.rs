@@ -79,5 +79,6 @@ async fn settings_tell_the_map_its_basemap_and_whether_planners_can_sign_in() {
     let (_, s) = t.get_json("/api/settings").await;
     assert_eq!(s["basemap"]["url"], "https://tiles.example.org/{z}/{x}/{y}.png");
     assert_eq!(s["basemap"]["attribution"], "© Example");
-    assert_eq!(s["planners"], false);
+    assert_eq!(s["planners"], true, "people sign in with accounts whether or not a legacy token is set");
+    assert_eq!(s["legacy_token"], false);
 }
