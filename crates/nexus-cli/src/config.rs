@@ -80,6 +80,8 @@ pub enum Command {
     },
     /// Read the audit trail, newest first
     Audit(crate::people_args::AuditArgs),
+    /// Remove deleted projects for good (their history goes; they can no longer be restored)
+    Purge,
 }
 
 #[derive(Debug, Args)]

@@ -88,7 +88,8 @@ pub fn needs_gdal(command: &Command) -> bool {
         | Command::Overlays { .. }
         | Command::User { .. }
         | Command::Token { .. }
-        | Command::Audit(_) => false,
+        | Command::Audit(_)
+        | Command::Purge => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
         Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::Prerender { .. } => true,

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             Command::User { action } => nexus_cli::people::user(&settings, action).await,
             Command::Token { action } => nexus_cli::people::token(&settings, action).await,
             Command::Audit(args) => nexus_cli::people::audit(&settings, args).await,
+            Command::Purge => nexus_cli::people::purge(&settings).await,
             _ => unreachable!("needs_gdal sends every other command to nexus-gdal"),
         }
     })

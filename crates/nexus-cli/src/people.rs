@@ -156,3 +156,23 @@ pub async fn audit(settings: &Settings, args: AuditArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `nexus purge`: deleted projects go for good, each with its audit row.
+pub async fn purge(settings: &Settings) -> anyhow::Result<()> {
+    let store = database::open(settings).await?;
+    let slugs = store.purge_projects().await?;
+    let cli = Actor::cli();
+    for slug in &slugs {
+        let mut row = cli.audit("project.purge", "project", Some(slug.clone()));
+        row.summary = "removed for good with its history".into();
+        store.append_audit(&row).await?;
+    }
+    writeln!(
+        std::io::stdout(),
+        "purged {} deleted projects{}{}",
+        slugs.len(),
+        if slugs.is_empty() { "" } else { ": " },
+        slugs.join(", ")
+    )?;
+    Ok(())
+}

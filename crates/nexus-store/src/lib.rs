@@ -23,6 +23,7 @@ mod load;
 pub mod migrate;
 mod nexus;
 mod pool;
+mod project_history;
 mod projects;
 mod search;
 mod sqltypes;
@@ -41,6 +42,7 @@ pub use nexus::{
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
 pub use pool::{Store, StoreConfig};
+pub use project_history::{HistoryOutcome, ProjectRevision};
 pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;
 pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};

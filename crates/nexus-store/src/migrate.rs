@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0010_layer_title_local.sql"),
     },
     Migration { version: 11, name: "0011_accounts.sql", sql: include_str!("../migrations/0011_accounts.sql") },
+    Migration {
+        version: 12,
+        name: "0012_project_history.sql",
+        sql: include_str!("../migrations/0012_project_history.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

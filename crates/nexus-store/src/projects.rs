@@ -50,7 +50,7 @@ fn save_action(before: Option<Visibility>, after: Visibility) -> &'static str {
     }
 }
 
-use crate::accounts::{append_on, AuditEntry};
+use crate::accounts::{append_on, set_actor, AuditEntry};
 use crate::error::{describe, StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -122,19 +122,12 @@ impl Store {
             }
         }
         let tx = client.transaction().await.map_err(StoreError::query("save_project_begin"))?;
+        set_actor(&tx, audit).await?;
         let slug = project.slug.as_str();
         tx.execute("SELECT pg_advisory_xact_lock(hashtext('project:' || $1))", &[&slug])
             .await
             .map_err(StoreError::query("save_project_lock"))?;
-        let stored = tx
-            .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
-            .await
-            .map_err(StoreError::query("save_project_stored"))?
-            .map(|r| StoredProject {
-                city: r.get(0),
-                visibility: r.get::<_, &str>(1).parse().unwrap_or(Visibility::Draft),
-                revision: r.get(2),
-            });
+        let stored = stored_in(&tx, slug).await?;
         match (create, &stored) {
             (true, Some(_)) => return Ok(SaveOutcome::Exists),
             (false, None) => return Ok(SaveOutcome::Missing),
@@ -168,9 +161,25 @@ impl Store {
     }
 }
 
+/// Project `slug` as stored, read in transaction `tx` (under its lock when the caller holds it).
+pub(crate) async fn stored_in(tx: &tokio_postgres::Transaction<'_>, slug: &str) -> StoreResult<Option<StoredProject>> {
+    Ok(tx
+        .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
+        .await
+        .map_err(StoreError::query("stored_project"))?
+        .map(|r| StoredProject {
+            city: r.get(0),
+            visibility: r.get::<_, &str>(1).parse().unwrap_or(Visibility::Draft),
+            revision: r.get(2),
+        }))
+}
+
 /// Writes `projects` in transaction `tx` (inserted, or updated when they changed); returns how
 /// many rows were written.
-async fn write_projects(tx: &tokio_postgres::Transaction<'_>, projects: &[ProjectRecord]) -> StoreResult<u64> {
+pub(crate) async fn write_projects(
+    tx: &tokio_postgres::Transaction<'_>,
+    projects: &[ProjectRecord],
+) -> StoreResult<u64> {
     let stmt = tx
         .prepare(
             "INSERT INTO projects (slug, city, title, title_local, description, description_local, sectors,

@@ -79,4 +79,22 @@ async fn users_roles_tokens_and_the_audit_trail_from_the_command_line() {
     assert!(csv.lines().skip(1).all(|l| l.split(',').nth(2) == Some("cli")), "{csv}");
     let city = String::from_utf8_lossy(&run(&db, &wd.path, &["audit", "--city", "naga"]).stdout).to_string();
     assert_eq!(city.lines().count(), 1, "{city}");
+
+    // A deleted project stays restorable until purged.
+    let project = serde_json::json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "geometry": { "type": "Point", "coordinates": [98.99, 18.79] },
+        "properties": { "slug": "cm-old", "city": "chiang-mai", "title": "Old", "sectors": ["waste"], "status": "idea" } }] });
+    let projects = nexus_core::ProjectCollection::from_geojson(&project.to_string()).unwrap().0;
+    store.upsert_projects(&projects).await.unwrap();
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.execute("DELETE FROM projects WHERE slug = 'cm-old'", &[]).await.unwrap();
+    let count = "SELECT count(*) FROM project_revisions WHERE slug = 'cm-old'";
+    let history: i64 = client.query_one(count, &[]).await.unwrap().get(0);
+    assert_eq!(history, 2, "its creation and its deletion");
+    let out = run(&db, &wd.path, &["purge"]);
+    assert!(text(&out).contains("purged 1 deleted projects: cm-old"), "{}", text(&out));
+    let history: i64 = client.query_one(count, &[]).await.unwrap().get(0);
+    assert_eq!(history, 0);
+    assert!(text(&run(&db, &wd.path, &["audit", "--action", "project.purge"])).contains("cm-old"));
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod layers;
 pub mod nexus;
 pub mod people;
+pub mod project_history;
 pub mod projects;
 pub mod search;
 pub mod session;
@@ -22,6 +23,7 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
         .merge(cities::router())
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())
+        .merge(project_history::router())
         .merge(projects::router())
         .merge(people::router())
         .merge(search::router())

@@ -19,7 +19,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/projects", post(create)).route("/projects/{slug}", put(replace))
+    Router::new()
+        .route("/projects", post(create))
+        .route("/projects/{slug}", put(replace).delete(super::project_history::delete))
 }
 
 /// The body as a GeoJSON Feature with properties.

@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod export;
+mod history;
 mod nexus;
 mod ogc;
 mod projects;

@@ -146,6 +146,19 @@ pub(crate) async fn append_on(db: &impl deadpool_postgres::GenericClient, entry:
     Ok(())
 }
 
+/// Names the acting person for the triggers that write history in transaction `tx`
+/// (`nexus.actor_id`, `nexus.actor_name`, local to the transaction).
+pub(crate) async fn set_actor(tx: &impl deadpool_postgres::GenericClient, entry: &AuditEntry) -> StoreResult<()> {
+    let id = entry.actor_id.map(|i| i.to_string()).unwrap_or_default();
+    tx.execute(
+        "SELECT set_config('nexus.actor_id', $1, true), set_config('nexus.actor_name', $2, true)",
+        &[&id, &entry.actor_name],
+    )
+    .await
+    .map_err(StoreError::query("set_actor"))?;
+    Ok(())
+}
+
 impl Store {
     /// Appends one row to the audit trail.
     ///

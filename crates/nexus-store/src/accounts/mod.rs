@@ -7,7 +7,7 @@ mod sessions;
 mod tokens;
 mod users;
 
-pub(crate) use audit::append_on;
+pub(crate) use audit::{append_on, set_actor};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, Via};
 pub use tokens::{TokenLookup, TokenRow};
 pub use users::{NewUser, SignInRecord, UserRow};

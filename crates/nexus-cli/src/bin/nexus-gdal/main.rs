@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             Command::User { action } => nexus_cli::people::user(&settings, action).await,
             Command::Token { action } => nexus_cli::people::token(&settings, action).await,
             Command::Audit(args) => nexus_cli::people::audit(&settings, args).await,
+            Command::Purge => nexus_cli::people::purge(&settings).await,
             Command::Ingest(args) => ingest::run(&settings, *args).await,
             Command::Export(args) => export::run(&settings, args).await,
             Command::Load { dir } => load::run(&settings, dir).await,

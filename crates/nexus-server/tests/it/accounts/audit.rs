@@ -43,6 +43,8 @@ async fn every_write_leaves_one_row_with_the_actor_and_both_revisions() {
         ("PUT", "/api/projects/cm-audit", feature("Second", "draft"), "project.edit", Some(0), Some(1)),
         ("PUT", "/api/projects/cm-audit", feature("Second", "public"), "project.publish", Some(1), Some(2)),
         ("PUT", "/api/projects/cm-audit", feature("Second", "draft"), "project.unpublish", Some(2), Some(3)),
+        ("DELETE", "/api/projects/cm-audit", Value::Null, "project.delete", Some(3), Some(4)),
+        ("POST", "/api/projects/cm-audit/restore", json!({ "revision": 3 }), "project.restore", Some(4), Some(5)),
     ];
     for (method, uri, body, action, rev_before, rev_after) in steps {
         let row = one_row(&t, action, req(method, uri, me, &body)).await;

@@ -73,6 +73,7 @@ async fn every_role_gets_exactly_what_the_table_says() {
     let mut row = |name: &'static str, got: Vec<u16>| table.push((name, got));
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h]: [Vec<u16>; 8] = Default::default();
     let [mut i, mut j, mut k, mut l, mut m, mut n, mut o, mut p]: [Vec<u16>; 8] = Default::default();
+    let [mut q, mut r2, mut s2, mut u]: [Vec<u16>; 4] = Default::default();
     for (who, token) in tokens.iter().enumerate() {
         let auth = token.as_deref().map_or(Auth::None, Auth::Bearer);
         let send = |method: &'static str, uri: String, body: Value| t.send(req(method, &uri, auth, &body));
@@ -102,6 +103,12 @@ async fn every_role_gets_exactly_what_the_table_says() {
         r(&mut n, send("GET", "/api/audit?city=chiang-mai".into(), Value::Null).await.0);
         r(&mut o, send("GET", "/api/audit".into(), Value::Null).await.0);
         r(&mut p, send("POST", "/api/tokens".into(), json!({ "name": "mine" })).await.0);
+        seed(&t, &format!("cm-gone-{who}"), "chiang-mai", "public").await;
+        r(&mut q, send("DELETE", format!("/api/projects/cm-gone-{who}"), Value::Null).await.0);
+        seed(&t, &format!("cm-back-{who}"), "chiang-mai", "draft").await;
+        r(&mut r2, send("POST", format!("/api/projects/cm-back-{who}/restore"), json!({ "revision": 0 })).await.0);
+        r(&mut s2, send("GET", "/api/projects/cm-draft-seen/history".into(), Value::Null).await.0);
+        r(&mut u, send("GET", "/api/projects/naga-public/history".into(), Value::Null).await.0);
     }
     row("create a Chiang Mai draft", a);
     row("create a Naga draft", b);
@@ -119,9 +126,13 @@ async fn every_role_gets_exactly_what_the_table_says() {
     row("read Chiang Mai's audit trail", n);
     row("read the whole audit trail", o);
     row("make a token for oneself", p);
+    row("delete a Chiang Mai project", q);
+    row("restore a Chiang Mai project", r2);
+    row("read a Chiang Mai project's history", s2);
+    row("read a Naga project's history", u);
 
     //                 anonymous viewer editor publisher admin site
-    let want: [(&str, [u16; 6]); 16] = [
+    let want: [(&str, [u16; 6]); 20] = [
         ("create a Chiang Mai draft", [401, 403, 201, 201, 201, 201]),
         ("create a Naga draft", [401, 403, 403, 403, 403, 201]),
         ("edit a Chiang Mai draft", [401, 403, 200, 200, 200, 200]),
@@ -138,6 +149,10 @@ async fn every_role_gets_exactly_what_the_table_says() {
         ("read Chiang Mai's audit trail", [401, 403, 403, 403, 200, 200]),
         ("read the whole audit trail", [401, 403, 403, 403, 403, 200]),
         ("make a token for oneself", [401, 201, 201, 201, 201, 201]),
+        ("delete a Chiang Mai project", [401, 403, 403, 204, 204, 204]),
+        ("restore a Chiang Mai project", [401, 403, 403, 200, 200, 200]),
+        ("read a Chiang Mai project's history", [404, 200, 200, 200, 200, 200]),
+        ("read a Naga project's history", [404, 404, 404, 404, 404, 200]),
     ];
     let mut wrong = Vec::new();
     for ((name, got), (wname, want)) in table.iter().zip(want) {
