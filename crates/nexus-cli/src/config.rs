@@ -80,7 +80,7 @@ pub enum Command {
     },
     /// Read the audit trail, newest first
     Audit(crate::people_args::AuditArgs),
-    /// Remove deleted projects for good (their history goes; they can no longer be restored)
+    /// Remove deleted projects and layers for good (their history goes; they can no longer be restored)
     Purge,
 }
 
@@ -234,6 +234,7 @@ pub struct FileConfig {
     pub home: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
     pub pool_size: Option<usize>,
+    pub layer_history: Option<u32>,
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
     pub public_url: Option<String>,
@@ -250,6 +251,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub home: PathBuf,
     pub pool_size: usize,
+    /// Earlier data revisions each layer keeps for restore.
+    pub layer_history: u32,
 }
 
 impl FileConfig {
@@ -277,6 +280,11 @@ impl Settings {
             database_url: global.database_url.clone().filter(|u| !u.is_empty()).or_else(|| file.database_url.clone()),
             home: global.home.clone().or_else(|| file.home.clone()).unwrap_or_else(|| PathBuf::from(".nexus")),
             pool_size: file.pool_size.unwrap_or(16),
+            layer_history: std::env::var("NEXUS_LAYER_HISTORY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .or(file.layer_history)
+                .unwrap_or(nexus_store::DEFAULT_LAYER_HISTORY),
         }
     }
 }

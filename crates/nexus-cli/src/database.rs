@@ -18,7 +18,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Store> {
     };
     let mut config = StoreConfig::new(url);
     config.pool_size = settings.pool_size;
-    Store::connect(&config).await.map_err(|e| explain(e, external))
+    Ok(Store::connect(&config).await.map_err(|e| explain(e, external))?.with_layer_history(settings.layer_history))
 }
 
 /// Adds the one hint that fixes the problem to a connection error.

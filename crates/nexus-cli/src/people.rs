@@ -157,22 +157,20 @@ pub async fn audit(settings: &Settings, args: AuditArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `nexus purge`: deleted projects go for good, each with its audit row.
+/// `nexus purge`: deleted projects and layers go for good, each with its audit row.
 pub async fn purge(settings: &Settings) -> anyhow::Result<()> {
     let store = database::open(settings).await?;
-    let slugs = store.purge_projects().await?;
     let cli = Actor::cli();
-    for slug in &slugs {
-        let mut row = cli.audit("project.purge", "project", Some(slug.clone()));
-        row.summary = "removed for good with its history".into();
-        store.append_audit(&row).await?;
+    let mut out = std::io::stdout();
+    for (what, gone) in [("project", store.purge_projects().await?), ("layer", store.purge_layers().await?)] {
+        for id in &gone {
+            let action = if what == "project" { "project.purge" } else { "layer.purge" };
+            let mut row = cli.audit(action, what, Some(id.clone()));
+            row.summary = "removed for good with its history".into();
+            store.append_audit(&row).await?;
+        }
+        let list = if gone.is_empty() { String::new() } else { format!(": {}", gone.join(", ")) };
+        writeln!(out, "purged {} deleted {what}s{list}", gone.len())?;
     }
-    writeln!(
-        std::io::stdout(),
-        "purged {} deleted projects{}{}",
-        slugs.len(),
-        if slugs.is_empty() { "" } else { ": " },
-        slugs.join(", ")
-    )?;
     Ok(())
 }

@@ -128,7 +128,8 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     report.features.loaded = load.end_copy().await?;
     tracing::debug!(elapsed_ms = elapsed_ms(clock), "repairs done");
     report.elapsed_ms = elapsed_ms(clock);
-    let provenance = provenance_of(&source, &report, started_at);
+    let mut provenance = provenance_of(&source, &report, started_at);
+    provenance.audit.clone_from(&opts.audit);
     // The checked rows' extent contains every stored feature (a PostGIS repair never grows one).
     let summary = load.finish(family, &report.fields, &provenance, extent, !opts.dry_run).await?;
     report.committed = summary.committed;
@@ -214,6 +215,7 @@ fn provenance_of(source: &Source, report: &IngestReport, started_at: OffsetDateT
         dropped: report.features.dropped,
         report: serde_json::to_value(report).unwrap_or_default(),
         started_at,
+        audit: None,
     }
 }
 

@@ -17,6 +17,7 @@ mod error;
 mod export_file;
 mod features;
 mod health;
+mod layer_history;
 mod layers;
 mod listen;
 mod load;
@@ -35,13 +36,14 @@ pub use error::{StoreError, StoreResult};
 pub use export_file::temp_beside;
 pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 pub use health::DatabaseInfo;
+pub use layer_history::{LayerGuard, LayerRevision, LayerState};
 pub use listen::Change;
 pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
 pub use nexus::{
     Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, Reach, TouchedLayer,
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
-pub use pool::{Store, StoreConfig};
+pub use pool::{Store, StoreConfig, DEFAULT_LAYER_HISTORY};
 pub use project_history::{HistoryOutcome, ProjectRevision};
 pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_project_history.sql",
         sql: include_str!("../migrations/0012_project_history.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_layer_history.sql",
+        sql: include_str!("../migrations/0013_layer_history.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -33,6 +33,8 @@ pub struct Store {
     pool: Pool,
     target: String,
     pg: tokio_postgres::Config,
+    /// How many earlier data revisions each layer keeps for restore.
+    pub(crate) layer_history: u32,
 }
 
 impl std::fmt::Debug for Store {
@@ -41,7 +43,17 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Earlier data revisions a layer keeps unless configured otherwise.
+pub const DEFAULT_LAYER_HISTORY: u32 = 5;
+
 impl Store {
+    /// Keeps the data of the last `n` revisions of each layer for restore (`layer_history`).
+    #[must_use]
+    pub fn with_layer_history(mut self, n: u32) -> Self {
+        self.layer_history = n;
+        self
+    }
+
     /// Connects, makes sure PostGIS is enabled, applies pending migrations and opens the pool.
     ///
     /// # Errors
@@ -63,7 +75,7 @@ impl Store {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Store { pool, target, pg })
+        Ok(Store { pool, target, pg, layer_history: DEFAULT_LAYER_HISTORY })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).

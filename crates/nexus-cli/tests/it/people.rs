@@ -93,7 +93,7 @@ async fn users_roles_tokens_and_the_audit_trail_from_the_command_line() {
     let history: i64 = client.query_one(count, &[]).await.unwrap().get(0);
     assert_eq!(history, 2, "its creation and its deletion");
     let out = run(&db, &wd.path, &["purge"]);
-    assert!(text(&out).contains("purged 1 deleted projects: cm-old"), "{}", text(&out));
+    assert!(text(&out).contains("purged 1 deleted projects: cm-old\npurged 0 deleted layers"), "{}", text(&out));
     let history: i64 = client.query_one(count, &[]).await.unwrap().get(0);
     assert_eq!(history, 0);
     assert!(text(&run(&db, &wd.path, &["audit", "--action", "project.purge"])).contains("cm-old"));

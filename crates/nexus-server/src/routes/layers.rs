@@ -22,7 +22,7 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
     let limit = usize::try_from(max_upload_bytes).unwrap_or(usize::MAX);
     Router::new()
         .route("/layers", get(list))
-        .route("/layers/{id}", get(one))
+        .route("/layers/{id}", get(one).delete(super::layer_history::delete))
         .route("/layers/{id}/data", post(upload).layer(DefaultBodyLimit::max(limit)))
 }
 
@@ -166,7 +166,7 @@ async fn upload(
             ApiError::bad_request("send one data file, or a shapefile's .shp with its .shx, .dbf, .prj and .cpg")
         })?,
     };
-    let opts = options(layer, main.1, main.0, &form)?;
+    let mut opts = options(layer, main.1, main.0, &form)?;
     let before = existing.as_ref().map(|l| (l.visibility, l.city.as_ref().map(CitySlug::as_str)));
     let after_city: Option<String> =
         opts.meta.city.as_ref().map(CitySlug::as_str).or(before.and_then(|b| b.1)).map(str::to_owned);
@@ -176,21 +176,14 @@ async fn upload(
         caller.require(action, city, "changing this layer")?;
     }
     caller.require(action, after_city.as_deref(), "this upload")?;
-    let dry_run = opts.dry_run;
+    let mut audit = caller.audit("layer.ingest", "layer", opts.layer.as_str());
+    audit.city = after_city;
+    audit.summary = format!("{} ({})", opts.file_name.clone().unwrap_or_default(), opts.mode);
+    opts.audit = Some(audit);
     let result = state.gis.ingest(&state.store, opts, Arc::new(NoProgress)).await;
     drop(dir);
     match result {
-        Ok(report) => {
-            if !dry_run {
-                let mut row = caller.audit("layer.ingest", "layer", report.layer.as_str());
-                row.city = after_city;
-                row.revision_before = existing.as_ref().map(|l| l.revision);
-                row.revision_after = report.revision;
-                row.summary = format!("{} ({} features, {:?})", report.file, report.features.loaded, report.mode);
-                state.store.append_audit(&row).await?;
-            }
-            Ok(Json(report))
-        }
+        Ok(report) => Ok(Json(report)),
         Err(IngestError::Refused(report)) => {
             let message = IngestError::Refused(report.clone()).to_string();
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);

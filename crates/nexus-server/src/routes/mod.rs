@@ -3,6 +3,7 @@
 pub mod cities;
 pub mod export;
 pub mod health;
+pub mod layer_history;
 pub mod layers;
 pub mod nexus;
 pub mod people;
@@ -21,6 +22,7 @@ use crate::state::AppState;
 pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
     Router::new()
         .merge(cities::router())
+        .merge(layer_history::router())
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())
         .merge(project_history::router())

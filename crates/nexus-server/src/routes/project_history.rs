@@ -3,7 +3,7 @@
 //! `GET /api/projects/{slug}/history/{revision}` (that revision as a Feature),
 //! `POST /api/projects/{slug}/restore` `{"revision": N}` (a new revision equal to N; a deleted
 //! project comes back), `DELETE /api/projects/{slug}` (soft: gone from every path until
-//! restored) and `GET /api/trash` (what one may restore). History shows drafts' content, so it is for the
+//! restored) and `GET /api/trash` (the projects and layers one may restore). History shows drafts' content, so it is for the
 //! city's members; deleting and restoring are for its publishers.
 
 use axum::extract::{Path, State};
@@ -137,8 +137,11 @@ pub(super) async fn delete(
 }
 
 async fn deleted(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller.signed_in("listing deleted projects")?;
-    let all = state.store.deleted_projects().await?;
-    let mine: Vec<Value> = all.into_iter().filter(|p| caller.may(Action::DeleteRestore, p["city"].as_str())).collect();
-    Ok(Json(json!({ "projects": mine })))
+    caller.signed_in("listing what was deleted")?;
+    let mine = |all: Vec<Value>| -> Vec<Value> {
+        all.into_iter().filter(|p| caller.may(Action::DeleteRestore, p["city"].as_str())).collect()
+    };
+    let projects = mine(state.store.deleted_projects().await?);
+    let layers = mine(state.store.deleted_layers().await?);
+    Ok(Json(json!({ "projects": projects, "layers": layers })))
 }

@@ -50,6 +50,9 @@ pub struct IngestOptions {
     pub drop_empty: bool,
     /// Archive limits.
     pub limits: Limits,
+    /// Who loads the file: their audit row (completed with the revisions) commits with the
+    /// load, and the layer's history names them. `None` for loads by the system.
+    pub audit: Option<nexus_store::AuditEntry>,
 }
 
 impl IngestOptions {
@@ -67,6 +70,7 @@ impl IngestOptions {
             dry_run: false,
             drop_empty: false,
             limits: Limits::default(),
+            audit: None,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct LayerLoad {
     pub(super) geometry: Type,
     pub(super) writer: Option<Pin<Box<BinaryCopyInWriter>>>,
     pub(super) copied: u64,
+    /// Earlier data revisions to keep (the store's `layer_history`).
+    pub(super) keep: u32,
 }
 
 impl std::fmt::Debug for LayerLoad {
@@ -64,6 +66,7 @@ impl Store {
             geometry: Type::BYTEA,
             writer: None,
             copied: 0,
+            keep: self.layer_history,
         };
         load.prepare().await?;
         Ok(load)

@@ -31,13 +31,15 @@ impl LayerLoad {
         let live_q = format!("\"{}\"", self.live);
         let id = self.layer.as_str().to_owned();
         if self.mode == LoadMode::Replace {
-            self.swap_in(&live_q, &id).await?;
+            let outgoing = self.existing.as_ref().map_or(0, |l| l.revision);
+            self.swap_in(&live_q, &id, outgoing).await?;
         }
         let (count, bounds) = self.counts(extent, &live_q).await?;
         let mut revision = self.update_catalog(&id, family, fields, count, bounds).await?;
         // A dry run records nothing: even a rolled-back insert would consume a sequence value.
         if commit {
             self.record(&id, revision, provenance).await?;
+            self.remember(&id, revision, provenance).await?;
         }
         // No ANALYZE here: autovacuum analyzes the new partition within a minute, and until
         // then the planner's defaults already pick the GiST index for tile and bbox queries.
@@ -55,8 +57,9 @@ impl LayerLoad {
 }
 
 impl LayerLoad {
-    /// A replace's new table, indexed now, takes the old partition's place.
-    async fn swap_in(&self, live_q: &str, id: &str) -> StoreResult<()> {
+    /// A replace's new table, indexed now, takes the old partition's place; the old one
+    /// (revision `outgoing`) is kept in the layer's history.
+    async fn swap_in(&self, live_q: &str, id: &str, outgoing: i64) -> StoreResult<()> {
         let new = format!("{}__new", self.live);
         self.client()
             // Indexes are built once the data is in: a sorted GiST build is several times
@@ -64,7 +67,7 @@ impl LayerLoad {
             .batch_execute(&format!(
                 "CREATE INDEX \"{new}_m\" ON {t} USING gist (geom_3857);
                  ALTER TABLE {t} ADD CONSTRAINT \"{new}_pk\" PRIMARY KEY (layer_id, fid);
-                 DROP TABLE IF EXISTS {live_q};
+                 SELECT nexus_archive_layer_data('{id}', {outgoing});
                  ALTER TABLE {t} RENAME TO \"{live}\";
                  ALTER INDEX \"{new}_m\" RENAME TO \"{live}_m\";
                  ALTER INDEX \"{new}_pk\" RENAME TO \"{live}_pk\";
@@ -164,6 +167,44 @@ impl LayerLoad {
                 _ => StoreError::query("load_catalog")(e),
             })?;
         Ok(row.get(0))
+    }
+
+    /// The new revision in the layer's history (who, from what file, the catalog then), the
+    /// oldest kept data beyond the limit dropped, and the load's audit row.
+    async fn remember(&self, id: &str, revision: i64, p: &Provenance) -> StoreResult<()> {
+        let (actor_id, actor_name) =
+            p.audit.as_ref().map_or((None, "system".to_owned()), |a| (a.actor_id, a.actor_name.clone()));
+        self.client()
+            .execute(
+                "INSERT INTO layer_revisions (layer_id, revision, catalog, file_name, actor_id, actor_name)
+                 SELECT l.id, l.revision, to_jsonb(l), $3, $4, $5 FROM layers l WHERE l.id = $1 AND l.revision = $2
+                 ON CONFLICT (layer_id, revision) DO NOTHING",
+                &[&id, &revision, &p.file_name, &actor_id, &actor_name],
+            )
+            .await
+            .map_err(StoreError::query("load_history"))?;
+        let keep = i32::try_from(self.keep).unwrap_or(i32::MAX);
+        self.client()
+            .execute("SELECT nexus_prune_layer_history($1, $2)", &[&id, &keep])
+            .await
+            .map_err(StoreError::query("load_history_prune"))?;
+        if let Some(audit) = &p.audit {
+            let mut row = audit.clone();
+            row.target_type = "layer";
+            row.target_id = Some(id.to_owned());
+            row.revision_before = self.existing.as_ref().map(|l| l.revision);
+            row.revision_after = Some(revision);
+            if row.city.is_none() {
+                row.city = self
+                    .meta
+                    .city
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .or_else(|| self.existing.as_ref().and_then(|l| l.city.as_ref()).map(ToString::to_string));
+            }
+            crate::accounts::append_on(self.client(), &row).await?;
+        }
+        Ok(())
     }
 
     /// Who loaded what file, and what became of its features.

@@ -59,6 +59,10 @@ pub struct Provenance {
     pub report: serde_json::Value,
     /// When the ingest began.
     pub started_at: OffsetDateTime,
+    /// Who loads it: the layer's history names them, and this row (completed with the
+    /// revisions) is appended to the audit trail in the load's transaction.
+    #[serde(skip)]
+    pub audit: Option<crate::AuditEntry>,
 }
 
 /// What the finished load says about the layer.

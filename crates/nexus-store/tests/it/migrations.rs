@@ -72,7 +72,7 @@ async fn a_failed_migration_leaves_nothing_behind() {
     let db = TestDb::new().await.unwrap();
     let mut client = raw(&db.url).await;
     // Make migration 1 fail half-way: its tables exist but it is not recorded.
-    client.batch_execute("DELETE FROM nexus_migrations; DROP TABLE projects").await.unwrap();
+    client.batch_execute("DELETE FROM nexus_migrations; DROP TABLE projects CASCADE").await.unwrap();
     let before = schema_snapshot(&client).await;
     let err = migrate::run(&mut client).await.unwrap_err();
     assert!(matches!(err, StoreError::Migration { version: 1, .. }), "{err}");

@@ -112,8 +112,15 @@ async fn every_layer(opts: IngestOptions) -> anyhow::Result<Vec<IngestOptions>> 
 
 /// Ingests and prints the report; returns why it was refused, if it was. Other errors
 /// propagate.
-pub async fn ingest_one(store: &Store, opts: IngestOptions, json: bool) -> anyhow::Result<Option<String>> {
+pub async fn ingest_one(store: &Store, mut opts: IngestOptions, json: bool) -> anyhow::Result<Option<String>> {
     let layer = opts.layer.clone();
+    // The command line's loads are audited as `cli`, like its other changes.
+    if opts.audit.is_none() {
+        let file = opts.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut row = nexus_service::accounts::Actor::cli().audit("layer.ingest", "layer", Some(layer.to_string()));
+        row.summary = format!("{} ({})", opts.file_name.clone().unwrap_or(file), opts.mode);
+        opts.audit = Some(row);
+    }
     let progress = Arc::new(Bar::new());
     match nexus_ingest::ingest(store, opts, progress).await {
         Ok(report) => {

@@ -69,6 +69,13 @@ async fn every_write_leaves_one_row_with_the_actor_and_both_revisions() {
     assert_eq!((row["revision_before"].as_i64(), row["revision_after"].as_i64()), (None, Some(1)));
     let row = one_row(&t, "replace", upload("cm-places")).await;
     assert_eq!((row["revision_before"].as_i64(), row["revision_after"].as_i64()), (Some(1), Some(2)));
+    let restore = req("POST", "/api/layers/cm-places/restore", me, &json!({ "revision": 1 }));
+    let row = one_row(&t, "layer restore", restore).await;
+    assert_eq!(row["action"], "layer.restore");
+    assert_eq!((row["revision_before"].as_i64(), row["revision_after"].as_i64()), (Some(2), Some(3)));
+    let row = one_row(&t, "layer delete", req("DELETE", "/api/layers/cm-places", me, &Value::Null)).await;
+    assert_eq!((row["action"].as_str(), row["actor_name"].as_str()), (Some("layer.delete"), Some("pub")));
+    assert_eq!((row["revision_before"].as_i64(), row["revision_after"].as_i64()), (Some(3), Some(4)));
 
     let member = req("PUT", "/api/cities/chiang-mai/members/pub@cmcity.go.th", me, &json!({ "role": "publisher" }));
     let row = one_row(&t, "member", member).await;

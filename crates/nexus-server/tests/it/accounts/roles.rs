@@ -73,7 +73,7 @@ async fn every_role_gets_exactly_what_the_table_says() {
     let mut row = |name: &'static str, got: Vec<u16>| table.push((name, got));
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h]: [Vec<u16>; 8] = Default::default();
     let [mut i, mut j, mut k, mut l, mut m, mut n, mut o, mut p]: [Vec<u16>; 8] = Default::default();
-    let [mut q, mut r2, mut s2, mut u]: [Vec<u16>; 4] = Default::default();
+    let [mut q, mut r2, mut s2, mut u, mut v, mut x]: [Vec<u16>; 6] = Default::default();
     for (who, token) in tokens.iter().enumerate() {
         let auth = token.as_deref().map_or(Auth::None, Auth::Bearer);
         let send = |method: &'static str, uri: String, body: Value| t.send(req(method, &uri, auth, &body));
@@ -109,6 +109,11 @@ async fn every_role_gets_exactly_what_the_table_says() {
         r(&mut r2, send("POST", format!("/api/projects/cm-back-{who}/restore"), json!({ "revision": 0 })).await.0);
         r(&mut s2, send("GET", "/api/projects/cm-draft-seen/history".into(), Value::Null).await.0);
         r(&mut u, send("GET", "/api/projects/naga-public/history".into(), Value::Null).await.0);
+        assert_eq!(upload(&t, Some(PLANNER_TOKEN), &format!("cm-gone-{who}"), "public").await, StatusCode::OK);
+        r(&mut v, send("DELETE", format!("/api/layers/cm-gone-{who}"), Value::Null).await.0);
+        assert_eq!(upload(&t, Some(PLANNER_TOKEN), &format!("cm-back-{who}"), "public").await, StatusCode::OK);
+        assert_eq!(upload(&t, Some(PLANNER_TOKEN), &format!("cm-back-{who}"), "public").await, StatusCode::OK);
+        r(&mut x, send("POST", format!("/api/layers/cm-back-{who}/restore"), json!({ "revision": 1 })).await.0);
     }
     row("create a Chiang Mai draft", a);
     row("create a Naga draft", b);
@@ -130,9 +135,11 @@ async fn every_role_gets_exactly_what_the_table_says() {
     row("restore a Chiang Mai project", r2);
     row("read a Chiang Mai project's history", s2);
     row("read a Naga project's history", u);
+    row("delete a public Chiang Mai layer", v);
+    row("restore a Chiang Mai layer", x);
 
     //                 anonymous viewer editor publisher admin site
-    let want: [(&str, [u16; 6]); 20] = [
+    let want: [(&str, [u16; 6]); 22] = [
         ("create a Chiang Mai draft", [401, 403, 201, 201, 201, 201]),
         ("create a Naga draft", [401, 403, 403, 403, 403, 201]),
         ("edit a Chiang Mai draft", [401, 403, 200, 200, 200, 200]),
@@ -153,6 +160,8 @@ async fn every_role_gets_exactly_what_the_table_says() {
         ("restore a Chiang Mai project", [401, 403, 403, 200, 200, 200]),
         ("read a Chiang Mai project's history", [404, 200, 200, 200, 200, 200]),
         ("read a Naga project's history", [404, 404, 404, 404, 404, 200]),
+        ("delete a public Chiang Mai layer", [401, 403, 403, 204, 204, 204]),
+        ("restore a Chiang Mai layer", [401, 403, 403, 200, 200, 200]),
     ];
     let mut wrong = Vec::new();
     for ((name, got), (wname, want)) in table.iter().zip(want) {
