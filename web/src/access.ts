@@ -30,6 +30,16 @@ export function mayPublish(me: Me, city: string): boolean {
   return siteAdmin(me) || (role !== null && rank(role) >= rank('publisher'));
 }
 
+/** Whether the person sees `city`'s drafts and history (any role there). */
+export function mayView(me: Me, city: string): boolean {
+  return siteAdmin(me) || roleIn(me, city) !== null;
+}
+
+/** Whether the person manages `city`'s members and reads its audit trail. */
+export function mayAdminister(me: Me, city: string): boolean {
+  return siteAdmin(me) || roleIn(me, city) === 'admin';
+}
+
 /** Whether the person may make anything at all (the workbench's forms). */
 export function mayWork(me: Me): boolean {
   return siteAdmin(me) || (me.user?.roles ?? []).some((m) => rank(m.role) >= rank('editor'));

@@ -15,7 +15,9 @@ import { readHash, writeHash } from './hash';
 import { isLang, setLang, t } from './i18n';
 import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
+import { setupChrome } from './chrome';
 import { mayEdit } from './access';
+import { historyPanel } from './history';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
@@ -210,6 +212,7 @@ function selectProject(slug: string, fly = true): void {
     },
     mayEdit(state.me, p.properties.city, p.properties.visibility) ? () => planner.edit(p) : undefined,
     state.sources,
+    historyPanel(p.properties.slug, p.properties.city, state.me, () => refreshData()),
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {
@@ -276,42 +279,14 @@ for (const id of ['f-sector', 'f-status', 'f-dimension']) {
 byId<HTMLInputElement>('toggle-links').addEventListener('change', (e) => setOverlay('links', (e.target as HTMLInputElement).checked));
 byId<HTMLInputElement>('toggle-hex').addEventListener('change', (e) => setOverlay('hex', (e.target as HTMLInputElement).checked));
 setupSearch({ city: () => view.city, pick: goTo });
-byId('share').addEventListener('click', async () => {
-  saveView();
-  try {
-    await navigator.clipboard.writeText(location.href);
-    byId('status').textContent = t('copied');
-  } catch {
-    byId('status').textContent = location.href;
-  }
-});
-for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
-  b.addEventListener('click', () => {
-    if (isLang(b.dataset.lang)) setLang(b.dataset.lang);
+setupChrome(map, {
+  saveView,
+  languageChanged: () => {
     renderPanels();
     if (view.project) selectProject(view.project, false);
     saveView();
-  });
-}
-// On a short screen the city's Nexus starts folded: the map comes first.
-if (innerHeight < 820 && matchMedia('(min-width: 761px)').matches) {
-  byId('summary-body').hidden = true;
-  byId('summary-fold').setAttribute('aria-expanded', 'false');
-}
-// On a desktop the city's Nexus folds away to give the map the room.
-byId('summary-fold').addEventListener('click', () => {
-  const body = byId('summary-body');
-  body.hidden = !body.hidden;
-  byId('summary-fold').setAttribute('aria-expanded', String(!body.hidden));
-  map.resize();
+  },
 });
-for (const b of document.querySelectorAll<HTMLButtonElement>('.sheet-toggle, .summary-toggle')) {
-  b.setAttribute('aria-expanded', 'false');
-  b.addEventListener('click', () => {
-    const open = byId(b.getAttribute('aria-controls') ?? '').classList.toggle('open');
-    b.setAttribute('aria-expanded', String(open));
-  });
-}
 
 const planner = setupPlanner({
   map,

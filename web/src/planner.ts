@@ -5,6 +5,7 @@
 import type { GeoJSONSource, Map, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
 import { accountRow } from './account';
+import { adminSections } from './admin';
 import { mayWork } from './access';
 import { EFFECT_COLOUR, SECTORS, STATUSES } from './colours';
 import { byId, el } from './dom';
@@ -135,6 +136,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
     });
     body.replaceChildren(
       account,
+      ...adminSections(h.me(), h.city(), h.cityName),
       // Sketching is what planners come for most; uploading a layer is rarer.
       sketchForm(),
       uploadForm(),

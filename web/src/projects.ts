@@ -118,6 +118,7 @@ export async function showCard(
   onClose: () => void,
   onEdit?: () => void,
   sources: Record<string, RuleSource> = {},
+  history: HTMLElement | null = null,
 ): Promise<void> {
   const card = byId('card');
   const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
@@ -150,6 +151,7 @@ export async function showCard(
     p.approximate ? el('p', { class: 'note' }, t('approximate')) : null,
     source,
     editButton,
+    history,
     el('h3', {}, t('nexusProfile')),
     profile,
     ].filter((x): x is HTMLElement => x !== null)),

@@ -21,10 +21,9 @@ async function seedDraft() {
   assert.ok(res.status === 201 || res.status === 409, await res.text());
 }
 
-async function openProject(page, slug) {
-  await page.evaluate((s) => { location.hash = `#project=${s}`; }, slug);
-  await page.waitForFunction((s) => document.querySelector('#card:not([hidden])') && location.hash.includes(s), slug);
-  await page.locator('#card:not([hidden]) .card-title').waitFor();
+async function openProject(page, city, slug) {
+  await page.evaluate(([c, s]) => { location.hash = `#city=${c}&project=${s}`; }, [city, slug]);
+  await page.waitForFunction((s) => document.querySelector(`#card:not([hidden])[data-slug="${s}"]`), slug);
 }
 
 test('an editor of Chiang Mai edits a Chiang Mai draft and gets no edit control on Naga or public projects', async () => {
@@ -46,9 +45,9 @@ test('an editor of Chiang Mai edits a Chiang Mai draft and gets no edit control 
   assert.equal(audit.rows[0].via, 'session', 'the page wrote with its session cookie and CSRF token');
   await shot(page, 'accounts-editor-signed-in');
 
-  await openProject(page, 'naga-del-rosario-waste-to-energy');
+  await openProject(page, 'naga', 'naga-del-rosario-waste-to-energy');
   assert.equal(await page.locator('#card-edit').count(), 0, 'no edit control on a Naga project');
-  await openProject(page, 'cm-mae-kha-canal-rehabilitation');
+  await openProject(page, 'chiang-mai', 'cm-mae-kha-canal-rehabilitation');
   assert.equal(await page.locator('#card-edit').count(), 0, 'an editor does not edit what the public sees');
   assert.deepEqual(problems, []);
   await context.close();
@@ -69,5 +68,61 @@ test('a wrong password is said; signing out hides the drafts again', async () =>
   await page.click('#account-signout');
   await page.locator('#account-form').waitFor();
   await page.waitForFunction(() => ![...document.querySelectorAll('#project-list li')].some((li) => li.textContent.includes('Compost hub')));
+  await context.close();
+});
+
+/** Saves `feature` as the legacy token (a site admin) would. */
+async function put(slug, feature, method = 'PUT') {
+  const url = method === 'POST' ? `${BASE}/api/projects` : `${BASE}/api/projects/${slug}`;
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(feature) });
+  assert.ok(res.ok || res.status === 409, await res.text());
+}
+
+test('a publisher restores an earlier revision from the history panel', async () => {
+  const slug = 'cm-e2e-history';
+  const feature = (title) => ({
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [98.985, 18.79] },
+    properties: { slug, city: 'chiang-mai', title, sectors: ['water'], status: 'idea', kind: 'water_intake' },
+  });
+  await put(slug, feature('Intake at Ping river'), 'POST');
+  await put(slug, feature('Intake at the Ping'));
+  const { page, context, problems } = await open(browser, `#city=chiang-mai&project=${slug}`);
+  await signInAs(page, 'publisher@chiang-mai.test');
+  await page.locator('#card:not([hidden]) .card-title').waitFor();
+  await page.click('#card-history summary');
+  await page.locator('#history-list li[data-revision="0"] .history-restore').waitFor();
+  assert.match(await page.locator('#history-list li[data-revision="1"]').textContent(), /legacy token.*changed: Title/s);
+  await page.click('#history-list li[data-revision="0"] .history-restore');
+  // The card is drawn again from the restored project.
+  await page.waitForFunction(() => document.querySelector('#card .card-title')?.textContent === 'Intake at Ping river');
+  const items = await (await fetch(`${BASE}/collections/projects/items?slug=${slug}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  assert.equal(items.features[0].properties.title, 'Intake at Ping river');
+  assert.equal(items.features[0].properties.revision, 2);
+  await shot(page, 'accounts-history-restored');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a city admin adds a member, who can then sign in with the role given', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  await signInAs(page, 'admin@chiang-mai.test');
+  await page.click('#admin-people summary');
+  await page.locator('#member-list').waitFor();
+  const email = `niran.${Date.now()}@chiang-mai.test`;
+  await page.fill('#member-email', email);
+  await page.fill('#member-name', 'Niran');
+  await page.selectOption('#member-role', 'viewer');
+  await page.fill('#member-password', 'Ping river at dawn 2026');
+  await page.click('#member-add');
+  await page.locator(`#member-list li[data-email="${email}"]`).waitFor();
+  assert.match(await page.locator(`#member-list li[data-email="${email}"]`).textContent(), /Niran .* Viewer/);
+  const res = await fetch(`${BASE}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'Ping river at dawn 2026' }) });
+  assert.equal(res.status, 200);
+  assert.deepEqual((await res.json()).user.roles.map((r) => [r.city, r.role]), [['chiang-mai', 'viewer']]);
+  await page.click('#admin-audit summary');
+  // The trail names who added whom.
+  await page.locator(`#audit-rows li:has-text("Anong · member.set · ${email}")`).waitFor();
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,6 +1,7 @@
 //! People and the audit trail: `GET`/`POST /api/users`, `PATCH /api/users/{email}`
 //! `{"disabled": true}` (site admins); `GET /api/cities/{slug}/members`,
-//! `PUT /api/cities/{slug}/members/{email}` `{"role": "editor"}` and `DELETE` (city admins);
+//! `PUT /api/cities/{slug}/members/{email}` `{"role": "editor"}` and `DELETE` (city admins; with
+//! `"name"` and `"password"` the account is made when there is none);
 //! `GET /api/audit?city=&actor=&target=&action=&since=&limit=&before=` (site admins every row,
 //! city admins their city's).
 
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, put};
 use axum::{Json, Router};
 use nexus_core::{Action, CitySlug, Role};
-use nexus_service::accounts::UserSpec;
+use nexus_service::accounts::{AccountError, UserSpec};
 use nexus_store::AuditFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -108,6 +109,9 @@ async fn members(
 #[serde(deny_unknown_fields)]
 struct MemberIn {
     role: Role,
+    /// For someone without an account yet: it is made, with this role only.
+    name: Option<String>,
+    password: Option<String>,
 }
 
 async fn set_member(
@@ -118,8 +122,24 @@ async fn set_member(
 ) -> Result<Json<Value>, ApiError> {
     let c = city(&slug)?;
     let m: MemberIn = body(&bytes)?;
-    state.accounts.set_role(&caller.actor, &email, &c, Some(m.role)).await?;
-    Ok(Json(json!({ "city": c, "email": email, "role": m.role })))
+    let created = match state.accounts.set_role(&caller.actor, &email, &c, Some(m.role)).await {
+        Err(AccountError::Invalid(why)) if why.starts_with("there is no user") && m.password.is_some() => {
+            let spec = UserSpec {
+                email: email.clone(),
+                name: m.name,
+                password: m.password,
+                site_admin: false,
+                roles: vec![(c.clone(), m.role)],
+            };
+            state.accounts.create_user(&caller.actor, &spec).await?;
+            true
+        }
+        other => {
+            other?;
+            false
+        }
+    };
+    Ok(Json(json!({ "city": c, "email": email, "role": m.role, "created": created })))
 }
 
 async fn remove_member(
