@@ -2,6 +2,7 @@
 //! sign-ins, personal tokens, the role × action table, and an audit row for every write.
 
 mod audit;
+mod drafts;
 mod people;
 mod roles;
 mod sessions;
