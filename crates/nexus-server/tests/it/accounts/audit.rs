@@ -90,6 +90,8 @@ async fn every_write_leaves_one_row_with_the_actor_and_both_revisions() {
 
     let row = one_row(&t, "token", req("POST", "/api/tokens", me, &json!({ "name": "laptop" }))).await;
     assert_eq!(row["action"], "token.create");
+    let row = one_row(&t, "refresh", req("POST", "/api/nexus/refresh", me, &Value::Null)).await;
+    assert_eq!((row["action"].as_str(), row["actor_name"].as_str()), (Some("overlays.refresh"), Some("pub")));
 }
 
 #[tokio::test]

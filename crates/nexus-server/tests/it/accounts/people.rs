@@ -37,4 +37,13 @@ async fn a_city_admin_adds_members_and_makes_accounts_only_within_their_city() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["message"].as_str().unwrap().contains("most common passwords"), "{body}");
     assert_eq!(audit_count(&t, "user.create").await, 2, "the admin and Niran");
+
+    let (status, _, _) =
+        t.send(req("DELETE", "/api/cities/chiang-mai/members/niran@cmcity.go.th", a, &Value::Null)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, list) = t.send(req("GET", "/api/cities/chiang-mai/members", a, &Value::Null)).await;
+    assert_eq!(list["members"].as_array().unwrap().len(), 1);
+    assert_eq!(audit_count(&t, "member.remove").await, 1);
+    let (_, _, me) = sign_in(&t, "niran@cmcity.go.th", "Ping river at dawn 2026").await;
+    assert_eq!(me["user"]["roles"], json!([]), "still an account, no longer a member");
 }

@@ -137,3 +137,54 @@ async fn twenty_wrong_passwords_are_throttled_and_audited_and_the_right_one_wait
         (StatusCode::UNAUTHORIZED, Some("the email or password is wrong"))
     );
 }
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_past_their_limit_or_with_a_disabled_account() {
+    let t = TestApp::new().await;
+    with_cities(&t).await;
+    add_user(&t, "idle@cmcity.go.th", false, &[("chiang-mai", Role::Viewer)]).await;
+    let (client, conn) = tokio_postgres::connect(&t.db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    for (case, sql) in [
+        ("unused for 9 hours", "UPDATE sessions SET last_seen = now() - interval '9 hours'"),
+        ("past its absolute limit", "UPDATE sessions SET expires_at = now() - interval '1 second'"),
+    ] {
+        let (_, session, _) = sign_in(&t, "idle@cmcity.go.th", PASSWORD).await;
+        let session = session.unwrap();
+        assert_eq!(who(&t, session.clone()).await["user"]["email"], "idle@cmcity.go.th");
+        client.execute(sql, &[]).await.unwrap();
+        t.state.accounts.forget();
+        assert_eq!(who(&t, session).await["user"], Value::Null, "{case}");
+    }
+    let (_, session, _) = sign_in(&t, "idle@cmcity.go.th", PASSWORD).await;
+    let token = super::token_of(&t, "idle@cmcity.go.th").await;
+    let off = json!({ "disabled": true });
+    let (status, _, body) =
+        t.send(req("PATCH", "/api/users/idle@cmcity.go.th", Auth::Bearer(crate::support::PLANNER_TOKEN), &off)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(who(&t, session.unwrap()).await["user"], Value::Null, "disabling ends the sessions at once");
+    let (status, _, body) = t.send(req("GET", "/api/session", Auth::Bearer(&token), &Value::Null)).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("the token's owner is disabled"))
+    );
+    let (status, _, _) = sign_in(&t, "idle@cmcity.go.th", PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(audit_count(&t, "user.disable").await, 1);
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_person() {
+    let t = TestApp::new().await;
+    add_user(&t, "two@atlas.org", false, &[]).await;
+    let (_, first, _) = sign_in(&t, "two@atlas.org", PASSWORD).await;
+    let (_, second, answer) = sign_in(&t, "two@atlas.org", PASSWORD).await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let csrf = answer["csrf"].as_str().unwrap().to_owned();
+    let auth = Auth::Cookie { session: &second, csrf: Some(&csrf), origin: Some("http://atlas.test") };
+    let (status, _, _) = t.send(req("DELETE", "/api/session?everywhere=true", auth, &Value::Null)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(who(&t, first).await["user"], Value::Null);
+    assert_eq!(who(&t, second).await["user"], Value::Null);
+    assert_eq!(audit_count(&t, "session.delete_all").await, 1);
+}
