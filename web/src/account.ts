@@ -32,7 +32,13 @@ export function accountRow(h: AccountHooks): HTMLElement {
       await h.changed({ user: null, legacy: false });
     });
     const who = el('span', { id: 'account-who' }, `${t('signedInAs')} ${describe(me, h.cityName, roleLabel)}`);
-    return el('div', { class: 'row account', id: 'account' }, who, out);
+    // A person who left a session open elsewhere ends all of them from here.
+    const everywhere = me.user ? el('button', { type: 'button', id: 'account-signout-all' }, t('signOutEverywhere')) : null;
+    everywhere?.addEventListener('click', async () => {
+      await api.signOut(true).catch(() => undefined);
+      await h.changed({ user: null, legacy: false });
+    });
+    return el('div', { class: 'row account', id: 'account' }, who, out, everywhere);
   }
   const email = el('input', { type: 'email', id: 'account-email', autocomplete: 'username', required: '' });
   const password = el('input', { type: 'password', id: 'account-password', autocomplete: 'current-password', required: '' });

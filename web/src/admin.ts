@@ -121,13 +121,14 @@ function tokens(): HTMLElement {
   return section('admin-tokens', t('tokens'), fill);
 }
 
-/** The city's audit trail, newest first, filtered by action. */
-function audit(city: string): HTMLElement {
+/** The audit trail (a city's, or everything for a site admin), newest first, by action. */
+function audit(city: string | null): HTMLElement {
   const fill = async (body: HTMLElement): Promise<void> => {
     const action = el('input', { id: 'audit-action', placeholder: 'project' });
     const rows = el('ul', { id: 'audit-rows', class: 'audit' });
     const load = async (): Promise<void> => {
-      const q = new URLSearchParams({ city, limit: '50' });
+      const q = new URLSearchParams({ limit: '50' });
+      if (city) q.set('city', city);
       if (action.value.trim()) q.set('action', action.value.trim());
       const { rows: found } = await api.getJson<{ rows: AuditRow[] }>(`/api/audit?${q}`, t('audit'));
       rows.replaceChildren(...found.map((r) =>
@@ -145,5 +146,6 @@ export function adminSections(me: api.Me, city: string, cityName: (slug: string)
   const out: HTMLElement[] = [];
   if (me.user) out.push(tokens());
   if (city && mayAdminister(me, city)) out.push(people(city, cityName(city)), audit(city));
+  else if (!city && (me.legacy || me.user?.site_admin)) out.push(audit(null));
   return out;
 }

@@ -243,10 +243,10 @@ export async function signIn(email: string, password: string): Promise<Me> {
   return me({ ...a, via: 'session' });
 }
 
-/** Signs out (ends the session, forgets a token). */
-export async function signOut(): Promise<void> {
+/** Signs out (ends the session, or every session of the person; forgets a token). */
+export async function signOut(everywhere = false): Promise<void> {
   if (!token()) {
-    const res = await fetch('/api/session', { method: 'DELETE', headers: headers({}, true) });
+    const res = await fetch(`/api/session${everywhere ? '?everywhere=true' : ''}`, { method: 'DELETE', headers: headers({}, true) });
     if (!res.ok && res.status !== 401) await answer<unknown>(res, 'sign-out');
   }
   setToken('');

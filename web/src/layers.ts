@@ -16,6 +16,7 @@ export function renderLayers(
   layers: Layer[],
   visible: Set<string>,
   onToggle: (id: string, on: boolean) => void,
+  history: (l: Layer) => HTMLElement | null = () => null,
 ): void {
   box.replaceChildren();
   const groups = new Map<string, Layer[]>();
@@ -36,7 +37,7 @@ export function renderLayers(
       input.checked = visible.has(l.id);
       input.addEventListener('change', () => onToggle(l.id, input.checked));
       const info = el('button', { type: 'button', class: 'info', 'aria-label': `${t('info')}: ${layerTitle(l)}`, 'aria-expanded': 'false' }, 'i');
-      const pop = layerInfo(l);
+      const pop = layerInfo(l, history(l));
       pop.hidden = true;
       info.addEventListener('click', () => {
         pop.hidden = !pop.hidden;
@@ -63,7 +64,7 @@ function swatch(l: Layer): HTMLElement {
   return el('span', { class: cls, style: `--c:${l.kind === 'boundary' ? '#7b8794' : c}`, 'aria-hidden': 'true' });
 }
 
-function layerInfo(l: Layer): HTMLElement {
+function layerInfo(l: Layer, history: HTMLElement | null): HTMLElement {
   const updated = new Date(l.updated_at).toLocaleDateString();
   const rows: [string, string][] = [
     [t('source'), l.source ?? '—'],
@@ -81,6 +82,7 @@ function layerInfo(l: Layer): HTMLElement {
     dl,
     el('div', { class: 'dl-title' }, t('download')),
     downloads(l.id),
+    history,
   );
 }
 

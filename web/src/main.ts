@@ -17,7 +17,7 @@ import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupChrome } from './chrome';
 import { mayEdit } from './access';
-import { historyPanel } from './history';
+import { historyPanel, layerHistoryPanel } from './history';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
@@ -167,7 +167,7 @@ function panelLayers(): Layer[] {
 function renderPanels(): void {
   byId('status').textContent = `${state.cities.features.length} ${t('cities')} · ${state.projects.length} ${t('projects').toLowerCase()}`;
   for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
-  renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer);
+  renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer, (l) => layerHistoryPanel(l, state.me, () => refreshData(l.id)));
   renderLegend(byId('legend'), panelLayers(), state.visible);
   renderNexusLegend();
   fillFilterOptions();

@@ -1,3 +1,4 @@
+/* global FormData, Blob */
 // Accounts on the map (issue 12): an editor of Chiang Mai signs in with email and password,
 // edits a Chiang Mai draft, and finds no edit control where their role does not reach.
 import { after, before, test } from 'node:test';
@@ -123,6 +124,40 @@ test('a city admin adds a member, who can then sign in with the role given', asy
   await page.click('#admin-audit summary');
   // The trail names who added whom.
   await page.locator(`#audit-rows li:has-text("Anong · member.set · ${email}")`).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Uploads `features` as layer `id` (public, Chiang Mai) with the legacy token. */
+async function upload(id, names) {
+  const fc = { type: 'FeatureCollection', features: names.map((name, i) => ({ type: 'Feature', properties: { name },
+    geometry: { type: 'Point', coordinates: [98.98 + i * 0.002, 18.79] } })) };
+  const form = new FormData();
+  for (const [k, v] of Object.entries({ title: 'E2E wells', kind: 'water_intake', sector: 'water', city: 'chiang-mai', visibility: 'public' })) form.set(k, v);
+  form.set('file', new Blob([JSON.stringify(fc)]), 'wells.geojson');
+  const res = await fetch(`${BASE}/api/layers/${id}/data`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: form });
+  assert.equal(res.status, 200, await res.text());
+}
+
+test('a publisher restores a layer to its previous data from the layer info', async () => {
+  const id = 'cm-e2e-wells';
+  await upload(id, ['Well 1', 'Well 2', 'Well 3']);
+  await upload(id, ['Well 1']);
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  await signInAs(page, 'publisher@chiang-mai.test');
+  await page.locator('button.info[aria-label$="E2E wells"]').click();
+  await page.click(`#layer-history-${id} summary`);
+  const first = page.locator(`#layer-history-list-${id} li[data-revision="1"]`);
+  await first.waitFor();
+  assert.match(await first.textContent(), /wells\.geojson · 3 features/i);
+  await first.locator('.history-restore').click();
+  // The restore is done when the public items hold the three wells again.
+  const count = async () => (await (await fetch(`${BASE}/collections/${id}/items`)).json()).numberMatched;
+  for (let i = 0; i < 100 && (await count()) !== 3; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await count(), 3);
+  const audit = await (await fetch(`${BASE}/api/audit?target=${id}&limit=5`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  assert.equal(audit.rows[0].action, 'layer.restore', JSON.stringify(audit.rows));
+  assert.equal(audit.rows[0].actor_name, 'Malee');
   assert.deepEqual(problems, []);
   await context.close();
 });
