@@ -91,7 +91,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     progress.start(opened.total);
     tracing::debug!(elapsed_ms = elapsed_ms(clock), "file open");
 
-    let mut load = store.begin_load(&opts.layer, opts.meta.clone(), opts.mode).await?;
+    let mut load = store.begin_load(&opts.layer, opts.meta.clone(), opts.mode, opts.guard.as_ref()).await?;
     let mut spill = Spill::new()?;
     let written = copy_rows(&mut rx, &mut load, &mut spill, progress).await;
     // Whatever the writer did, hear the reader out: its error explains more than ours.

@@ -67,6 +67,8 @@ impl From<&StoreError> for ApiError {
                 ApiError::unavailable()
             }
             StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
+            StoreError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message.clone()),
+            StoreError::Deleted(message) => ApiError::new(StatusCode::CONFLICT, "deleted", message.clone()),
             other => ApiError::internal(other),
         }
     }

@@ -85,6 +85,12 @@ pub enum StoreError {
     /// The data or metadata given breaks a rule of the schema (a client error).
     #[error("{0}")]
     Invalid(String),
+    /// The caller's roles do not allow the change, judged under its lock (a client error).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The id belongs to something deleted, which must be restored or purged first.
+    #[error("{0}")]
+    Deleted(String),
     /// The embedded cluster could not be managed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),

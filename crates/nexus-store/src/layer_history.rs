@@ -315,6 +315,12 @@ impl Store {
             .query(&format!("DELETE FROM layer_revisions r WHERE {gone} RETURNING layer_id"), &[])
             .await
             .map_err(StoreError::query("purge_layers"))?;
+        tx.execute(
+            "DELETE FROM layer_ingests i WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.id = i.layer_id)",
+            &[],
+        )
+        .await
+        .map_err(StoreError::query("purge_layers_ingests"))?;
         tx.commit().await.map_err(StoreError::query("purge_layers_commit"))?;
         let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         ids.sort();

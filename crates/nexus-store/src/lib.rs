@@ -38,7 +38,7 @@ pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJEC
 pub use health::DatabaseInfo;
 pub use layer_history::{LayerGuard, LayerRevision, LayerState};
 pub use listen::Change;
-pub use load::{LayerLoad, LoadMode, LoadSummary, Provenance, Repair};
+pub use load::{LayerLoad, LoadGuard, LoadMode, LoadSummary, Provenance, Repair};
 pub use nexus::{
     Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, Reach, TouchedLayer,
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,

@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_layer_history.sql",
         sql: include_str!("../migrations/0013_layer_history.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_keep_load_records.sql",
+        sql: include_str!("../migrations/0014_keep_load_records.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

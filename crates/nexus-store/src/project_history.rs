@@ -171,6 +171,9 @@ impl Store {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("delete_project_begin"))?;
         set_actor(&tx, audit).await?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext('project:' || $1))", &[&slug])
+            .await
+            .map_err(StoreError::query("delete_project_lock"))?;
         let Some(stored) = stored_in(&tx, slug).await? else { return Ok(HistoryOutcome::Missing) };
         if !guard(Some(&stored)) {
             return Ok(HistoryOutcome::Forbidden);

@@ -24,6 +24,8 @@ pub enum SaveOutcome {
     },
     /// The guard refused the save, given the project as stored; nothing was written.
     Forbidden,
+    /// Creating: the slug belongs to a deleted project (restore or purge it first).
+    Deleted,
 }
 
 /// A project as stored, for the guard of a save to judge.
@@ -64,6 +66,12 @@ impl Store {
     pub async fn upsert_projects(&self, projects: &[ProjectRecord]) -> StoreResult<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("upsert_projects_begin"))?;
+        let slugs: Vec<&str> = projects.iter().map(|p| p.slug.as_str()).collect();
+        if let Some(slug) = deleted_among(&tx, &slugs).await?.first() {
+            return Err(StoreError::Deleted(format!(
+                "project '{slug}' was deleted: restore it or remove it for good (nexus purge) before loading it again"
+            )));
+        }
         let written = write_projects(&tx, projects).await?;
         tx.commit().await.map_err(StoreError::query("upsert_projects_commit"))?;
         Ok(written)
@@ -128,6 +136,9 @@ impl Store {
             .await
             .map_err(StoreError::query("save_project_lock"))?;
         let stored = stored_in(&tx, slug).await?;
+        if create && stored.is_none() && has_history(&tx, slug).await? {
+            return Ok(SaveOutcome::Deleted);
+        }
         match (create, &stored) {
             (true, Some(_)) => return Ok(SaveOutcome::Exists),
             (false, None) => return Ok(SaveOutcome::Missing),
@@ -158,6 +169,40 @@ impl Store {
         append_on(&tx, &row).await?;
         tx.commit().await.map_err(StoreError::query("save_project_commit"))?;
         Ok(if create { SaveOutcome::Created } else { SaveOutcome::Updated { changed: written > 0 } })
+    }
+}
+
+/// Whether project `slug` has a history (with no live row: it was deleted).
+async fn has_history(tx: &tokio_postgres::Transaction<'_>, slug: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM project_revisions WHERE slug = $1)", &[&slug])
+        .await
+        .map_err(StoreError::query("project_has_history"))?
+        .get(0))
+}
+
+/// Those of `slugs` that belong to deleted projects.
+async fn deleted_among(db: &impl deadpool_postgres::GenericClient, slugs: &[&str]) -> StoreResult<Vec<String>> {
+    let rows = db
+        .query(
+            "SELECT s FROM unnest($1::text[]) s
+             WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.slug = s)
+               AND EXISTS (SELECT 1 FROM project_revisions r WHERE r.slug = s) ORDER BY s",
+            &[&slugs],
+        )
+        .await
+        .map_err(StoreError::query("deleted_projects_among"))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+impl Store {
+    /// Those of `slugs` that belong to deleted projects (a data load leaves them deleted).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn deleted_project_slugs(&self, slugs: &[&str]) -> StoreResult<Vec<String>> {
+        let client = self.client().await?;
+        deleted_among(&client, slugs).await
     }
 }
 

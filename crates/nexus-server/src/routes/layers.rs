@@ -123,6 +123,20 @@ fn options(
     Ok(o)
 }
 
+/// The upload's permission as the load asks it again under the catalog row's lock: the layer
+/// may have been published, or made in another city, while the file was on its way.
+fn upload_guard(caller: &Caller, meta: &LayerMeta) -> nexus_store::LoadGuard {
+    let principal = caller.actor.principal.clone();
+    let (given_visibility, given_city) = (meta.visibility, meta.city.clone());
+    nexus_store::LoadGuard(Arc::new(move |now: Option<&Layer>| {
+        let before = now.map(|l| l.visibility);
+        let city_now = now.and_then(|l| l.city.as_ref()).map(CitySlug::as_str);
+        let action = Action::for_save(before, given_visibility.or(before).unwrap_or(Visibility::Draft));
+        let city_after = given_city.as_ref().map(CitySlug::as_str).or(city_now);
+        (now.is_none() || principal.may(action, city_now)) && principal.may(action, city_after)
+    }))
+}
+
 /// Saves the uploaded file(s) to a private temporary folder (streamed, never held in
 /// memory), ingests them, and answers with the ingest report.
 async fn upload(
@@ -176,6 +190,7 @@ async fn upload(
         caller.require(action, city, "changing this layer")?;
     }
     caller.require(action, after_city.as_deref(), "this upload")?;
+    opts.guard = Some(upload_guard(&caller, &opts.meta));
     let mut audit = caller.audit("layer.ingest", "layer", opts.layer.as_str());
     audit.city = after_city;
     audit.summary = format!("{} ({})", opts.file_name.clone().unwrap_or_default(), opts.mode);

@@ -99,6 +99,18 @@ async fn create(
         p.slug = base.variant(n);
         match state.store.save_project(&p, true, None, &|_| true, &audit).await? {
             SaveOutcome::Exists => continue,
+            // A made slug skips a deleted project's; a given one is refused, saying why.
+            SaveOutcome::Deleted if made.is_some() => continue,
+            SaveOutcome::Deleted => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "deleted",
+                    format!(
+                        "project '{base}' was deleted: restore it (POST /api/projects/{base}/restore) or remove it \
+                         for good (nexus purge) before using its slug again"
+                    ),
+                ))
+            }
             _ => {
                 return Ok((
                     StatusCode::CREATED,

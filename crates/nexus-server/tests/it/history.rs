@@ -7,7 +7,7 @@ use nexus_core::Role;
 use serde_json::{json, Value};
 
 use crate::accounts::{add_user, req, token_of, with_cities, Auth};
-use crate::support::TestApp;
+use crate::support::{fixture, multipart, Part, TestApp};
 
 fn feature(title: &str, visibility: &str, lon: f64) -> Value {
     json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [lon, 18.79] },
@@ -94,4 +94,47 @@ async fn the_timeline_says_who_changed_what_and_a_restore_changes_what_the_publi
         (audit["rows"][0]["revision_before"].as_i64(), audit["rows"][0]["revision_after"].as_i64()),
         (Some(2), Some(3))
     );
+}
+
+#[tokio::test]
+async fn a_deleted_projects_slug_or_layers_id_is_not_reused_until_restored_or_purged() {
+    let t = TestApp::new().await;
+    with_cities(&t).await;
+    add_user(&t, "pub@cm.org", false, &[("chiang-mai", Role::Publisher)]).await;
+    add_user(&t, "editor@naga.org", false, &[("naga", Role::Editor)]).await;
+    let (p, naga) = (token_of(&t, "pub@cm.org").await, token_of(&t, "editor@naga.org").await);
+    let (p, n) = (Auth::Bearer(&p), Auth::Bearer(&naga));
+    assert_eq!(
+        t.send(req("POST", "/api/projects", p, &feature("Secret dam", "draft", 98.99))).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(t.send(req("DELETE", "/api/projects/cm-timeline", p, &Value::Null)).await.0, StatusCode::NO_CONTENT);
+
+    // Someone of another city taking the slug would inherit the deleted draft's history.
+    let mut theirs = feature("Naga dam", "draft", 123.19);
+    theirs["properties"]["city"] = json!("naga");
+    let (status, _, body) = t.send(req("POST", "/api/projects", n, &theirs)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("was deleted"), "{body}");
+    assert_eq!(
+        t.send(req("GET", "/api/projects/cm-timeline/history/0", n, &Value::Null)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // A slug made from a title steps past it.
+    let mut untitled = feature("Timeline", "draft", 98.99);
+    untitled["properties"].as_object_mut().unwrap().remove("slug");
+    let (status, _, body) = t.send(req("POST", "/api/projects", p, &untitled)).await;
+    assert_eq!((status, body["slug"].as_str()), (StatusCode::CREATED, Some("chiang-mai-timeline")));
+    let (_, _, trash) = t.send(req("GET", "/api/trash", p, &Value::Null)).await;
+    assert_eq!(trash["projects"][0]["slug"], "cm-timeline", "still restorable by Chiang Mai");
+
+    let places = |city: &'static str| {
+        let parts = [Part::Text("city", city), Part::File("file", "places.geojson", fixture("places.geojson"))];
+        multipart("/api/layers/cm-wells/data", Some(crate::support::PLANNER_TOKEN), &parts)
+    };
+    assert_eq!(t.send(places("chiang-mai")).await.0, StatusCode::OK);
+    assert_eq!(t.send(req("DELETE", "/api/layers/cm-wells", p, &Value::Null)).await.0, StatusCode::NO_CONTENT);
+    let (status, _, body) = t.send(places("naga")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("restore it"), "{body}");
 }

@@ -169,3 +169,26 @@ async fn a_loose_shapefile_arrives_as_several_files_with_hostile_names_tamed() {
     };
     assert_eq!(name, "เชียงใหม่ นครพิงค์");
 }
+
+#[tokio::test]
+async fn an_uploads_permission_is_asked_again_under_the_layers_lock() {
+    // The state the permission was first judged on may have changed while the file was on its
+    // way (published meanwhile): the load asks its guard with the layer as locked, and writes
+    // nothing when the answer changed.
+    let t = TestApp::new().await;
+    let first =
+        t.ingest("places.geojson", "places", |o| o.meta.visibility = Some(nexus_core::Visibility::Public)).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ingest/places.geojson");
+    let mut o = nexus_ingest::IngestOptions::new(path, nexus_core::LayerId::new("places").unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let record = seen.clone();
+    o.guard = Some(nexus_store::LoadGuard(std::sync::Arc::new(move |now: Option<&nexus_core::Layer>| {
+        *record.lock().unwrap() = now.map(|l| l.visibility);
+        false
+    })));
+    let err = nexus_ingest::ingest(&t.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap_err();
+    assert!(err.to_string().contains("changed while the file was sent"), "{err}");
+    assert_eq!(*seen.lock().unwrap(), Some(nexus_core::Visibility::Public), "the guard saw the layer as locked");
+    let layer = t.store.layer(&nexus_core::LayerId::new("places").unwrap()).await.unwrap().unwrap();
+    assert_eq!(layer.revision, first.revision.unwrap(), "nothing was written");
+}

@@ -42,6 +42,11 @@ impl Default for SessionSettings {
     }
 }
 
+/// Locks live while in use and a minute after (an idle one is made again when needed).
+fn attempt_locks() -> Cache<String, Arc<tokio::sync::Mutex<()>>> {
+    Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(60)).build()
+}
+
 /// Someone acting, as the audit trail records them.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -125,6 +130,10 @@ pub struct Accounts {
     sessions: Cache<[u8; 32], Option<(UserAccess, String)>>,
     /// Token digest → its owner.
     tokens: Cache<[u8; 32], UserAccess>,
+    /// One lock per account and per client address: an account's guesses (and an address's)
+    /// are checked, verified and recorded one at a time, so parallel requests cannot all pass
+    /// the throttle before the first failure is recorded.
+    attempts: Cache<String, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Accounts {
@@ -137,6 +146,7 @@ impl Accounts {
             throttle: Throttle::default(),
             sessions: Cache::builder().max_capacity(100_000).time_to_live(CACHE_TTL).build(),
             tokens: Cache::builder().max_capacity(10_000).time_to_live(CACHE_TTL).build(),
+            attempts: attempt_locks(),
         });
         let weak = Arc::downgrade(&accounts);
         let mut changes = store.listen();
@@ -160,7 +170,13 @@ impl Accounts {
             throttle: Throttle::default(),
             sessions: Cache::builder().max_capacity(0).build(),
             tokens: Cache::builder().max_capacity(0).build(),
+            attempts: attempt_locks(),
         })
+    }
+
+    /// The lock of attempts keyed `key` (`email:…`, `client:…`).
+    pub(crate) async fn attempt_lock(&self, key: String) -> Arc<tokio::sync::Mutex<()>> {
+        self.attempts.get_with(key, async { Arc::new(tokio::sync::Mutex::new(())) }).await
     }
 
     /// Drops every cached session and token (an account changed somewhere).

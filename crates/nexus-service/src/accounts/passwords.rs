@@ -52,7 +52,8 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// as "wrong password" and timings do not tell which emails exist.
 pub fn decoy() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash("no account has this password").unwrap_or_default())
+    // Random per process: a known decoy password would open every account without one.
+    DECOY.get_or_init(|| hash(&super::secrets::random()).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -104,6 +104,11 @@ impl Accounts {
     ) -> Result<SignedIn, AccountError> {
         let email = email.trim().to_lowercase();
         let anonymous = Actor { principal: Principal::Anonymous, via: Via::Anonymous, ..from.clone() };
+        // Always the account's lock first, then the address's: no two attempts wait on each other crosswise.
+        let account = self.attempt_lock(format!("email:{email}")).await;
+        let _account = account.lock().await;
+        let address = self.attempt_lock(format!("client:{}", from.client.as_deref().unwrap_or(""))).await;
+        let _address = address.lock().await;
         if let Some(wait) = self.throttled(Some(&email), from.client.as_deref()).await? {
             let mut row = anonymous.audit("session.throttled", "user", Some(email));
             row.summary = format!("sign-in refused for {wait} s more after repeated failures");
@@ -116,11 +121,13 @@ impl Accounts {
         let given = password.to_owned();
         let matches = tokio::task::spawn_blocking(move || passwords::verify(&given, &phc)).await.unwrap_or(false);
         let user = match record {
-            Some(r) if matches && !r.disabled => r.access,
+            // An account without a password (tokens only) never signs in, whatever is typed.
+            Some(r) if matches && r.password_hash.is_some() && !r.disabled => r.access,
             other => {
                 let why = match other {
                     None => "no account has this email",
                     Some(r) if r.disabled => "the account is disabled",
+                    Some(r) if r.password_hash.is_none() => "the account has no password (tokens only)",
                     Some(_) => "wrong password",
                 };
                 let mut row = anonymous.audit("session.failed", "user", Some(email));

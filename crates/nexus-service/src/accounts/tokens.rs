@@ -27,6 +27,12 @@ impl Accounts {
             return Ok((Principal::User(owner), Via::Token));
         }
         let anonymous = Actor { principal: Principal::Anonymous, via: Via::Anonymous, ..from.clone() };
+        // One database lookup at a time per address, so a burst of guesses meets the throttle.
+        let address = self.attempt_lock(format!("client:{}", from.client.as_deref().unwrap_or(""))).await;
+        let _address = address.lock().await;
+        if let Some(owner) = self.tokens.get(&key).await {
+            return Ok((Principal::User(owner), Via::Token));
+        }
         if let Some(wait) = self.throttled(None, from.client.as_deref()).await? {
             let mut row = anonymous.audit("token.throttled", "token", None);
             row.summary = format!("token refused for {wait} s more after repeated failures from this address");

@@ -53,6 +53,8 @@ pub struct IngestOptions {
     /// Who loads the file: their audit row (completed with the revisions) commits with the
     /// load, and the layer's history names them. `None` for loads by the system.
     pub audit: Option<nexus_store::AuditEntry>,
+    /// Asked again under the catalog row's lock (the upload's permission, given the layer then).
+    pub guard: Option<nexus_store::LoadGuard>,
 }
 
 impl IngestOptions {
@@ -71,6 +73,7 @@ impl IngestOptions {
             drop_empty: false,
             limits: Limits::default(),
             audit: None,
+            guard: None,
         }
     }
 }

@@ -212,9 +212,10 @@ impl Store {
             .collect())
     }
 
-    /// Failures (rows with an action in `failures`) within `window`, about `target_id` or
-    /// from `client`, since the last `success` for it: how many and the time of the latest.
-    /// What sign-in throttling counts, from the trail every instance shares.
+    /// Failures (rows with an action in `failures`) within `window`, about `target_id` since
+    /// its last `success`, or from `client` (a success from an address does not clear it, or
+    /// one good account would reset the count of guesses at others): how many and the time of
+    /// the latest. What sign-in throttling counts, from the trail every instance shares.
     ///
     /// # Errors
     /// When the query fails.
@@ -232,9 +233,10 @@ impl Store {
                 "WITH key AS (SELECT $3::text AS target, $4::text AS client)
                  SELECT count(*), max(a.at) FROM audit a, key
                  WHERE a.action = ANY ($1) AND a.at > now() - $5 * interval '1 second'
-                   AND (a.target_id = key.target OR a.client = key.client)
-                   AND a.at > coalesce((SELECT max(s.at) FROM audit s WHERE s.action = $2
-                                        AND (s.target_id = key.target OR s.client = key.client)), '-infinity')",
+                   AND (a.client = key.client
+                        OR (a.target_id = key.target
+                            AND a.at > coalesce((SELECT max(s.at) FROM audit s
+                                                 WHERE s.action = $2 AND s.target_id = key.target), '-infinity')))",
                 &[&failures, &success, &target_id, &client, &window.as_secs_f64()],
             )
             .await

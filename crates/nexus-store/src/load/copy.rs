@@ -8,7 +8,7 @@ use nexus_core::{GeometryFamily, Layer, LayerId, LayerKind, LayerMeta};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Kind, Type};
 
-use super::types::{LoadMode, Repair};
+use super::types::{LoadGuard, LoadMode, Repair};
 use crate::error::{StoreError, StoreResult};
 use crate::layers::{layer_from_row, LAYER_COLUMNS};
 use crate::pool::Store;
@@ -45,7 +45,13 @@ impl Store {
     ///
     /// # Errors
     /// When the layer's city is unknown, or the database refuses.
-    pub async fn begin_load(&self, layer: &LayerId, meta: LayerMeta, mode: LoadMode) -> StoreResult<LayerLoad> {
+    pub async fn begin_load(
+        &self,
+        layer: &LayerId,
+        meta: LayerMeta,
+        mode: LoadMode,
+        guard: Option<&LoadGuard>,
+    ) -> StoreResult<LayerLoad> {
         if layer.is_reserved() {
             return Err(StoreError::Invalid(format!(
                 "layer id '{layer}' is reserved for Nexus Atlas's own collections ({}); choose another",
@@ -68,7 +74,7 @@ impl Store {
             copied: 0,
             keep: self.layer_history,
         };
-        load.prepare().await?;
+        load.prepare(guard).await?;
         Ok(load)
     }
 }
@@ -78,7 +84,7 @@ impl LayerLoad {
         self.client.as_ref().unwrap_or_else(|| unreachable!("client is present until finish"))
     }
 
-    async fn prepare(&mut self) -> StoreResult<()> {
+    async fn prepare(&mut self, guard: Option<&LoadGuard>) -> StoreResult<()> {
         let id = self.layer.as_str().to_owned();
         if let Some(city) = &self.meta.city {
             let known = self
@@ -98,7 +104,24 @@ impl LayerLoad {
             .await
             .map_err(StoreError::query("load_lock_layer"))?;
         self.existing = before.as_ref().map(layer_from_row).transpose()?;
+        if guard.is_some_and(|g| !(g.0)(self.existing.as_ref())) {
+            return Err(StoreError::Forbidden(format!(
+                "layer '{id}' changed while the file was sent, and your roles do not allow this upload any more"
+            )));
+        }
         if self.existing.is_none() {
+            let deleted: bool = self
+                .client()
+                .query_one("SELECT EXISTS (SELECT 1 FROM layer_revisions WHERE layer_id = $1)", &[&id])
+                .await
+                .map_err(StoreError::query("load_deleted"))?
+                .get(0);
+            if deleted {
+                return Err(StoreError::Deleted(format!(
+                    "layer '{id}' was deleted: restore it (POST /api/layers/{id}/restore) or remove it for good \
+                     (nexus purge) before using its id again"
+                )));
+            }
             let title = self.meta.title.clone().unwrap_or_else(|| id.clone());
             let kind = self.meta.kind.unwrap_or(LayerKind::Other).as_str();
             self.client()

@@ -34,6 +34,17 @@ impl std::fmt::Display for LoadMode {
     }
 }
 
+/// Judges a load under the catalog row's lock, given the layer as stored then (`None`: new),
+/// so a permission asked before a long upload cannot have gone stale by the time it is written.
+#[derive(Clone)]
+pub struct LoadGuard(pub std::sync::Arc<dyn Fn(Option<&nexus_core::Layer>) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for LoadGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoadGuard")
+    }
+}
+
 /// Where an ingest's data came from, recorded in `layer_ingests`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {

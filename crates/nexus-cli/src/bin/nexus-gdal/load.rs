@@ -33,6 +33,15 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
         let sidecar = Sidecar::read(&sidecar_path)?;
         let data = sidecar.data_file(&sidecar_path)?;
         for opts in sidecar.plan(&data, None)? {
+            // Someone deleted it in the atlas: a data load does not bring it back.
+            if store.layer(&opts.layer).await?.is_none() && store.layer_state(&opts.layer).await?.is_some() {
+                writeln!(
+                    std::io::stdout(),
+                    "{}: deleted in the atlas, not loaded (restore it or nexus purge)",
+                    opts.layer
+                )?;
+                continue;
+            }
             if unchanged(&store, &opts).await? {
                 writeln!(std::io::stdout(), "{}: unchanged ({})", opts.layer, data.display())?;
                 continue;
@@ -47,8 +56,14 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
     let path = dir.join("projects.geojson");
     if path.exists() {
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let projects =
+        let mut projects =
             ProjectCollection::from_geojson(&text).with_context(|| format!("{} is not usable", path.display()))?.0;
+        let slugs: Vec<&str> = projects.iter().map(|p| p.slug.as_str()).collect();
+        let deleted = store.deleted_project_slugs(&slugs).await?;
+        for slug in &deleted {
+            writeln!(std::io::stdout(), "{slug}: deleted in the atlas, not loaded (restore it or nexus purge)")?;
+        }
+        projects.retain(|p| !deleted.iter().any(|d| d == p.slug.as_str()));
         let changed = store.upsert_projects(&projects).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
         writeln!(
             std::io::stdout(),

@@ -188,3 +188,37 @@ async fn sign_out_everywhere_ends_every_session_of_the_person() {
     assert_eq!(who(&t, second).await["user"], Value::Null);
     assert_eq!(audit_count(&t, "session.delete_all").await, 1);
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_never_signs_in() {
+    let t = TestApp::new().await;
+    let spec = nexus_service::accounts::UserSpec {
+        email: "bot@atlas.org".into(),
+        name: None,
+        password: None,
+        site_admin: true,
+        roles: vec![],
+    };
+    t.state.accounts.create_user(&nexus_service::accounts::Actor::cli(), &spec).await.unwrap();
+    for guess in ["no account has this password", "", PASSWORD] {
+        let (status, cookie, _) = sign_in(&t, "bot@atlas.org", guess).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{guess:?}");
+        assert!(cookie.is_none());
+    }
+    // Its token works: that is what such an account is for.
+    let token = super::token_of(&t, "bot@atlas.org").await;
+    let (_, _, me) = t.send(req("GET", "/api/session", Auth::Bearer(&token), &Value::Null)).await;
+    assert_eq!(me["user"]["email"], "bot@atlas.org");
+}
+
+#[tokio::test]
+async fn parallel_guesses_meet_the_throttle_as_sequential_ones_do() {
+    let t = TestApp::new().await;
+    add_user(&t, "busy@atlas.org", false, &[]).await;
+    let body = json!({ "email": "busy@atlas.org", "password": "a wrong guess, again" });
+    let guesses = (0..12).map(|_| t.send(req("POST", "/api/session", Auth::None, &body)));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.iter().map(|r| r.0.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 7, "{statuses:?}");
+    assert_eq!(audit_count(&t, "session.failed").await, 5);
+}
