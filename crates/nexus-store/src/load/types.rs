@@ -37,7 +37,10 @@ impl std::fmt::Display for LoadMode {
 /// Judges a load under the catalog row's lock, given the layer as stored then (`None`: new),
 /// so a permission asked before a long upload cannot have gone stale by the time it is written.
 #[derive(Clone)]
-pub struct LoadGuard(pub std::sync::Arc<dyn Fn(Option<&nexus_core::Layer>) -> bool + Send + Sync>);
+pub struct LoadGuard(pub std::sync::Arc<LoadJudge>);
+
+/// What a [`LoadGuard`] asks: may the load go ahead, given the layer as locked.
+pub type LoadJudge = dyn Fn(Option<&nexus_core::Layer>) -> bool + Send + Sync;
 
 impl std::fmt::Debug for LoadGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
