@@ -61,10 +61,8 @@ async fn replace_rules(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::EditRules, None, "changing the Nexus rules")?;
     let set: RuleSet = body(&bytes)?;
-    let changed = state.store.replace_rules(&set).await?;
-    let mut row = caller.audit("rules.replace", "rules", "nexus-rules");
-    row.summary = format!("{} rules ({changed})", set.rules.len());
-    state.store.append_audit(&row).await?;
+    let audit = caller.audit("rules.replace", "rules", "nexus-rules");
+    let changed = state.store.replace_rules_audited(&set, Some(&audit)).await?;
     let refresh = state.store.refresh_nexus().await?;
     Ok(Json(json!({ "rules": set.rules.len(), "changed": changed, "refresh": refresh })))
 }

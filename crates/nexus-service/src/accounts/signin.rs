@@ -142,13 +142,11 @@ impl Accounts {
         let session_id = secrets::random();
         let csrf = secrets::random();
         let expires_at = OffsetDateTime::now_utc() + self.settings.absolute;
-        self.store
-            .create_session(&secrets::digest(&session_id), user.id, &csrf, expires_at, from.client.as_deref())
-            .await?;
         let actor = Actor { principal: Principal::User(user.clone()), via: Via::Session, ..from.clone() };
         let mut row = actor.audit("session.create", "user", Some(user.email.clone()));
         row.summary = "signed in".into();
-        self.store.append_audit(&row).await?;
+        let digest = secrets::digest(&session_id);
+        self.store.create_session(&digest, user.id, &csrf, expires_at, from.client.as_deref(), &row).await?;
         Ok(SignedIn { session_id, csrf, user, expires_at })
     }
 

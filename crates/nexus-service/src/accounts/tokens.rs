@@ -84,10 +84,9 @@ impl Accounts {
         }
         let expires = days.map(|d| OffsetDateTime::now_utc() + time::Duration::days(i64::from(d)));
         let token = secrets::new_token();
-        let id = self.store.create_token(owner.access.id, name, &secrets::digest(&token), expires).await?;
-        let mut row = actor.audit("token.create", "token", Some(id.to_string()));
+        let mut row = actor.audit("token.create", "token", None);
         row.summary = format!("token '{name}' for {}", owner.access.email);
-        self.store.append_audit(&row).await?;
+        let id = self.store.create_token(owner.access.id, name, &secrets::digest(&token), expires, &row).await?;
         Ok((id, token))
     }
 
@@ -101,13 +100,12 @@ impl Accounts {
         } else {
             Some(actor.user().ok_or_else(|| AccountError::Unauthorized("sign in first".into()))?.id)
         };
-        if self.store.revoke_token(id, owner).await?.is_none() {
+        let mut row = actor.audit("token.revoke", "token", Some(id.to_string()));
+        row.summary = "revoked".into();
+        if self.store.revoke_token(id, owner, &row).await?.is_none() {
             return Err(AccountError::Invalid(format!("you have no live token {id}")));
         }
         self.tokens.invalidate_all();
-        let mut row = actor.audit("token.revoke", "token", Some(id.to_string()));
-        row.summary = "revoked".into();
-        self.store.append_audit(&row).await?;
         Ok(())
     }
 

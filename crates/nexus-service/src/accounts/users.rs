@@ -64,14 +64,10 @@ impl Accounts {
         };
         let name = spec.name.clone().filter(|n| !n.trim().is_empty());
         let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
-        let id = self
-            .store
-            .create_user(&NewUser { email: email.clone(), name, password_hash, site_admin: spec.site_admin })
-            .await
-            .map_err(invalid)?;
         let mut row = actor.audit("user.create", "user", Some(email.clone()));
         row.summary = if spec.site_admin { "site admin".into() } else { "user".into() };
-        self.store.append_audit(&row).await?;
+        let user = NewUser { email: email.clone(), name, password_hash, site_admin: spec.site_admin };
+        let id = self.store.create_user(&user, &row).await.map_err(invalid)?;
         for (city, role) in &spec.roles {
             self.set_role(actor, &email, city, Some(*role)).await?;
         }
@@ -94,12 +90,10 @@ impl Accounts {
             return Err(forbidden(actor, &format!("only city admins of {city} and site admins manage its members")));
         }
         let user = self.user(email).await?;
-        let before = self.store.set_role(user, city.as_str(), role).await.map_err(invalid)?;
         let action = if role.is_some() { "member.set" } else { "member.remove" };
         let mut row = actor.audit(action, "user", Some(email.trim().to_lowercase()));
         row.city = Some(city.to_string());
-        row.summary = format!("{} → {}", before.map_or("no role", Role::as_str), role.map_or("no role", Role::as_str));
-        self.store.append_audit(&row).await?;
+        self.store.set_role(user, city.as_str(), role, &row).await.map_err(invalid)?;
         self.forget();
         Ok(())
     }
@@ -113,12 +107,12 @@ impl Accounts {
         if !actor.principal.may(Action::ManageUsers, None) {
             return Err(forbidden(actor, "only site admins disable accounts"));
         }
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        let row = actor.audit(action, "user", Some(email.trim().to_lowercase()));
         self.store
-            .set_disabled(email, disabled)
+            .set_disabled(email, disabled, &row)
             .await?
             .ok_or_else(|| AccountError::Invalid(format!("there is no user '{}'", email.escape_default())))?;
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        self.store.append_audit(&actor.audit(action, "user", Some(email.trim().to_lowercase()))).await?;
         self.forget();
         Ok(())
     }

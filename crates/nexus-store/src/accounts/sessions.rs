@@ -5,6 +5,7 @@ use std::time::Duration;
 use nexus_core::UserAccess;
 use time::OffsetDateTime;
 
+use super::audit::{append_on, AuditEntry};
 use super::users::{access, ACCESS_COLUMNS};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
@@ -15,7 +16,8 @@ fn secs(d: Duration) -> f64 {
 }
 
 impl Store {
-    /// Stores a new session for `user_id` that ends at `expires_at` at the latest.
+    /// Stores a new session for `user_id` that ends at `expires_at` at the latest, and the
+    /// sign-in's `audit` row in the same transaction.
     ///
     /// # Errors
     /// When the query fails.
@@ -26,14 +28,18 @@ impl Store {
         csrf: &str,
         expires_at: OffsetDateTime,
         client: Option<&str>,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let db = self.client().await?;
-        db.execute(
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(StoreError::query("create_session_begin"))?;
+        tx.execute(
             "INSERT INTO sessions (id_hash, user_id, csrf, expires_at, client) VALUES ($1, $2, $3, $4, $5)",
             &[&id_hash, &user_id, &csrf, &expires_at, &client],
         )
         .await
         .map_err(StoreError::query("create_session"))?;
+        append_on(&tx, audit).await?;
+        tx.commit().await.map_err(StoreError::query("create_session_commit"))?;
         Ok(())
     }
 

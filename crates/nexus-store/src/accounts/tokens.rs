@@ -3,6 +3,7 @@
 use nexus_core::UserAccess;
 use time::OffsetDateTime;
 
+use super::audit::{append_on, AuditEntry};
 use super::users::{access, ACCESS_COLUMNS};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
@@ -52,7 +53,8 @@ pub struct TokenRow {
 }
 
 impl Store {
-    /// Stores a token for `user_id`; returns its id.
+    /// Stores a token for `user_id` and appends `audit` (its target the new token) in the same
+    /// transaction; returns its id.
     ///
     /// # Errors
     /// When the query fails.
@@ -62,16 +64,23 @@ impl Store {
         name: &str,
         hash: &[u8],
         expires_at: Option<OffsetDateTime>,
+        audit: &AuditEntry,
     ) -> StoreResult<i64> {
-        let db = self.client().await?;
-        let row = db
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(StoreError::query("create_token_begin"))?;
+        let row = tx
             .query_one(
                 "INSERT INTO api_tokens (user_id, name, hash, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
                 &[&user_id, &name, &hash, &expires_at],
             )
             .await
             .map_err(StoreError::query("create_token"))?;
-        Ok(row.get(0))
+        let id: i64 = row.get(0);
+        let mut entry = audit.clone();
+        entry.target_id = Some(id.to_string());
+        append_on(&tx, &entry).await?;
+        tx.commit().await.map_err(StoreError::query("create_token_commit"))?;
+        Ok(id)
     }
 
     /// Looks a token up by its hash, and marks it used when it is live.
@@ -133,14 +142,15 @@ impl Store {
             .collect())
     }
 
-    /// Revokes token `id` (only if it belongs to `owner`, when given); returns its owner's id
-    /// when a live token was revoked.
+    /// Revokes token `id` (only if it belongs to `owner`, when given), appending `audit` in the
+    /// same transaction; returns its owner's id when a live token was revoked.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn revoke_token(&self, id: i64, owner: Option<i64>) -> StoreResult<Option<i64>> {
-        let db = self.client().await?;
-        let row = db
+    pub async fn revoke_token(&self, id: i64, owner: Option<i64>, audit: &AuditEntry) -> StoreResult<Option<i64>> {
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(StoreError::query("revoke_token_begin"))?;
+        let row = tx
             .query_opt(
                 "UPDATE api_tokens SET revoked_at = now()
                  WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2) AND revoked_at IS NULL RETURNING user_id",
@@ -148,6 +158,10 @@ impl Store {
             )
             .await
             .map_err(StoreError::query("revoke_token"))?;
+        if row.is_some() {
+            append_on(&tx, audit).await?;
+        }
+        tx.commit().await.map_err(StoreError::query("revoke_token_commit"))?;
         Ok(row.map(|r| r.get(0)))
     }
 }

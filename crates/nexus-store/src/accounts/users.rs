@@ -4,6 +4,7 @@ use nexus_core::{CitySlug, Membership, Role, UserAccess};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use super::audit::{append_on, AuditEntry};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -68,14 +69,15 @@ pub(crate) fn access(row: &Row) -> UserAccess {
 }
 
 impl Store {
-    /// Creates a user; returns its id.
+    /// Creates a user and appends `audit` in the same transaction; returns its id.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] when the email is taken or malformed.
-    pub async fn create_user(&self, user: &NewUser) -> StoreResult<i64> {
-        let client = self.client().await?;
+    pub async fn create_user(&self, user: &NewUser, audit: &AuditEntry) -> StoreResult<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(StoreError::query("create_user_begin"))?;
         let email = user.email.trim().to_lowercase();
-        let row = client
+        let row = tx
             .query_opt(
                 "INSERT INTO users (email, name, password_hash, site_admin) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (email) DO NOTHING RETURNING id",
@@ -89,9 +91,12 @@ impl Store {
                 )),
                 _ => StoreError::query("create_user")(e),
             })?;
-        row.map(|r| r.get(0)).ok_or_else(|| {
+        let id: i64 = row.map(|r| r.get(0)).ok_or_else(|| {
             StoreError::Invalid(format!("there is already a user with email '{}'", email.escape_default()))
-        })
+        })?;
+        append_on(&tx, audit).await?;
+        tx.commit().await.map_err(StoreError::query("create_user_commit"))?;
+        Ok(id)
     }
 
     /// The user with `email`, for a sign-in.
@@ -124,13 +129,15 @@ impl Store {
     }
 
     /// Disables (or enables again) the user with `email`; disabling also ends their sessions.
-    /// Returns the user's id, `None` when there is no such user.
+    /// `audit` is appended in the same transaction. Returns the user's id, `None` when there
+    /// is no such user.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn set_disabled(&self, email: &str, disabled: bool) -> StoreResult<Option<i64>> {
-        let client = self.client().await?;
-        let row = client
+    pub async fn set_disabled(&self, email: &str, disabled: bool, audit: &AuditEntry) -> StoreResult<Option<i64>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(StoreError::query("set_disabled_begin"))?;
+        let row = tx
             .query_opt(
                 "WITH u AS (UPDATE users SET disabled = $2 WHERE email = $1 RETURNING id),
                       s AS (DELETE FROM sessions WHERE $2 AND user_id IN (SELECT id FROM u))
@@ -139,34 +146,43 @@ impl Store {
             )
             .await
             .map_err(StoreError::query("set_disabled"))?;
+        if row.is_some() {
+            append_on(&tx, audit).await?;
+        }
+        tx.commit().await.map_err(StoreError::query("set_disabled_commit"))?;
         Ok(row.map(|r| r.get(0)))
     }
 
     /// Gives `user_id` `role` in `city` (replacing the role they had there), or removes their
-    /// role there with `None`. Returns the role they had before.
+    /// role there with `None`; `audit` is appended in the same transaction, its summary saying
+    /// the role before and after. Returns the role they had before.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] when the city is unknown.
-    pub async fn set_role(&self, user_id: i64, city: &str, role: Option<Role>) -> StoreResult<Option<Role>> {
-        let client = self.client().await?;
-        let before: Option<String> = client
+    pub async fn set_role(
+        &self,
+        user_id: i64,
+        city: &str,
+        role: Option<Role>,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Role>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(StoreError::query("set_role_begin"))?;
+        let before: Option<Role> = tx
             .query_opt("SELECT role FROM memberships WHERE user_id = $1 AND city = $2", &[&user_id, &city])
             .await
             .map_err(StoreError::query("role_before"))?
-            .map(|r| r.get(0));
+            .and_then(|r| r.get::<_, &str>(0).parse().ok());
         let result = match role {
             Some(role) => {
-                client
-                    .execute(
-                        "INSERT INTO memberships (user_id, city, role) VALUES ($1, $2, $3)
-                         ON CONFLICT (user_id, city) DO UPDATE SET role = EXCLUDED.role",
-                        &[&user_id, &city, &role.as_str()],
-                    )
-                    .await
+                tx.execute(
+                    "INSERT INTO memberships (user_id, city, role) VALUES ($1, $2, $3)
+                     ON CONFLICT (user_id, city) DO UPDATE SET role = EXCLUDED.role",
+                    &[&user_id, &city, &role.as_str()],
+                )
+                .await
             }
-            None => {
-                client.execute("DELETE FROM memberships WHERE user_id = $1 AND city = $2", &[&user_id, &city]).await
-            }
+            None => tx.execute("DELETE FROM memberships WHERE user_id = $1 AND city = $2", &[&user_id, &city]).await,
         };
         result.map_err(|e| match e.code() {
             Some(c) if c == &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
@@ -174,7 +190,11 @@ impl Store {
             }
             _ => StoreError::query("set_role")(e),
         })?;
-        Ok(before.and_then(|r| r.parse().ok()))
+        let mut row = audit.clone();
+        row.summary = format!("{} → {}", before.map_or("no role", Role::as_str), role.map_or("no role", Role::as_str));
+        append_on(&tx, &row).await?;
+        tx.commit().await.map_err(StoreError::query("set_role_commit"))?;
+        Ok(before)
     }
 
     /// Sets the password hash of `user_id`.

@@ -13,12 +13,28 @@ impl Store {
     /// # Errors
     /// [`StoreError::Invalid`] when a rule breaks the rules for rules; nothing is written then.
     pub async fn replace_rules(&self, set: &RuleSet) -> StoreResult<bool> {
+        self.replace_rules_audited(set, None).await
+    }
+
+    /// [`Store::replace_rules`], with `audit` appended in the same transaction (also when the
+    /// rules were already these: the request is recorded either way).
+    ///
+    /// # Errors
+    /// As [`Store::replace_rules`].
+    pub async fn replace_rules_audited(&self, set: &RuleSet, audit: Option<&crate::AuditEntry>) -> StoreResult<bool> {
         set.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
-        if self.rule_set().await? == *set {
-            return Ok(false);
-        }
+        let same = self.rule_set().await? == *set;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("rules_begin"))?;
+        if let Some(a) = audit {
+            let mut row = a.clone();
+            row.summary = format!("{} rules ({})", set.rules.len(), if same { "unchanged" } else { "changed" });
+            crate::accounts::append_on(&tx, &row).await?;
+        }
+        if same {
+            tx.commit().await.map_err(StoreError::query("rules_commit"))?;
+            return Ok(false);
+        }
         tx.batch_execute("DELETE FROM nexus_rules").await.map_err(StoreError::query("rules_clear"))?;
         for (i, rule) in set.rules.iter().enumerate() {
             let body = serde_json::to_value(rule).map_err(|e| StoreError::Invalid(e.to_string()))?;
