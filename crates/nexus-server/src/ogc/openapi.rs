@@ -35,14 +35,8 @@ pub fn document(base: &str, sources: &[Source]) -> Value {
     doc
 }
 
+/// The parts of the document every collection shares: paths, parameters and schemas.
 fn generic(base: &str) -> Value {
-    let geojson = "application/geo+json";
-    let ok = |schema: &str, types: &[&str]| {
-        let content: serde_json::Map<String, Value> =
-            types.iter().map(|t| ((*t).to_owned(), json!({ "schema": { "$ref": schema } }))).collect();
-        json!({ "description": "Success", "content": content })
-    };
-    let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -52,102 +46,121 @@ fn generic(base: &str) -> Value {
             "license": { "name": "MIT OR Apache-2.0" }
         },
         "servers": [{ "url": base }],
-        "paths": {
-            "/": { "get": { "summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
-                "parameters": [{ "$ref": "#/components/parameters/f" }],
-                "responses": { "200": ok("#/components/schemas/landingPage", &["application/json", "text/html"]) } } },
-            "/conformance": { "get": { "summary": "Conformance classes", "operationId": "getConformanceDeclaration", "tags": ["Capabilities"],
-                "parameters": [{ "$ref": "#/components/parameters/f" }],
-                "responses": { "200": ok("#/components/schemas/confClasses", &["application/json", "text/html"]) } } },
-            "/api": { "get": { "summary": "This document", "operationId": "getApi", "tags": ["Capabilities"],
-                "responses": { "200": { "description": "The OpenAPI document", "content": { "application/vnd.oai.openapi+json;version=3.0": { "schema": { "type": "object" } } } } } } },
-            "/collections": { "get": { "summary": "The feature collections", "operationId": "getCollections", "tags": ["Data"],
-                "parameters": [{ "$ref": "#/components/parameters/f" }],
-                "responses": { "200": ok("#/components/schemas/collections", &["application/json", "text/html"]) } } },
-            "/collections/{collectionId}": { "get": { "summary": "One collection", "operationId": "describeCollection", "tags": ["Data"],
-                "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
-                "responses": { "200": ok("#/components/schemas/collection", &["application/json", "text/html"]), "404": err("No such collection") } } },
-            "/collections/{collectionId}/items": { "get": { "summary": "Features of a collection", "operationId": "getFeatures", "tags": ["Data"],
-                "description": "Besides the parameters listed, any queryable property of the collection (its field names; for projects: city, status, sector, dimension, slug) filters by equality, e.g. ?city=chiang-mai.",
-                "parameters": [
-                    { "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/limit" },
-                    { "$ref": "#/components/parameters/offset" }, { "$ref": "#/components/parameters/bbox" },
-                    { "$ref": "#/components/parameters/datetime" }, { "$ref": "#/components/parameters/precision" },
-                    { "$ref": "#/components/parameters/f" }
-                ],
-                "responses": { "200": ok("#/components/schemas/featureCollectionGeoJSON", &[geojson, "text/html"]),
-                               "400": err("A parameter is unknown or malformed"), "404": err("No such collection") } } },
-            "/collections/{collectionId}/queryables": { "get": { "summary": "The properties items filter on, as JSON Schema", "operationId": "getQueryables", "tags": ["Data"],
-                "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
-                "responses": { "200": { "description": "Success", "content": { "application/schema+json": { "schema": { "type": "object" } }, "text/html": { "schema": { "type": "string" } } } },
-                               "404": err("No such collection") } } },
-            "/collections/{collectionId}/schema": { "get": { "summary": "The JSON Schema of a feature (GeoJSON)", "operationId": "getSchema", "tags": ["Data"],
-                "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
-                "responses": { "200": { "description": "Success", "content": { "application/schema+json": { "schema": { "type": "object" } }, "text/html": { "schema": { "type": "string" } } } },
-                               "404": err("No such collection") } } },
-            "/collections/{collectionId}/items/{featureId}": { "get": { "summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
-                "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/featureId" },
-                               { "$ref": "#/components/parameters/precision" }, { "$ref": "#/components/parameters/f" }],
-                "responses": { "200": ok("#/components/schemas/featureGeoJSON", &[geojson, "text/html"]), "404": err("No such feature") } } }
-        },
-        "components": {
-            "parameters": {
-                "f": { "name": "f", "in": "query", "required": false, "description": "The response format (default: by Accept header, else json).",
-                       "schema": { "type": "string", "enum": ["json", "html"] }, "style": "form", "explode": false },
-                "collectionId": { "name": "collectionId", "in": "path", "required": true, "schema": { "type": "string" } },
-                "featureId": { "name": "featureId", "in": "path", "required": true, "schema": { "type": "integer" } },
-                "limit": { "name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
-                           "description": format!("Most features returned (default {DEFAULT_LIMIT}; larger values are capped at {MAX_LIMIT})."),
-                           "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT } },
-                "offset": { "name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
-                            "description": "Features skipped, for paging (the next link carries it).",
-                            "schema": { "type": "integer", "minimum": 0, "default": 0 } },
-                "bbox": { "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-                          "description": "minLon,minLat,maxLon,maxLat in CRS84 (or six numbers with heights, ignored).",
-                          "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } },
-                "datetime": { "name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
-                              "description": "An RFC 3339 instant or date, or an interval start/end with '..' for an open end; applies to collections with a date field (projects: their start and end dates).",
-                              "schema": { "type": "string" } },
-                "precision": { "name": "precision", "in": "query", "required": false, "style": "form", "explode": false,
-                               "description": "Decimals of coordinates (default 6, about 10 cm).",
-                               "schema": { "type": "integer", "minimum": 0, "maximum": 15, "default": 6 } }
-            },
-            "schemas": {
-                "exception": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object",
-                    "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
-                "link": { "type": "object", "required": ["href", "rel"], "properties": {
-                    "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
-                "landingPage": { "type": "object", "required": ["links"], "properties": {
-                    "title": { "type": "string" }, "description": { "type": "string" },
-                    "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
-                "confClasses": { "type": "object", "required": ["conformsTo"], "properties": {
-                    "conformsTo": { "type": "array", "items": { "type": "string" } } } },
-                "extent": { "type": "object", "properties": { "spatial": { "type": "object", "properties": {
-                    "bbox": { "type": "array", "items": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } },
-                    "crs": { "type": "string" } } } } },
-                "collection": { "type": "object", "required": ["id", "links"], "properties": {
-                    "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
-                    "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
-                    "extent": { "$ref": "#/components/schemas/extent" }, "itemType": { "type": "string" },
-                    "crs": { "type": "array", "items": { "type": "string" } } } },
-                "collections": { "type": "object", "required": ["links", "collections"], "properties": {
-                    "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
-                    "collections": { "type": "array", "items": { "$ref": "#/components/schemas/collection" } } } },
-                "geometryGeoJSON": { "type": "object", "nullable": true, "required": ["type"], "properties": { "type": { "type": "string",
-                    "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"] } } },
-                "featureGeoJSON": { "type": "object", "required": ["type", "geometry", "properties"], "properties": {
-                    "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" },
-                    "geometry": { "$ref": "#/components/schemas/geometryGeoJSON" },
-                    "properties": { "type": "object", "nullable": true },
-                    "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
-                "featureCollectionGeoJSON": { "type": "object", "required": ["type", "features"], "properties": {
-                    "type": { "type": "string", "enum": ["FeatureCollection"] },
-                    "features": { "type": "array", "items": { "$ref": "#/components/schemas/featureGeoJSON" } },
-                    "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
-                    "timeStamp": { "type": "string", "format": "date-time" },
-                    "numberMatched": { "type": "integer", "minimum": 0 }, "numberReturned": { "type": "integer", "minimum": 0 } } }
-            }
-        }
+        "paths": paths(),
+        "components": { "parameters": parameters(), "schemas": schemas() }
+    })
+}
+
+/// The operations of OGC API - Features Part 1 this service offers.
+fn paths() -> Value {
+    let geojson = "application/geo+json";
+    let ok = |schema: &str, types: &[&str]| {
+        let content: serde_json::Map<String, Value> =
+            types.iter().map(|t| ((*t).to_owned(), json!({ "schema": { "$ref": schema } }))).collect();
+        json!({ "description": "Success", "content": content })
+    };
+    let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
+    json!({
+        "/": { "get": { "summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
+            "parameters": [{ "$ref": "#/components/parameters/f" }],
+            "responses": { "200": ok("#/components/schemas/landingPage", &["application/json", "text/html"]) } } },
+        "/conformance": { "get": { "summary": "Conformance classes", "operationId": "getConformanceDeclaration", "tags": ["Capabilities"],
+            "parameters": [{ "$ref": "#/components/parameters/f" }],
+            "responses": { "200": ok("#/components/schemas/confClasses", &["application/json", "text/html"]) } } },
+        "/api": { "get": { "summary": "This document", "operationId": "getApi", "tags": ["Capabilities"],
+            "responses": { "200": { "description": "The OpenAPI document", "content": { "application/vnd.oai.openapi+json;version=3.0": { "schema": { "type": "object" } } } } } } },
+        "/collections": { "get": { "summary": "The feature collections", "operationId": "getCollections", "tags": ["Data"],
+            "parameters": [{ "$ref": "#/components/parameters/f" }],
+            "responses": { "200": ok("#/components/schemas/collections", &["application/json", "text/html"]) } } },
+        "/collections/{collectionId}": { "get": { "summary": "One collection", "operationId": "describeCollection", "tags": ["Data"],
+            "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
+            "responses": { "200": ok("#/components/schemas/collection", &["application/json", "text/html"]), "404": err("No such collection") } } },
+        "/collections/{collectionId}/items": { "get": { "summary": "Features of a collection", "operationId": "getFeatures", "tags": ["Data"],
+            "description": "Besides the parameters listed, any queryable property of the collection (its field names; for projects: city, status, sector, dimension, slug) filters by equality, e.g. ?city=chiang-mai.",
+            "parameters": [
+                { "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/limit" },
+                { "$ref": "#/components/parameters/offset" }, { "$ref": "#/components/parameters/bbox" },
+                { "$ref": "#/components/parameters/datetime" }, { "$ref": "#/components/parameters/precision" },
+                { "$ref": "#/components/parameters/f" }
+            ],
+            "responses": { "200": ok("#/components/schemas/featureCollectionGeoJSON", &[geojson, "text/html"]),
+                           "400": err("A parameter is unknown or malformed"), "404": err("No such collection") } } },
+        "/collections/{collectionId}/queryables": { "get": { "summary": "The properties items filter on, as JSON Schema", "operationId": "getQueryables", "tags": ["Data"],
+            "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
+            "responses": { "200": { "description": "Success", "content": { "application/schema+json": { "schema": { "type": "object" } }, "text/html": { "schema": { "type": "string" } } } },
+                           "404": err("No such collection") } } },
+        "/collections/{collectionId}/schema": { "get": { "summary": "The JSON Schema of a feature (GeoJSON)", "operationId": "getSchema", "tags": ["Data"],
+            "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/f" }],
+            "responses": { "200": { "description": "Success", "content": { "application/schema+json": { "schema": { "type": "object" } }, "text/html": { "schema": { "type": "string" } } } },
+                           "404": err("No such collection") } } },
+        "/collections/{collectionId}/items/{featureId}": { "get": { "summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
+            "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/featureId" },
+                           { "$ref": "#/components/parameters/precision" }, { "$ref": "#/components/parameters/f" }],
+            "responses": { "200": ok("#/components/schemas/featureGeoJSON", &[geojson, "text/html"]), "404": err("No such feature") } } }
+    })
+}
+
+/// The query and path parameters the paths refer to.
+fn parameters() -> Value {
+    json!({
+        "f": { "name": "f", "in": "query", "required": false, "description": "The response format (default: by Accept header, else json).",
+               "schema": { "type": "string", "enum": ["json", "html"] }, "style": "form", "explode": false },
+        "collectionId": { "name": "collectionId", "in": "path", "required": true, "schema": { "type": "string" } },
+        "featureId": { "name": "featureId", "in": "path", "required": true, "schema": { "type": "integer" } },
+        "limit": { "name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+                   "description": format!("Most features returned (default {DEFAULT_LIMIT}; larger values are capped at {MAX_LIMIT})."),
+                   "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT } },
+        "offset": { "name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": "Features skipped, for paging (the next link carries it).",
+                    "schema": { "type": "integer", "minimum": 0, "default": 0 } },
+        "bbox": { "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+                  "description": "minLon,minLat,maxLon,maxLat in CRS84 (or six numbers with heights, ignored).",
+                  "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } },
+        "datetime": { "name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
+                      "description": "An RFC 3339 instant or date, or an interval start/end with '..' for an open end; applies to collections with a date field (projects: their start and end dates).",
+                      "schema": { "type": "string" } },
+        "precision": { "name": "precision", "in": "query", "required": false, "style": "form", "explode": false,
+                       "description": "Decimals of coordinates (default 6, about 10 cm).",
+                       "schema": { "type": "integer", "minimum": 0, "maximum": 15, "default": 6 } }
+    })
+}
+
+/// The response schemas the paths refer to.
+fn schemas() -> Value {
+    json!({
+        "exception": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object",
+            "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+        "link": { "type": "object", "required": ["href", "rel"], "properties": {
+            "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
+        "landingPage": { "type": "object", "required": ["links"], "properties": {
+            "title": { "type": "string" }, "description": { "type": "string" },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
+        "confClasses": { "type": "object", "required": ["conformsTo"], "properties": {
+            "conformsTo": { "type": "array", "items": { "type": "string" } } } },
+        "extent": { "type": "object", "properties": { "spatial": { "type": "object", "properties": {
+            "bbox": { "type": "array", "items": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } },
+            "crs": { "type": "string" } } } } },
+        "collection": { "type": "object", "required": ["id", "links"], "properties": {
+            "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
+            "extent": { "$ref": "#/components/schemas/extent" }, "itemType": { "type": "string" },
+            "crs": { "type": "array", "items": { "type": "string" } } } },
+        "collections": { "type": "object", "required": ["links", "collections"], "properties": {
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
+            "collections": { "type": "array", "items": { "$ref": "#/components/schemas/collection" } } } },
+        "geometryGeoJSON": { "type": "object", "nullable": true, "required": ["type"], "properties": { "type": { "type": "string",
+            "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"] } } },
+        "featureGeoJSON": { "type": "object", "required": ["type", "geometry", "properties"], "properties": {
+            "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" },
+            "geometry": { "$ref": "#/components/schemas/geometryGeoJSON" },
+            "properties": { "type": "object", "nullable": true },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
+        "featureCollectionGeoJSON": { "type": "object", "required": ["type", "features"], "properties": {
+            "type": { "type": "string", "enum": ["FeatureCollection"] },
+            "features": { "type": "array", "items": { "$ref": "#/components/schemas/featureGeoJSON" } },
+            "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
+            "timeStamp": { "type": "string", "format": "date-time" },
+            "numberMatched": { "type": "integer", "minimum": 0 }, "numberReturned": { "type": "integer", "minimum": 0 } } }
     })
 }
 

@@ -27,81 +27,85 @@ fn signed_area(ring: &[Value]) -> f64 {
         .sum()
 }
 
+/// Checks one position: 2 or 3 numbers, in range, at most `decimals` decimals.
+fn position(p: &Value, at: &str, decimals: i32, bad: &mut dyn FnMut(String)) {
+    let Some(a) = p.as_array() else { return bad(format!("{at}: a position is not an array")) };
+    if !(2..=3).contains(&a.len()) || !a.iter().all(Value::is_number) {
+        return bad(format!("{at}: position {p} is not 2 or 3 numbers"));
+    }
+    let (lon, lat) = (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+        bad(format!("{at}: {p} is outside longitude/latitude ranges"));
+    }
+    let scale = 10f64.powi(decimals);
+    for v in [lon, lat] {
+        if ((v * scale).round() - v * scale).abs() > 1e-6 {
+            bad(format!("{at}: {v} has more than {decimals} decimals"));
+        }
+    }
+}
+/// Checks one ring: closed, 4 positions or more, counter-clockwise outside, clockwise holes.
+fn ring(r: &Value, at: &str, exterior: bool, decimals: i32, bad: &mut dyn FnMut(String)) {
+    let Some(pts) = r.as_array() else { return bad(format!("{at}: a ring is not an array")) };
+    pts.iter().for_each(|p| position(p, at, decimals, bad));
+    if pts.len() < 4 {
+        return bad(format!("{at}: a ring has {} positions, fewer than 4", pts.len()));
+    }
+    if pts.first() != pts.last() {
+        bad(format!("{at}: a ring is not closed"));
+    }
+    let area = signed_area(pts);
+    if exterior && area <= 0.0 {
+        bad(format!("{at}: an exterior ring is not counter-clockwise"));
+    }
+    if !exterior && area >= 0.0 {
+        bad(format!("{at}: a hole is not clockwise"));
+    }
+}
+/// Checks one geometry of any type, and no `crs` member.
+fn geometry(g: &Value, at: &str, decimals: i32, bad: &mut dyn FnMut(String)) {
+    if g.is_null() {
+        return;
+    }
+    if g.get("crs").is_some() {
+        bad(format!("{at}: geometry has a crs member"));
+    }
+    let c = &g["coordinates"];
+    let polygon = |p: &Value, bad: &mut dyn FnMut(String)| {
+        for (i, r) in p.as_array().into_iter().flatten().enumerate() {
+            ring(r, at, i == 0, decimals, bad);
+        }
+    };
+    match g["type"].as_str() {
+        Some("Point") => position(c, at, decimals, bad),
+        Some("MultiPoint") => c.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad)),
+        Some("LineString") => {
+            let pts = c.as_array().map_or(0, Vec::len);
+            if pts < 2 {
+                bad(format!("{at}: a line has {pts} positions"));
+            }
+            c.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad));
+        }
+        Some("MultiLineString") => {
+            for l in c.as_array().into_iter().flatten() {
+                l.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad));
+            }
+        }
+        Some("Polygon") => polygon(c, bad),
+        Some("MultiPolygon") => c.as_array().into_iter().flatten().for_each(|p| polygon(p, bad)),
+        Some("GeometryCollection") => {
+            for g in g["geometries"].as_array().into_iter().flatten() {
+                geometry(g, at, decimals, bad);
+            }
+        }
+        other => bad(format!("{at}: geometry type {other:?}")),
+    }
+}
+
 /// Every way a GeoJSON text can fall short of RFC 7946 (and of `decimals`), as messages.
 fn rfc7946_problems(doc: &Value, decimals: i32) -> Vec<String> {
     let mut problems = Vec::new();
     let mut bad = |s: String| problems.push(s);
-    fn position(p: &Value, at: &str, decimals: i32, bad: &mut dyn FnMut(String)) {
-        let Some(a) = p.as_array() else { return bad(format!("{at}: a position is not an array")) };
-        if !(2..=3).contains(&a.len()) || !a.iter().all(Value::is_number) {
-            return bad(format!("{at}: position {p} is not 2 or 3 numbers"));
-        }
-        let (lon, lat) = (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
-        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            bad(format!("{at}: {p} is outside longitude/latitude ranges"));
-        }
-        let scale = 10f64.powi(decimals);
-        for v in [lon, lat] {
-            if ((v * scale).round() - v * scale).abs() > 1e-6 {
-                bad(format!("{at}: {v} has more than {decimals} decimals"));
-            }
-        }
-    }
-    fn ring(r: &Value, at: &str, exterior: bool, decimals: i32, bad: &mut dyn FnMut(String)) {
-        let Some(pts) = r.as_array() else { return bad(format!("{at}: a ring is not an array")) };
-        pts.iter().for_each(|p| position(p, at, decimals, bad));
-        if pts.len() < 4 {
-            return bad(format!("{at}: a ring has {} positions, fewer than 4", pts.len()));
-        }
-        if pts.first() != pts.last() {
-            bad(format!("{at}: a ring is not closed"));
-        }
-        let area = signed_area(pts);
-        if exterior && area <= 0.0 {
-            bad(format!("{at}: an exterior ring is not counter-clockwise"));
-        }
-        if !exterior && area >= 0.0 {
-            bad(format!("{at}: a hole is not clockwise"));
-        }
-    }
-    fn geometry(g: &Value, at: &str, decimals: i32, bad: &mut dyn FnMut(String)) {
-        if g.is_null() {
-            return;
-        }
-        if g.get("crs").is_some() {
-            bad(format!("{at}: geometry has a crs member"));
-        }
-        let c = &g["coordinates"];
-        let polygon = |p: &Value, bad: &mut dyn FnMut(String)| {
-            for (i, r) in p.as_array().into_iter().flatten().enumerate() {
-                ring(r, at, i == 0, decimals, bad);
-            }
-        };
-        match g["type"].as_str() {
-            Some("Point") => position(c, at, decimals, bad),
-            Some("MultiPoint") => c.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad)),
-            Some("LineString") => {
-                let pts = c.as_array().map_or(0, Vec::len);
-                if pts < 2 {
-                    bad(format!("{at}: a line has {pts} positions"));
-                }
-                c.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad));
-            }
-            Some("MultiLineString") => {
-                for l in c.as_array().into_iter().flatten() {
-                    l.as_array().into_iter().flatten().for_each(|p| position(p, at, decimals, bad));
-                }
-            }
-            Some("Polygon") => polygon(c, bad),
-            Some("MultiPolygon") => c.as_array().into_iter().flatten().for_each(|p| polygon(p, bad)),
-            Some("GeometryCollection") => {
-                for g in g["geometries"].as_array().into_iter().flatten() {
-                    geometry(g, at, decimals, bad);
-                }
-            }
-            other => bad(format!("{at}: geometry type {other:?}")),
-        }
-    }
     if doc["type"] != "FeatureCollection" {
         bad(format!("top-level type is {}", doc["type"]));
     }

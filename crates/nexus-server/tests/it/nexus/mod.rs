@@ -202,74 +202,83 @@ async fn world() -> World {
         fc(&[(square(wx, wy - north(wy, 2_500.0) - north(wy, 500.0), 500.0), named("Farm 2.5 km"))]),
     )
     .await;
-    // Heritage: a 1 km square well north of everything else.
-    let (hx, hy) = (LON, LAT + north(LAT, 10_000.0));
-    w.layer(
-        "heritage",
-        LayerKind::HeritageZone,
-        &[Sector::Land],
-        "chiang-mai",
-        true,
-        fc(&[(square(hx, hy, 1_000.0), named("Old town"))]),
-    )
-    .await;
-    // Airports 2.5 km from a landfill, in Chiang Mai (3 km applies) and in Naga (2 km applies).
-    let (ax, ay) = (LON + 0.2, LAT);
-    w.layer(
-        "cm-airport",
-        LayerKind::Airport,
-        &[Sector::Land],
-        "chiang-mai",
-        true,
-        fc(&[(point(ax, ay), named("CNX"))]),
-    )
-    .await;
-    w.layer(
-        "cm-landfill",
-        LayerKind::WasteSite,
-        &[Sector::Waste],
-        "chiang-mai",
-        true,
-        fc(&[(point(ax, ay + north(ay, 2_500.0)), named("Landfill near CNX"))]),
-    )
-    .await;
-    w.layer(
-        "naga-airport",
-        LayerKind::Airport,
-        &[Sector::Land],
-        "naga",
-        true,
-        fc(&[(point(NAGA.0, NAGA.1), named("WNP"))]),
-    )
-    .await;
-    w.layer(
-        "naga-landfill",
-        LayerKind::WasteSite,
-        &[Sector::Waste],
-        "naga",
-        true,
-        fc(&[(point(NAGA.0, NAGA.1 + north(NAGA.1, 2_500.0)), named("Landfill near WNP"))]),
-    )
-    .await;
-    // A draft dump beside the canal: drafts stay out of the public overlays.
-    w.layer(
-        "draft-dumps",
-        LayerKind::WasteSite,
-        &[Sector::Waste],
-        "chiang-mai",
-        false,
-        fc(&[(point(LON, LAT + north(LAT, 50.0)), named("Secret dump"))]),
-    )
-    .await;
-    // Projects: one straddles the heritage boundary, one lies outside it.
-    let straddle = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 200.0), hy + north(hy, 500.0)], [hx + east(hy, 200.0), hy + north(hy, 500.0)]] });
-    let outside = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 600.0), hy + north(hy, 500.0)], [hx - east(hy, 300.0), hy + north(hy, 500.0)]] });
-    w.projects(&[
-        (straddle, project("cm-straddle", "Drain across the wall", None, &["water"])),
-        (outside, project("cm-outside", "Drain outside the wall", None, &["water"])),
-    ])
-    .await;
+    w.heritage_and_airports().await;
     w
+}
+
+impl World {
+    /// The heritage square with a project straddling its boundary and one outside it;
+    /// landfills 2.5 km from an airport in Chiang Mai and in Naga; a draft dump by the canal.
+    async fn heritage_and_airports(&self) {
+        let w = self;
+        // Heritage: a 1 km square well north of everything else.
+        let (hx, hy) = (LON, LAT + north(LAT, 10_000.0));
+        w.layer(
+            "heritage",
+            LayerKind::HeritageZone,
+            &[Sector::Land],
+            "chiang-mai",
+            true,
+            fc(&[(square(hx, hy, 1_000.0), named("Old town"))]),
+        )
+        .await;
+        // Airports 2.5 km from a landfill, in Chiang Mai (3 km applies) and in Naga (2 km applies).
+        let (ax, ay) = (LON + 0.2, LAT);
+        w.layer(
+            "cm-airport",
+            LayerKind::Airport,
+            &[Sector::Land],
+            "chiang-mai",
+            true,
+            fc(&[(point(ax, ay), named("CNX"))]),
+        )
+        .await;
+        w.layer(
+            "cm-landfill",
+            LayerKind::WasteSite,
+            &[Sector::Waste],
+            "chiang-mai",
+            true,
+            fc(&[(point(ax, ay + north(ay, 2_500.0)), named("Landfill near CNX"))]),
+        )
+        .await;
+        w.layer(
+            "naga-airport",
+            LayerKind::Airport,
+            &[Sector::Land],
+            "naga",
+            true,
+            fc(&[(point(NAGA.0, NAGA.1), named("WNP"))]),
+        )
+        .await;
+        w.layer(
+            "naga-landfill",
+            LayerKind::WasteSite,
+            &[Sector::Waste],
+            "naga",
+            true,
+            fc(&[(point(NAGA.0, NAGA.1 + north(NAGA.1, 2_500.0)), named("Landfill near WNP"))]),
+        )
+        .await;
+        // A draft dump beside the canal: drafts stay out of the public overlays.
+        w.layer(
+            "draft-dumps",
+            LayerKind::WasteSite,
+            &[Sector::Waste],
+            "chiang-mai",
+            false,
+            fc(&[(point(LON, LAT + north(LAT, 50.0)), named("Secret dump"))]),
+        )
+        .await;
+        // Projects: one straddles the heritage boundary, one lies outside it.
+        let straddle = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 200.0), hy + north(hy, 500.0)], [hx + east(hy, 200.0), hy + north(hy, 500.0)]] });
+        let outside = json!({ "type": "LineString", "coordinates": [[hx - east(hy, 600.0), hy + north(hy, 500.0)], [hx - east(hy, 300.0), hy + north(hy, 500.0)]] });
+        w.projects(&[
+            (straddle, project("cm-straddle", "Drain across the wall", None, &["water"])),
+            (outside, project("cm-outside", "Drain outside the wall", None, &["water"])),
+        ])
+        .await;
+    }
 }
 
 fn has(links: &[(String, String, String, f64)], rule: &str, from: &str, to: &str) -> Option<f64> {

@@ -79,7 +79,12 @@ async fn the_what_if_answers_without_storing_anything() {
     assert!(rules.contains(&"wwtp-biogas"), "{answer}");
     assert_eq!(answer["summary"]["synergies"], rules.iter().filter(|r| **r == "wwtp-biogas").count());
 
-    // Drafts count for planners only: the secret dump is 50 m from the canal.
+    drafts_count_for_planners_only(&w).await;
+    bad_sketches_are_refused_saying_why(&w).await;
+}
+
+/// Drafts count for planners only: the secret dump is 50 m from the canal.
+async fn drafts_count_for_planners_only(w: &World) {
     let sketch = json!({ "geometry": point(LON, LAT + north(LAT, 60.0)), "kind": "settlement", "sectors": ["land"], "city": "chiang-mai" });
     let ask = |token: Option<&str>| {
         let mut r = Request::post("/api/nexus/evaluate");
@@ -100,7 +105,10 @@ async fn the_what_if_answers_without_storing_anything() {
     };
     assert!(!names(&public).contains(&"Secret dump".to_owned()), "{public}");
     assert!(names(&planner).contains(&"Secret dump".to_owned()), "{planner}");
+}
 
+/// Bad sketches get a 4xx that says what is wrong.
+async fn bad_sketches_are_refused_saying_why(w: &World) {
     for (body, says) in [
         (
             json!({ "geometry": { "type": "Point", "coordinates": [1] }, "sectors": ["water"] }).to_string(),
