@@ -7,5 +7,6 @@ mod export;
 mod ingest;
 mod people;
 mod serve;
+mod sizes;
 mod support;
 mod tidy;
