@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// Public base URL used in TileJSON and links, when behind a proxy [default: from the request]
     #[arg(long, env = "NEXUS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Address of a reverse proxy whose X-Forwarded-* headers are believed (repeatable, or
+    /// comma-separated) [default: none; the headers are dropped]
+    #[arg(long = "trusted-proxy", env = "NEXUS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Raster basemap under the map, an XYZ URL with {z}/{x}/{y} [default: none, the map is offline]
     #[arg(long, env = "NEXUS_BASEMAP")]
     pub basemap: Option<String>,
@@ -238,6 +242,7 @@ pub struct FileConfig {
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
     pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub basemap: Option<String>,
     pub basemap_attribution: Option<String>,
     pub tile_cache_mb: Option<u64>,

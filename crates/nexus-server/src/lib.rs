@@ -7,6 +7,7 @@
 //! through the door the binary hands it, so this crate never links GDAL.
 
 mod auth;
+mod edge;
 pub mod error;
 mod links;
 pub mod ogc;
@@ -49,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))
         .layer(TraceLayer::new_for_http())
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(RequestIds(std::sync::Arc::new((

@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub max_upload_bytes: u64,
     /// The public base URL (`https://atlas.example.org`), when a proxy hides it.
     pub public_url: Option<String>,
+    /// Addresses of the reverse proxies whose `X-Forwarded-*` headers are believed; from
+    /// anyone else they are dropped.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Tile cache and pre-rendering.
     pub tiles: nexus_service::tiles::TileSettings,
     /// Downloads served at once; each holds a database connection while it streams, so a few
@@ -52,6 +55,7 @@ impl ServerConfig {
             sessions: SessionSettings::default(),
             max_upload_bytes: 256 << 20,
             public_url: None,
+            trusted_proxies: Vec::new(),
             tiles: nexus_service::tiles::TileSettings::default(),
             max_exports: 4,
             nexus_overlays: true,
@@ -68,6 +72,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("sessions", &self.sessions)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("tiles", &self.tiles)
             .field("max_exports", &self.max_exports)
             .field("nexus_overlays", &self.nexus_overlays)

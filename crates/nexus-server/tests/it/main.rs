@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod edge;
 mod export;
 mod history;
 mod nexus;

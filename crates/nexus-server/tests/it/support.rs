@@ -10,6 +10,17 @@ use nexus_server::{app, AppState, ServerConfig};
 use nexus_store::testing::TestDb;
 use tower::ServiceExt;
 
+/// The reverse proxy the test apps trust; requests that say they come through it carry
+/// `ConnectInfo(PROXY)` (see [`via_proxy`]).
+pub const PROXY: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 4000);
+
+/// `req` as arriving from the trusted proxy.
+pub fn via_proxy(mut req: Request<Body>) -> Request<Body> {
+    req.extensions_mut().insert(axum::extract::ConnectInfo(PROXY));
+    req
+}
+
 /// The planner token the test apps accept.
 pub const PLANNER_TOKEN: &str = "test-planner-token";
 
@@ -37,6 +48,7 @@ impl TestApp {
         let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
         config.planner_token = Some(PLANNER_TOKEN.to_owned());
         config.tiles.prerender_maxzoom = None;
+        config.trusted_proxies = vec![PROXY.ip()];
         f(&mut config);
         let state = AppState::start(store.clone(), config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap();
         TestApp { app: app(state.clone()), state, db, store }
@@ -54,6 +66,7 @@ impl TestApp {
         config.planner_token = token.map(str::to_owned);
         // Tests that want pre-rendering ask for it (TestApp::on).
         config.tiles.prerender_maxzoom = None;
+        config.trusted_proxies = vec![PROXY.ip()];
         config.max_upload_bytes = 8 << 20;
         let state = AppState::start(store.clone(), config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap();
         let app = app(state.clone());

@@ -35,7 +35,7 @@ async fn get(router: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> Got 
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = router.clone().oneshot(crate::support::via_proxy(req.body(Body::empty()).unwrap())).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();

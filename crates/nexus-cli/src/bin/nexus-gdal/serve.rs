@@ -41,6 +41,11 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
         );
     }
     config.public_url = args.public_url.or_else(|| file.public_url.clone());
+    config.trusted_proxies = if args.trusted_proxies.is_empty() {
+        file.trusted_proxies.clone().unwrap_or_default()
+    } else {
+        args.trusted_proxies
+    };
     if let Some(url) = args.basemap.or_else(|| file.basemap.clone()).filter(|u| !u.is_empty()) {
         let ok = (url.starts_with("https://") || url.starts_with("http://"))
             && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));

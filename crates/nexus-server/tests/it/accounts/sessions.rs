@@ -35,7 +35,7 @@ async fn sign_in_sets_a_safe_cookie_and_a_new_session_id_every_time() {
     // Over HTTPS (a proxy says so) the cookie travels only over HTTPS.
     let mut over_tls = req("POST", "/api/session", Auth::None, &body);
     over_tls.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
-    let (_, headers, _) = t.send(over_tls).await;
+    let (_, headers, _) = t.send(crate::support::via_proxy(over_tls)).await;
     assert!(headers["set-cookie"].to_str().unwrap().contains("; Secure"));
 
     let me = who(&t, first.clone()).await;

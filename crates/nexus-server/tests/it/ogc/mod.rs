@@ -45,7 +45,7 @@ async fn get_with(t: &TestApp, uri: &str, headers: &[(&str, &str)]) -> (StatusCo
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = t.app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = t.app.clone().oneshot(crate::support::via_proxy(req.body(Body::empty()).unwrap())).await.unwrap();
     let status = res.status();
     let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     (status, ctype, res.into_body().collect().await.unwrap().to_bytes().to_vec())
