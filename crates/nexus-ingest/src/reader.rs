@@ -303,6 +303,35 @@ fn choose_layer(source: &Source, names: &[String], opts: &ReadOptions) -> Result
     })
 }
 
+/// `def` when it is a coordinate system given as text: an authority and code (`EPSG:32647`,
+/// `ESRI:102100`, `OGC:CRS84`), WKT, PROJJSON or a PROJ string. Anything else — a URL, a file
+/// path, a PROJ `+init` file — is refused before GDAL sees it: GDAL would fetch or open it, so
+/// an upload could make the server reach any address or read any file (issue 14, finding 1).
+fn plain_crs(def: &str) -> Result<&str, IngestError> {
+    let d = def.trim();
+    let authority = d.split_once(':').is_some_and(|(auth, code)| {
+        !auth.is_empty()
+            && auth.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !code.is_empty()
+            && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+    });
+    let wkt = d
+        .split_once('[')
+        .is_some_and(|(kw, _)| !kw.is_empty() && kw.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+    let projjson = d.starts_with('{');
+    let proj = d.starts_with("+proj=") && !d.contains("init=");
+    if authority || wkt || projjson || proj {
+        Ok(d)
+    } else {
+        Err(IngestError::BadCrs {
+            crs: def.to_owned(),
+            reason: "give an authority and code (EPSG:32647, ESRI:102100, OGC:CRS84), WKT or PROJJSON text; \
+                     paths and URLs are refused"
+                .into(),
+        })
+    }
+}
+
 /// The layer's coordinate system (or the one named) and the transformation to longitude/latitude,
 /// none when it is that already.
 fn coordinate_systems(
@@ -311,7 +340,7 @@ fn coordinate_systems(
     layer: &gdal::vector::Layer<'_>,
 ) -> Result<(SpatialRef, Option<CoordTransform>), IngestError> {
     let mut src = match &opts.source_crs {
-        Some(def) => SpatialRef::from_definition(def).map_err(|e| IngestError::BadCrs {
+        Some(def) => SpatialRef::from_definition(plain_crs(def)?).map_err(|e| IngestError::BadCrs {
             crs: def.clone(),
             reason: gdal_errors::take().first().cloned().unwrap_or_else(|| e.to_string()),
         })?,
@@ -328,4 +357,35 @@ fn coordinate_systems(
         )
     };
     Ok((src, transform))
+}
+
+#[cfg(test)]
+mod crs_tests {
+    use super::plain_crs;
+
+    #[test]
+    fn coordinate_systems_are_text_never_a_place_to_fetch() {
+        for ok in [
+            "EPSG:32647",
+            "epsg:4326",
+            "ESRI:102100",
+            "OGC:CRS84",
+            "GEOGCS[\"WGS 84\",DATUM[\"x\"]]",
+            "{\"type\": \"GeographicCRS\"}",
+            "+proj=utm +zone=47",
+        ] {
+            assert!(plain_crs(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.1:9999/x",
+            "https://epsg.io/4326.wkt",
+            "/etc/passwd",
+            "../crs.prj",
+            "+init=epsg:4326",
+            "file:///etc/passwd",
+            "",
+        ] {
+            assert!(plain_crs(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -192,3 +192,24 @@ async fn an_uploads_permission_is_asked_again_under_the_layers_lock() {
     let layer = t.store.layer(&nexus_core::LayerId::new("places").unwrap()).await.unwrap().unwrap();
     assert_eq!(layer.revision, first.revision.unwrap(), "nothing was written");
 }
+
+#[tokio::test]
+async fn a_coordinate_system_is_text_never_a_url_or_a_path_to_open() {
+    // Issue 14, finding 1: GDAL would fetch a URL (reaching any address from the server) or
+    // open a path; both are refused before it sees them, and nothing is stored.
+    let t = TestApp::new().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/crs", listener.local_addr().unwrap());
+    for crs in [url.as_str(), "/etc/passwd"] {
+        let parts = [Part::Text("source_crs", crs), places()];
+        let (status, _, body) = t.send(multipart("/api/layers/places/data", Some(PLANNER_TOKEN), &parts)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{crs}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(crs) && message.contains("paths and URLs are refused"), "{message}");
+    }
+    assert!(listener.accept().is_err(), "the server reached the address it was given");
+    assert_eq!(t.get_json("/api/layers").await.1, json!([]), "nothing was stored");
+    let parts = [Part::Text("source_crs", "EPSG:4326"), places()];
+    assert_eq!(t.send(multipart("/api/layers/places/data", Some(PLANNER_TOKEN), &parts)).await.0, StatusCode::OK);
+}
