@@ -71,6 +71,9 @@ macro_rules! id_type {
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
                 check(&value, $what, $allowed, $rule)?;
+                if let Some(rule) = Self::extra_rule(&value) {
+                    return Err(IdError::Invalid { what: $what, value: value.escape_default().to_string(), rule });
+                }
                 Ok(Self(value))
             }
 
@@ -118,6 +121,12 @@ id_type!(
 );
 
 impl LayerId {
+    /// A layer's tables are `f_<id>`, and a replace builds `f_<id>__new` beside it: an id with
+    /// `__` could name another layer's table in the making (issue 14, finding 10).
+    fn extra_rule(value: &str) -> Option<&'static str> {
+        value.contains("__").then_some("'__' is kept for the atlas's own tables; use a single '_'")
+    }
+
     /// Ids of collections Nexus Atlas makes itself (the projects, the Nexus overlays): no
     /// uploaded layer may take them, or it would shadow them in tiles and the feature API.
     pub const RESERVED: &'static [&'static str] = &["projects", "nexus-links", "nexus-hex"];
@@ -125,6 +134,18 @@ impl LayerId {
     /// Whether the id belongs to a collection Nexus Atlas makes itself.
     pub fn is_reserved(&self) -> bool {
         Self::RESERVED.contains(&self.0.as_str())
+    }
+}
+
+impl CitySlug {
+    fn extra_rule(_: &str) -> Option<&'static str> {
+        None
+    }
+}
+
+impl ProjectSlug {
+    fn extra_rule(_: &str) -> Option<&'static str> {
+        None
     }
 }
 
@@ -170,6 +191,11 @@ mod tests {
         assert!(LayerId::new("projects").unwrap().is_reserved());
         assert!(LayerId::new("nexus-hex").unwrap().is_reserved());
         assert!(!LayerId::new("projects-2024").unwrap().is_reserved());
+        for internal in ["x__new", "nexus-links__next", "a__b"] {
+            let e = LayerId::new(internal).unwrap_err().to_string();
+            assert!(e.contains("'__' is kept"), "{internal}: {e}");
+        }
+        assert!(LayerId::new("wwtp_2024").is_ok());
     }
 
     #[test]

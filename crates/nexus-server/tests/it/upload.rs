@@ -213,3 +213,23 @@ async fn a_coordinate_system_is_text_never_a_url_or_a_path_to_open() {
     let parts = [Part::Text("source_crs", "EPSG:4326"), places()];
     assert_eq!(t.send(multipart("/api/layers/places/data", Some(PLANNER_TOKEN), &parts)).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn internal_table_names_are_not_layer_ids_and_two_new_uploads_of_one_id_both_land() {
+    // Issue 14, finding 10: `x__new` would be layer x's replacement table; and two uploads
+    // making the same new layer at once gave the second a 500.
+    let t = TestApp::new().await;
+    let (status, _, body) = t.send(multipart("/api/layers/places__new/data", Some(PLANNER_TOKEN), &[places()])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("'__' is kept"), "{body}");
+    let (a, b) = tokio::join!(
+        t.send(multipart("/api/layers/twins/data", Some(PLANNER_TOKEN), &[places()])),
+        t.send(multipart("/api/layers/twins/data", Some(PLANNER_TOKEN), &[places()])),
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{} {}", a.2, b.2);
+    let mut revisions = [a.2["revision"].as_i64().unwrap(), b.2["revision"].as_i64().unwrap()];
+    revisions.sort_unstable();
+    assert_eq!(revisions, [1, 2], "the second replaced the first");
+    let twins = t.store.layer(&nexus_core::LayerId::new("twins").unwrap()).await.unwrap().unwrap();
+    assert_eq!((twins.revision, twins.feature_count), (2, 6));
+}

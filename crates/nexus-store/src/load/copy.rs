@@ -98,6 +98,12 @@ impl LayerLoad {
                 )));
             }
         }
+        // Two loads making the same new layer would both find no row to lock and both insert
+        // it; this lock makes the second wait and then replace what the first made.
+        self.client()
+            .execute("SELECT pg_advisory_xact_lock(hashtext('layer:' || $1))", &[&id])
+            .await
+            .map_err(StoreError::query("load_lock_id"))?;
         let before = self
             .client()
             .query_opt(&format!("SELECT {LAYER_COLUMNS} FROM layers WHERE id = $1 FOR UPDATE"), &[&id])
