@@ -3,7 +3,7 @@
 
 import * as api from './api';
 import { describe } from './access';
-import { el } from './dom';
+import { el, errorText, field } from './dom';
 import { t } from './i18n';
 
 export interface AccountHooks {
@@ -13,13 +13,7 @@ export interface AccountHooks {
   changed: (me: api.Me) => Promise<void>;
 }
 
-function message(e: unknown): string {
-  return String(e instanceof Error ? e.message : e);
-}
 
-function field(label: string, input: HTMLElement): HTMLElement {
-  return el('label', { class: 'field' }, el('span', {}, label), input);
-}
 
 /** The row at the top of the workbench: who is signed in, or how to sign in. */
 export function accountRow(h: AccountHooks): HTMLElement {
@@ -57,7 +51,7 @@ export function accountRow(h: AccountHooks): HTMLElement {
     try {
       await h.changed(await api.signIn(email.value.trim(), password.value));
     } catch (err) {
-      said.textContent = message(err);
+      said.textContent = errorText(err);
     }
   });
   return el('div', {}, form, tokenRow(h));
@@ -79,11 +73,11 @@ function tokenRow(h: AccountHooks): HTMLElement {
       signedIn.dataset.ok = 'true';
     } catch (err) {
       api.setToken('');
-      signedIn.textContent = message(err);
+      signedIn.textContent = errorText(err);
       signedIn.dataset.ok = 'false';
       return;
     }
-    await h.changed(me).catch((err: unknown) => (signedIn.textContent = message(err)));
+    await h.changed(me).catch((err: unknown) => (signedIn.textContent = errorText(err)));
   });
   return el(
     'details',

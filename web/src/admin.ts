@@ -4,7 +4,7 @@
 
 import * as api from './api';
 import { mayAdminister } from './access';
-import { el } from './dom';
+import { el, errorText, field } from './dom';
 import { t } from './i18n';
 import { ROLES } from './vocab.gen';
 
@@ -31,20 +31,14 @@ interface AuditRow {
   summary: string;
 }
 
-function message(e: unknown): string {
-  return String(e instanceof Error ? e.message : e);
-}
 
-function field(label: string, input: HTMLElement): HTMLElement {
-  return el('label', { class: 'field' }, el('span', {}, label), input);
-}
 
 /** A folded section whose body is (re)made each time it opens. */
 function section(id: string, title: string, fill: (body: HTMLElement) => Promise<void>): HTMLElement {
   const body = el('div', { class: 'admin-body' });
   const d = el('details', { id, class: 'admin' }, el('summary', {}, title), body);
   d.addEventListener('toggle', () => {
-    if (d.open) void fill(body).catch((e: unknown) => body.replaceChildren(el('p', { class: 'error' }, message(e))));
+    if (d.open) void fill(body).catch((e: unknown) => body.replaceChildren(el('p', { class: 'error' }, errorText(e))));
   });
   return d;
 }
@@ -76,7 +70,7 @@ function people(city: string, cityName: string): HTMLElement {
         await api.sendJson('PUT', `${base}/${encodeURIComponent(who)}`, member, t('addMember'));
         await fill(body);
       } catch (err) {
-        said.textContent = message(err);
+        said.textContent = errorText(err);
       }
     });
     body.replaceChildren(list, form);
@@ -113,7 +107,7 @@ function tokens(): HTMLElement {
         await fill(body);
         body.append(el('p', { id: 'token-new' }, `${t('tokenShownOnce')} `, el('code', {}, made.token)));
       } catch (err) {
-        shown.textContent = message(err);
+        shown.textContent = errorText(err);
       }
     });
     body.replaceChildren(list, form);

@@ -14,6 +14,16 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+/** A labelled form field: the label's text above its input. */
+export function field(label: string, input: HTMLElement): HTMLElement {
+  return el('label', { class: 'field' }, el('span', {}, label), input);
+}
+
+/** What went wrong, as text for the page (an Error's message, anything else as it prints). */
+export function errorText(e: unknown): string {
+  return String(e instanceof Error ? e.message : e);
+}
+
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const e = document.getElementById(id);
   if (!e) throw new Error(`the page has no #${id}`);

@@ -4,7 +4,7 @@
 
 import * as api from './api';
 import { mayPublish, mayView } from './access';
-import { el } from './dom';
+import { el, errorText } from './dom';
 import { lang, t } from './i18n';
 
 /** A revision as a timeline shows it. */
@@ -23,9 +23,6 @@ function when(at: string): string {
   return new Date(at).toLocaleString(lang() === 'th' ? 'th-TH' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-function message(e: unknown): string {
-  return String(e instanceof Error ? e.message : e);
-}
 
 /** A folded timeline that loads when opened; `base` is the thing's API path. */
 function timeline(
@@ -55,7 +52,7 @@ function timeline(
           said.textContent = `${t('restored')}: ${t('revision')} ${r.revision}`;
           await restored();
         } catch (err) {
-          said.textContent = message(err);
+          said.textContent = errorText(err);
         }
       });
       li.append(b);
@@ -69,7 +66,7 @@ function timeline(
       const last = entries[entries.length - 1]?.revision;
       list.replaceChildren(...[...entries].reverse().map((r) => item(r, r.revision === last)));
     } catch (err) {
-      said.textContent = message(err);
+      said.textContent = errorText(err);
     }
   });
   return panel;

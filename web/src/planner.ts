@@ -8,7 +8,7 @@ import { accountRow } from './account';
 import { adminSections } from './admin';
 import { mayWork } from './access';
 import { EFFECT_COLOUR, SECTORS, STATUSES } from './colours';
-import { byId, el } from './dom';
+import { byId, el, errorText, field } from './dom';
 import { local, t, tf } from './i18n';
 import { VISIBILITIES } from './vocab.gen';
 import { KINDS, SKETCH_KINDS, kindName, rulesFor } from './kinds';
@@ -111,9 +111,6 @@ export function setupPlanner(h: PlannerHooks): Planner {
     if (s) s.textContent = drawing ? t('clickMap') : g ? `${g.type} · ${vertices.length}` : '';
   }
 
-  function field(label: string, input: HTMLElement): HTMLElement {
-    return el('label', { class: 'field' }, el('span', {}, label), input);
-  }
 
   function select(id: string, values: string[], name: (v: string) => string = (v) => v): HTMLSelectElement {
     return el('select', { id }, ...values.map((v) => el('option', { value: v }, name(v))));
@@ -203,14 +200,14 @@ export function setupPlanner(h: PlannerHooks): Planner {
           (r.warnings.length ? `\n${r.warnings.join('\n')}` : '');
         committed = r.committed;
       } catch (err) {
-        report.textContent = String(err instanceof Error ? err.message : err);
+        report.textContent = errorText(err);
       }
       report.dataset.committed = String(committed);
       if (committed) {
         try {
           await h.changed(id.value);
         } catch (err) {
-          report.textContent += `\n${String(err instanceof Error ? err.message : err)}`;
+          report.textContent += `\n${errorText(err)}`;
         }
       }
     });
@@ -295,7 +292,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
         (h.map.getSource('whatif-rings') as GeoJSONSource | undefined)?.setData(answer.rings);
         result.replaceChildren(...whatIfAnswer(answer, h.layers()));
       } catch (err) {
-        result.textContent = String(err instanceof Error ? err.message : err);
+        result.textContent = errorText(err);
       }
     });
     const saveAs = async (visibility: 'draft' | 'public') => {
@@ -337,7 +334,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
         byId('sk-editing').textContent = `${t('editing')}: ${title.value || slug}`;
         await h.changed();
       } catch (err) {
-        message.textContent = String(err instanceof Error ? err.message : err);
+        message.textContent = errorText(err);
       } finally {
         save.disabled = publish.disabled = false;
       }

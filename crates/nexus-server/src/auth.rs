@@ -109,12 +109,22 @@ impl Caller {
         }
         self.signed_in(what)?;
         let place = city.map_or_else(|| "without a city (site admins only)".to_owned(), |c| format!("in {c}"));
-        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your roles do not allow {what} {place}")))
+        Err(ApiError::forbidden(format!("your roles do not allow {what} {place}")))
     }
 
     /// An audit row of this caller doing `action` to a `target_type` `target_id`.
     pub fn audit(&self, action: &'static str, target_type: &'static str, target_id: impl Into<String>) -> AuditEntry {
         self.actor.audit(action, target_type, Some(target_id.into()))
+    }
+}
+
+/// The request's caller before any credential is looked at: its address and request id.
+fn anonymous(parts: &Parts) -> Actor {
+    Actor {
+        principal: Principal::Anonymous,
+        via: Via::Anonymous,
+        client: client(parts),
+        request_id: request_id(&parts.headers),
     }
 }
 
@@ -127,12 +137,7 @@ impl FromRequestParts<AppState> for Anonymous {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Anonymous(Actor {
-            principal: Principal::Anonymous,
-            via: Via::Anonymous,
-            client: client(parts),
-            request_id: request_id(&parts.headers),
-        }))
+        Ok(Anonymous(anonymous(parts)))
     }
 }
 
@@ -143,12 +148,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let mut actor = Actor {
-            principal: Principal::Anonymous,
-            via: Via::Anonymous,
-            client: client(parts),
-            request_id: request_id(&parts.headers),
-        };
+        let mut actor = anonymous(parts);
         let mut caller = Caller { actor: actor.clone(), session: None, csrf: None };
         if let Some(token) = bearer(&parts.headers) {
             let (principal, via) = state.accounts.bearer(token, &actor).await?;

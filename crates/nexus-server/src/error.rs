@@ -38,6 +38,11 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 403 with a message: the caller's roles do not allow it.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     /// 503: the database is not answering.
     pub fn unavailable() -> Self {
         ApiError::new(
@@ -67,7 +72,7 @@ impl From<&StoreError> for ApiError {
                 ApiError::unavailable()
             }
             StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
-            StoreError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message.clone()),
+            StoreError::Forbidden(message) => ApiError::forbidden(message.clone()),
             StoreError::Deleted(message) => ApiError::new(StatusCode::CONFLICT, "deleted", message.clone()),
             other => ApiError::internal(other),
         }
@@ -79,7 +84,7 @@ impl From<nexus_service::accounts::AccountError> for ApiError {
         use nexus_service::accounts::AccountError as E;
         match e {
             E::Unauthorized(m) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m),
-            E::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            E::Forbidden(m) => ApiError::forbidden(m),
             E::Throttled(secs) => ApiError {
                 retry_after: Some(secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", e.to_string())

@@ -133,16 +133,16 @@ impl Store {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT DISTINCT ON (r.slug) r.slug, r.revision, r.city, r.feature->'properties'->>'title', r.at, r.actor_name
+                "SELECT r.slug, r.revision, r.city, r.feature->'properties'->>'title', r.at, r.actor_name
                  FROM project_revisions r
                  WHERE r.deleted AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.slug = r.slug)
                    AND r.revision = (SELECT max(revision) FROM project_revisions x WHERE x.slug = r.slug)
-                 ORDER BY r.slug",
+                 ORDER BY r.at DESC",
                 &[],
             )
             .await
             .map_err(StoreError::query("deleted_projects"))?;
-        let mut out: Vec<Value> = rows
+        Ok(rows
             .iter()
             .map(|r| {
                 let at: OffsetDateTime = r.get(4);
@@ -152,9 +152,7 @@ impl Store {
                     "deleted_at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                 })
             })
-            .collect();
-        out.sort_by(|a, b| b["deleted_at"].as_str().cmp(&a["deleted_at"].as_str()));
-        Ok(out)
+            .collect())
     }
 
     /// Deletes project `slug` (softly: its history keeps it), if `guard` allows given the

@@ -82,16 +82,25 @@ impl Store {
     /// # Errors
     /// When the query fails.
     pub async fn stored_project(&self, slug: &str) -> StoreResult<Option<StoredProject>> {
+        stored_in(&self.client().await?, slug).await
+    }
+
+    /// The city project `slug` is in now, or was in when it was deleted.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn project_city(&self, slug: &str) -> StoreResult<Option<String>> {
         let client = self.client().await?;
         let row = client
-            .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
+            .query_opt(
+                "SELECT city FROM projects WHERE slug = $1
+                 UNION ALL (SELECT city FROM project_revisions WHERE slug = $1 ORDER BY revision DESC LIMIT 1)
+                 LIMIT 1",
+                &[&slug],
+            )
             .await
-            .map_err(StoreError::query("stored_project"))?;
-        Ok(row.map(|r| StoredProject {
-            city: r.get(0),
-            visibility: r.get::<_, &str>(1).parse().unwrap_or(Visibility::Draft),
-            revision: r.get(2),
-        }))
+            .map_err(StoreError::query("project_city"))?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     /// Saves one project a planner drew or edited, after checking its geometry is valid (a
@@ -136,7 +145,7 @@ impl Store {
             .await
             .map_err(StoreError::query("save_project_lock"))?;
         let stored = stored_in(&tx, slug).await?;
-        if create && stored.is_none() && has_history(&tx, slug).await? {
+        if create && stored.is_none() && !deleted_among(&tx, &[slug]).await?.is_empty() {
             return Ok(SaveOutcome::Deleted);
         }
         match (create, &stored) {
@@ -172,15 +181,6 @@ impl Store {
     }
 }
 
-/// Whether project `slug` has a history (with no live row: it was deleted).
-async fn has_history(tx: &tokio_postgres::Transaction<'_>, slug: &str) -> StoreResult<bool> {
-    Ok(tx
-        .query_one("SELECT EXISTS (SELECT 1 FROM project_revisions WHERE slug = $1)", &[&slug])
-        .await
-        .map_err(StoreError::query("project_has_history"))?
-        .get(0))
-}
-
 /// Those of `slugs` that belong to deleted projects.
 async fn deleted_among(db: &impl deadpool_postgres::GenericClient, slugs: &[&str]) -> StoreResult<Vec<String>> {
     let rows = db
@@ -206,9 +206,12 @@ impl Store {
     }
 }
 
-/// Project `slug` as stored, read in transaction `tx` (under its lock when the caller holds it).
-pub(crate) async fn stored_in(tx: &tokio_postgres::Transaction<'_>, slug: &str) -> StoreResult<Option<StoredProject>> {
-    Ok(tx
+/// Project `slug` as stored, read on `db` (a transaction holding its lock, when it matters).
+pub(crate) async fn stored_in(
+    db: &impl deadpool_postgres::GenericClient,
+    slug: &str,
+) -> StoreResult<Option<StoredProject>> {
+    Ok(db
         .query_opt("SELECT city, visibility, revision FROM projects WHERE slug = $1", &[&slug])
         .await
         .map_err(StoreError::query("stored_project"))?

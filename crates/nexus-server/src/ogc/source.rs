@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use nexus_core::{CitySlug, DraftScope, Layer};
+use nexus_core::{DraftScope, Layer};
 use nexus_store::{Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 
 use crate::error::ApiError;
@@ -81,7 +81,7 @@ pub(super) fn visible_sources(state: &AppState, drafts: &DraftScope) -> Vec<Sour
         .catalog()
         .all()
         .into_iter()
-        .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
+        .filter(|l| drafts.sees_layer(l))
         // The projects' tile source is in the tile catalog; as a collection it is `projects`.
         .filter(|l| l.id.as_str() != nexus_store::PROJECTS_TILES)
         .map(Source::Layer)

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::{Action, LayerId};
-use nexus_store::{HistoryOutcome, LayerState};
-use serde::Deserialize;
+use nexus_store::LayerState;
 use serde_json::{json, Value};
 
+use super::project_history::{deleted_answer, restored, revision_asked};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -44,12 +44,6 @@ async fn history(
     Ok(Json(json!({ "id": lid, "revisions": state.store.layer_history(&lid).await? })))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Restore {
-    revision: i64,
-}
-
 async fn restore(
     State(state): State<AppState>,
     caller: Caller,
@@ -58,25 +52,14 @@ async fn restore(
 ) -> Result<Json<Value>, ApiError> {
     caller.signed_in("restoring layers")?;
     let (lid, now) = for_members(&state, &caller, &id).await?;
-    let Restore { revision } = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body must be {{\"revision\": N}}: {e}")))?;
+    let revision = revision_asked(&bytes)?;
     caller.require(Action::DeleteRestore, now.city.as_deref(), "restoring layers")?;
     let guard = |now: Option<&LayerState>, old: &LayerState| {
         caller.may(Action::DeleteRestore, old.city.as_deref())
             && now.is_none_or(|n| caller.may(Action::DeleteRestore, n.city.as_deref()))
     };
     let audit = caller.actor.audit("layer.restore", "layer", None);
-    match state.store.restore_layer(&lid, revision, &guard, &audit).await? {
-        HistoryOutcome::Done { before, after } => {
-            Ok(Json(json!({ "id": lid, "restored": revision, "revision_before": before, "revision": after })))
-        }
-        HistoryOutcome::Missing => Err(ApiError::not_found(format!("layer '{lid}' has no revision {revision}"))),
-        HistoryOutcome::Forbidden => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("your roles do not allow restoring revision {revision} of '{lid}'"),
-        )),
-    }
+    restored(state.store.restore_layer(&lid, revision, &guard, &audit).await?, "layer", "id", lid.as_str(), revision)
 }
 
 /// `DELETE /api/layers/{id}` (routed with the layer's other methods).
@@ -87,20 +70,9 @@ pub(super) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     caller.signed_in("deleting layers")?;
     let lid = LayerId::new(id.as_str()).map_err(|_| missing(&id))?;
-    let layer = state
-        .store
-        .layer(&lid)
-        .await?
-        .filter(|l| caller.drafts().sees(l.visibility, l.city.as_ref().map(nexus_core::CitySlug::as_str)))
-        .ok_or_else(|| missing(&id))?;
+    let layer = state.store.layer(&lid).await?.filter(|l| caller.drafts().sees_layer(l)).ok_or_else(|| missing(&id))?;
     caller.require(Action::DeleteRestore, layer.city.as_ref().map(nexus_core::CitySlug::as_str), "deleting layers")?;
     let guard = |now: &LayerState| caller.may(Action::DeleteRestore, now.city.as_deref());
     let audit = caller.actor.audit("layer.delete", "layer", None);
-    match state.store.delete_layer(&lid, &guard, &audit).await? {
-        HistoryOutcome::Done { .. } => Ok(StatusCode::NO_CONTENT),
-        HistoryOutcome::Missing => Err(missing(&id)),
-        HistoryOutcome::Forbidden => {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your roles do not allow this"))
-        }
-    }
+    deleted_answer(state.store.delete_layer(&lid, &guard, &audit).await?, missing(&id))
 }

@@ -37,7 +37,7 @@ fn layer_id(id: String) -> Result<LayerId, ApiError> {
 async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Layer>, ApiError> {
     let id = layer_id(id)?;
     match state.store.layer(&id).await? {
-        Some(l) if caller.drafts().sees(l.visibility, l.city.as_ref().map(nexus_core::CitySlug::as_str)) => Ok(Json(l)),
+        Some(l) if caller.drafts().sees_layer(&l) => Ok(Json(l)),
         _ => Err(ApiError::not_found(format!("no layer '{id}'"))),
     }
 }

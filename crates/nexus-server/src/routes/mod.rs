@@ -3,6 +3,7 @@
 pub mod cities;
 pub mod export;
 pub mod health;
+mod json;
 pub mod layer_history;
 pub mod layers;
 pub mod nexus;

@@ -10,6 +10,7 @@ use nexus_store::{Draft, NexusRefresh};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::json::body;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,11 +48,6 @@ async fn summary(
 
 async fn rules(State(state): State<AppState>) -> Result<Json<RuleSet>, ApiError> {
     Ok(Json(state.store.rule_set().await?))
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not what this endpoint takes: {e}")))
 }
 
 async fn replace_rules(

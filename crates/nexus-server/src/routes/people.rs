@@ -17,6 +17,7 @@ use nexus_store::AuditFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::json::body;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -28,11 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/cities/{slug}/members", get(members))
         .route("/cities/{slug}/members/{email}", put(set_member).delete(remove_member))
         .route("/audit", get(audit))
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not what this endpoint takes: {e}")))
 }
 
 fn city(slug: &str) -> Result<CitySlug, ApiError> {

@@ -31,19 +31,11 @@ fn missing(slug: &str) -> ApiError {
     ApiError::not_found(format!("no project '{}'", slug.escape_default()))
 }
 
-/// The city a project is in now, or was in when deleted; 404 when there never was one.
-async fn city_of(state: &AppState, slug: &str) -> Result<String, ApiError> {
-    ProjectSlug::new(slug).map_err(|_| missing(slug))?;
-    if let Some(p) = state.store.stored_project(slug).await? {
-        return Ok(p.city);
-    }
-    let history = state.store.project_history(slug).await?;
-    history.last().map(|r| r.city.clone()).ok_or_else(|| missing(slug))
-}
-
 /// History is for the city's members: it holds drafts' content. Anyone else finds nothing.
+/// Returns the city the project is in now, or was in when deleted.
 async fn members_only(state: &AppState, caller: &Caller, slug: &str) -> Result<String, ApiError> {
-    let city = city_of(state, slug).await?;
+    ProjectSlug::new(slug).map_err(|_| missing(slug))?;
+    let city = state.store.project_city(slug).await?.ok_or_else(|| missing(slug))?;
     if !caller.may(Action::ReadDrafts, Some(&city)) {
         return Err(missing(slug));
     }
@@ -82,6 +74,42 @@ struct Restore {
     revision: i64,
 }
 
+/// The revision a restore asks for, from `{"revision": N}`.
+pub(super) fn revision_asked(bytes: &[u8]) -> Result<i64, ApiError> {
+    let Restore { revision } = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body must be {{\"revision\": N}}: {e}")))?;
+    Ok(revision)
+}
+
+/// The answer to a restore of revision `revision` of the `kind` (project, layer) named `id`
+/// under `key` (slug, id).
+pub(super) fn restored(
+    outcome: HistoryOutcome,
+    kind: &str,
+    key: &str,
+    id: &str,
+    revision: i64,
+) -> Result<Json<Value>, ApiError> {
+    match outcome {
+        HistoryOutcome::Done { before, after } => {
+            Ok(Json(json!({ key: id, "restored": revision, "revision_before": before, "revision": after })))
+        }
+        HistoryOutcome::Missing => Err(ApiError::not_found(format!("{kind} '{id}' has no revision {revision}"))),
+        HistoryOutcome::Forbidden => {
+            Err(ApiError::forbidden(format!("your roles do not allow restoring revision {revision} of '{id}'")))
+        }
+    }
+}
+
+/// The answer to a delete; `missing` when there was nothing to delete.
+pub(super) fn deleted_answer(outcome: HistoryOutcome, missing: ApiError) -> Result<StatusCode, ApiError> {
+    match outcome {
+        HistoryOutcome::Done { .. } => Ok(StatusCode::NO_CONTENT),
+        HistoryOutcome::Missing => Err(missing),
+        HistoryOutcome::Forbidden => Err(ApiError::forbidden("your roles do not allow this")),
+    }
+}
+
 async fn restore(
     State(state): State<AppState>,
     caller: Caller,
@@ -90,25 +118,14 @@ async fn restore(
 ) -> Result<Json<Value>, ApiError> {
     caller.signed_in("restoring projects")?;
     let city = members_only(&state, &caller, &slug).await?;
-    let Restore { revision } = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body must be {{\"revision\": N}}: {e}")))?;
+    let revision = revision_asked(&bytes)?;
     caller.require(Action::DeleteRestore, Some(&city), "restoring projects")?;
     let guard = |now: Option<&StoredProject>, old: &StoredProject| {
         caller.may(Action::DeleteRestore, Some(&old.city))
             && now.is_none_or(|n| caller.may(Action::DeleteRestore, Some(&n.city)))
     };
     let audit = caller.actor.audit("project.restore", "project", None);
-    match state.store.restore_project(&slug, revision, &guard, &audit).await? {
-        HistoryOutcome::Done { before, after } => {
-            Ok(Json(json!({ "slug": slug, "restored": revision, "revision_before": before, "revision": after })))
-        }
-        HistoryOutcome::Missing => Err(ApiError::not_found(format!("project '{slug}' has no revision {revision}"))),
-        HistoryOutcome::Forbidden => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("your roles do not allow restoring revision {revision} of '{slug}'"),
-        )),
-    }
+    restored(state.store.restore_project(&slug, revision, &guard, &audit).await?, "project", "slug", &slug, revision)
 }
 
 /// `DELETE /api/projects/{slug}` (routed with the project's other methods).
@@ -127,13 +144,7 @@ pub(super) async fn delete(
     caller.require(Action::DeleteRestore, Some(&stored.city), "deleting projects")?;
     let guard = |now: Option<&StoredProject>| now.is_some_and(|n| caller.may(Action::DeleteRestore, Some(&n.city)));
     let audit = caller.actor.audit("project.delete", "project", None);
-    match state.store.delete_project(&slug, &guard, &audit).await? {
-        HistoryOutcome::Done { .. } => Ok(StatusCode::NO_CONTENT),
-        HistoryOutcome::Missing => Err(missing(&slug)),
-        HistoryOutcome::Forbidden => {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your roles do not allow this"))
-        }
-    }
+    deleted_answer(state.store.delete_project(&slug, &guard, &audit).await?, missing(&slug))
 }
 
 async fn deleted(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

@@ -181,11 +181,9 @@ async fn replace(
                 expected.unwrap_or_default()
             ),
         )),
-        SaveOutcome::Forbidden => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("project '{slug}' changed meanwhile and your roles do not allow this edit any more"),
-        )),
+        SaveOutcome::Forbidden => Err(ApiError::forbidden(format!(
+            "project '{slug}' changed meanwhile and your roles do not allow this edit any more"
+        ))),
         _ => Err(missing(&slug)),
     }
 }

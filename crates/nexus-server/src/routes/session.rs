@@ -16,6 +16,7 @@ use nexus_core::{Principal, UserAccess};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::json::body;
 use crate::auth::{cookie, same_origin, Anonymous, Caller, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,11 +33,6 @@ pub fn user_json(u: &UserAccess) -> Value {
     let roles: Vec<Value> =
         u.roles.iter().map(|m| json!({ "city": m.city, "role": m.role, "label": m.role.label() })).collect();
     json!({ "id": u.id, "email": u.email, "name": u.name, "site_admin": u.site_admin, "roles": roles })
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not what this endpoint takes: {e}")))
 }
 
 /// Whether the client reached us over HTTPS (directly behind a proxy that says so, or a

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::Json;
-use nexus_core::{CitySlug, DraftScope, Layer, LayerId};
+use nexus_core::{DraftScope, Layer, LayerId};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -31,7 +31,7 @@ pub(crate) async fn resolve(state: &AppState, drafts: &DraftScope, names: &str) 
             }),
         };
         let layer = layer
-            .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
+            .filter(|l| drafts.sees_layer(l))
             .ok_or_else(|| ApiError::not_found(format!("no tile source '{id}'")))?;
         out.push(layer);
     }
@@ -52,7 +52,7 @@ pub(super) async fn sources(State(state): State<AppState>, caller: Caller, heade
         .catalog()
         .all()
         .into_iter()
-        .filter(|l| drafts.sees(l.visibility, l.city.as_ref().map(CitySlug::as_str)))
+        .filter(|l| drafts.sees_layer(l))
         .map(|l| {
             serde_json::json!({
                 "id": l.id, "title": l.title, "kind": l.kind, "sectors": l.sectors, "city": l.city,

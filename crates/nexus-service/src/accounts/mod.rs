@@ -185,16 +185,6 @@ impl Accounts {
         self.tokens.invalidate_all();
     }
 
-    /// The throttling settings in force.
-    pub fn throttle(&self) -> &Throttle {
-        &self.throttle
-    }
-
-    /// The store (for the audit trail's readers).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The user and CSRF token of the session with id `id`, if it is live.
     ///
     /// # Errors

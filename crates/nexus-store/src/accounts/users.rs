@@ -197,19 +197,6 @@ impl Store {
         Ok(before)
     }
 
-    /// Sets the password hash of `user_id`.
-    ///
-    /// # Errors
-    /// When the query fails.
-    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
-        let client = self.client().await?;
-        client
-            .execute("UPDATE users SET password_hash = $2 WHERE id = $1", &[&user_id, &password_hash])
-            .await
-            .map_err(StoreError::query("set_password"))?;
-        Ok(())
-    }
-
     /// Whether any user exists (an empty database says how to create the first admin).
     ///
     /// # Errors
