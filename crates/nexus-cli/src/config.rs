@@ -98,6 +98,9 @@ pub struct ServeArgs {
     /// Largest upload accepted, in MiB [default: 256]
     #[arg(long, env = "NEXUS_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Most a compressed upload (.gz, zip, KMZ) may expand to, in MiB [default: 2048]
+    #[arg(long, env = "NEXUS_MAX_UNCOMPRESSED_MB")]
+    pub max_uncompressed_mb: Option<u64>,
     /// Public base URL used in TileJSON and links, when behind a proxy [default: from the request]
     #[arg(long, env = "NEXUS_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -241,6 +244,7 @@ pub struct FileConfig {
     pub layer_history: Option<u32>,
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
+    pub max_uncompressed_mb: Option<u64>,
     pub public_url: Option<String>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub basemap: Option<String>,

@@ -1,7 +1,7 @@
 //! What the safe `gdal` crate does not expose: a field's subtype (GDAL keeps booleans as
-//! integers and JSON objects as strings, told apart only by subtype), and in-process ogr2ogr
-//! with a progress callback.
-#![allow(unsafe_code, reason = "reads field subtypes through gdal-sys; see the SAFETY notes")]
+//! integers and JSON objects as strings, told apart only by subtype), in-process ogr2ogr
+//! with a progress callback, and turning GDAL's network access off.
+#![allow(unsafe_code, reason = "reaches GDAL through gdal-sys where the gdal crate cannot; see the SAFETY notes")]
 
 use gdal::vector::Defn;
 use gdal_sys::OGRFieldSubType;
@@ -94,4 +94,63 @@ unsafe extern "C" fn report_progress(
     let callback = unsafe { &*data.cast::<&dyn Fn(f64)>() };
     callback(complete);
     1
+}
+
+/// GDAL's `CPLHTTPResult`, as `cpl_http.h` (GDAL 3.6) lays it out.
+#[repr(C)]
+struct HttpResult {
+    status: std::ffi::c_int,
+    content_type: *mut std::ffi::c_char,
+    err_buf: *mut std::ffi::c_char,
+    data_len: std::ffi::c_int,
+    data_alloc: std::ffi::c_int,
+    data: *mut u8,
+    headers: *mut *mut std::ffi::c_char,
+    mime_part_count: std::ffi::c_int,
+    mime_parts: *mut std::ffi::c_void,
+}
+
+type FetchCallback = unsafe extern "C" fn(
+    url: *const std::ffi::c_char,
+    options: *const *const std::ffi::c_char,
+    progress: *mut std::ffi::c_void,
+    progress_arg: *mut std::ffi::c_void,
+    write: *mut std::ffi::c_void,
+    write_arg: *mut std::ffi::c_void,
+    user: *mut std::ffi::c_void,
+) -> *mut HttpResult;
+
+unsafe extern "C" {
+    fn CPLHTTPSetFetchCallback(callback: Option<FetchCallback>, user: *mut std::ffi::c_void);
+}
+
+/// Every HTTP request GDAL would make answers "network access is off" instead. A file can
+/// name a URL (a GeoJSON `crs` of type `link`), and GDAL would fetch it: from the server,
+/// that is a request forgery (issue 14). PROJ's own network (grids) goes off too.
+pub fn network_off() {
+    // SAFETY: the callback matches `CPLHTTPFetchCallbackFunc`; it is installed before any
+    // dataset is opened in this process and never removed.
+    unsafe {
+        CPLHTTPSetFetchCallback(Some(refuse_fetch), std::ptr::null_mut());
+        gdal_sys::OSRSetPROJEnableNetwork(0);
+    }
+}
+
+unsafe extern "C" fn refuse_fetch(
+    _url: *const std::ffi::c_char,
+    _options: *const *const std::ffi::c_char,
+    _progress: *mut std::ffi::c_void,
+    _progress_arg: *mut std::ffi::c_void,
+    _write: *mut std::ffi::c_void,
+    _write_arg: *mut std::ffi::c_void,
+    _user: *mut std::ffi::c_void,
+) -> *mut HttpResult {
+    // SAFETY: GDAL frees the result with CPLHTTPDestroyResult, which CPLFree()s each pointer
+    // member; so the result and its message come from CPLCalloc/CPLStrdup, the rest is null.
+    unsafe {
+        let r = gdal_sys::CPLCalloc(1, std::mem::size_of::<HttpResult>()).cast::<HttpResult>();
+        (*r).status = 1;
+        (*r).err_buf = gdal_sys::CPLStrdup(c"network access is off in Nexus Atlas".as_ptr());
+        r
+    }
 }

@@ -13,9 +13,10 @@ thread_local! {
 static INSTALL: Once = Once::new();
 
 /// Installs the handler (once per process). Warnings are logged; failures are kept for
-/// [`take`].
+/// [`take`]. GDAL's network access goes off at the same time, before any file is opened.
 pub fn install() {
     INSTALL.call_once(|| {
+        crate::ffi::network_off();
         gdal::config::set_error_handler(|class, _code, msg| match class {
             CplErrType::Failure | CplErrType::Fatal => {
                 ERRORS.with(|e| {

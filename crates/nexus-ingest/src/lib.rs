@@ -10,7 +10,9 @@
 //! GDAL datasets are opened, used and dropped inside one blocking task: GDAL is re-entrant
 //! but not thread-safe, and the Rust `Dataset` is `Send` but not `Sync`.
 
+mod archive;
 mod check;
+mod crs;
 mod export;
 mod ffi;
 mod formats;

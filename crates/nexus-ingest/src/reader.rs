@@ -2,7 +2,6 @@
 //! one thread, checking and converting each feature, and sends batches of ready rows to the
 //! async writer through a bounded channel (so memory does not grow with the file).
 
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::{FieldDef, GeometryFamily};
@@ -10,9 +9,9 @@ use tokio::sync::mpsc;
 
 use nexus_service::gis::{Action, Counts, IngestError, Issue};
 
-use crate::gdal_errors;
 use crate::props::Schema;
 use crate::source::Source;
+use crate::{crs, gdal_errors};
 
 /// Rows per batch sent to the writer.
 const BATCH_ROWS: usize = 256;
@@ -170,20 +169,6 @@ fn family_of_declared(ty: u32) -> Option<GeometryFamily> {
     }
 }
 
-fn crs_label(srs: &SpatialRef) -> Option<String> {
-    match (srs.auth_name(), srs.auth_code()) {
-        (Some(name), Ok(code)) => Some(format!("{name}:{code}")),
-        _ => srs.name(),
-    }
-}
-
-fn target_srs() -> Result<SpatialRef, IngestError> {
-    let mut t = SpatialRef::from_epsg(4326)
-        .map_err(|e| IngestError::BadCrs { crs: "EPSG:4326".into(), reason: e.to_string() })?;
-    t.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    Ok(t)
-}
-
 /// Thread A: opens the file, reads every feature of the chosen layer, reprojects and
 /// encodes it, and sends batches to the checker. Returns on a read failure (corrupt data)
 /// with the error naming the feature.
@@ -199,9 +184,10 @@ pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> R
             reason: "it has no geometry (a CSV needs lon/lat columns or a WKT column)".into(),
         });
     }
-    let (src, transform) = coordinate_systems(source, opts, &layer)?;
+    let open_failures = gdal_errors::take();
+    let (src, transform) = crs::coordinate_systems(source, opts.source_crs.as_ref(), &layer, &open_failures)?;
     let mut out = RawOutcome {
-        crs: crs_label(&src),
+        crs: crs::label(&src),
         declared: family_of_declared(layer.defn().geometry_type()),
         ..RawOutcome::default()
     };
@@ -301,91 +287,4 @@ fn choose_layer(source: &Source, names: &[String], opts: &ReadOptions) -> Result
             })
         }
     })
-}
-
-/// `def` when it is a coordinate system given as text: an authority and code (`EPSG:32647`,
-/// `ESRI:102100`, `OGC:CRS84`), WKT, PROJJSON or a PROJ string. Anything else — a URL, a file
-/// path, a PROJ `+init` file — is refused before GDAL sees it: GDAL would fetch or open it, so
-/// an upload could make the server reach any address or read any file (issue 14, finding 1).
-fn plain_crs(def: &str) -> Result<&str, IngestError> {
-    let d = def.trim();
-    let authority = d.split_once(':').is_some_and(|(auth, code)| {
-        !auth.is_empty()
-            && auth.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !code.is_empty()
-            && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-    });
-    let wkt = d
-        .split_once('[')
-        .is_some_and(|(kw, _)| !kw.is_empty() && kw.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
-    let projjson = d.starts_with('{');
-    let proj = d.starts_with("+proj=") && !d.contains("init=");
-    if authority || wkt || projjson || proj {
-        Ok(d)
-    } else {
-        Err(IngestError::BadCrs {
-            crs: def.to_owned(),
-            reason: "give an authority and code (EPSG:32647, ESRI:102100, OGC:CRS84), WKT or PROJJSON text; \
-                     paths and URLs are refused"
-                .into(),
-        })
-    }
-}
-
-/// The layer's coordinate system (or the one named) and the transformation to longitude/latitude,
-/// none when it is that already.
-fn coordinate_systems(
-    source: &Source,
-    opts: &ReadOptions,
-    layer: &gdal::vector::Layer<'_>,
-) -> Result<(SpatialRef, Option<CoordTransform>), IngestError> {
-    let mut src = match &opts.source_crs {
-        Some(def) => SpatialRef::from_definition(plain_crs(def)?).map_err(|e| IngestError::BadCrs {
-            crs: def.clone(),
-            reason: gdal_errors::take().first().cloned().unwrap_or_else(|| e.to_string()),
-        })?,
-        None => layer.spatial_ref().ok_or_else(|| IngestError::NoCrs { file: source.file_name.clone() })?,
-    };
-    src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let target = target_srs()?;
-    let transform = if src == target {
-        None
-    } else {
-        Some(
-            CoordTransform::new(&src, &target)
-                .map_err(|e| IngestError::BadCrs { crs: crs_label(&src).unwrap_or_default(), reason: e.to_string() })?,
-        )
-    };
-    Ok((src, transform))
-}
-
-#[cfg(test)]
-mod crs_tests {
-    use super::plain_crs;
-
-    #[test]
-    fn coordinate_systems_are_text_never_a_place_to_fetch() {
-        for ok in [
-            "EPSG:32647",
-            "epsg:4326",
-            "ESRI:102100",
-            "OGC:CRS84",
-            "GEOGCS[\"WGS 84\",DATUM[\"x\"]]",
-            "{\"type\": \"GeographicCRS\"}",
-            "+proj=utm +zone=47",
-        ] {
-            assert!(plain_crs(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://127.0.0.1:9999/x",
-            "https://epsg.io/4326.wkt",
-            "/etc/passwd",
-            "../crs.prj",
-            "+init=epsg:4326",
-            "file:///etc/passwd",
-            "",
-        ] {
-            assert!(plain_crs(bad).is_err(), "{bad}");
-        }
-    }
 }

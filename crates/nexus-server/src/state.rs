@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub sessions: SessionSettings,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// Most bytes a compressed upload (`.gz`, zip, KMZ) may expand to, counted as it expands.
+    pub max_uncompressed_bytes: u64,
     /// The public base URL (`https://atlas.example.org`), when a proxy hides it.
     pub public_url: Option<String>,
     /// Addresses of the reverse proxies whose `X-Forwarded-*` headers are believed; from
@@ -54,6 +56,7 @@ impl ServerConfig {
             planner_token: None,
             sessions: SessionSettings::default(),
             max_upload_bytes: 256 << 20,
+            max_uncompressed_bytes: 2 << 30,
             public_url: None,
             trusted_proxies: Vec::new(),
             tiles: nexus_service::tiles::TileSettings::default(),
@@ -71,6 +74,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("planner_token", &self.planner_token.as_ref().map(|_| "***"))
             .field("sessions", &self.sessions)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("max_uncompressed_bytes", &self.max_uncompressed_bytes)
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tiles", &self.tiles)

@@ -13,4 +13,5 @@
 pub mod accounts;
 pub mod gis;
 pub mod nexus_worker;
+pub mod scratch;
 pub mod tiles;

@@ -125,3 +125,31 @@ fn embedded_serve_survives_a_kill_and_keeps_its_data() {
     let status = again.wait().unwrap();
     assert!(status.success(), "graceful stop exits 0, got {status}");
 }
+
+#[tokio::test]
+async fn temporary_folders_of_killed_processes_are_removed_at_start() {
+    // Issue 14, finding 12: a killed upload or ingest left its folder behind for good.
+    let db = TestDb::new().await.unwrap();
+    let wd = Workdir::new("sweep");
+    let tmp = wd.path.join("tmp");
+    // A process id above the kernel's maximum: that process is certainly gone.
+    let stale = tmp.join("nexus-scratch-expand-99999999-abc123");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("xvillages.geojson"), b"{\"type\":\"FeatureCollection\"").unwrap();
+    let live = tmp.join(format!("nexus-scratch-upload-{}-def456", std::process::id()));
+    std::fs::create_dir_all(&live).unwrap();
+    let port = free_port();
+    let mut server = nexus(&wd.path)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &db.url)
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&mut server, port, Duration::from_secs(60));
+    assert!(!stale.exists(), "the dead process's folder is gone");
+    assert!(live.exists(), "a running process's folder stays");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

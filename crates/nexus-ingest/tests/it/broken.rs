@@ -264,7 +264,7 @@ async fn hostile_archives_and_documents_are_refused() {
     zip_with(&bomb, &[("bomb.shp", &zeros), ("bomb.shx", b""), ("bomb.dbf", b"")]);
     assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20, "the bomb is small on disk");
     let err = refused(&env, &before, &bomb, "bomb").await;
-    assert!(matches!(err, IngestError::UnsafeArchive { .. }), "{err}");
+    assert!(matches!(err, IngestError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("looks like a zip bomb"), "{err}");
 
     let xxe = dir.path().join("xxe.kml");
@@ -279,4 +279,13 @@ async fn hostile_archives_and_documents_are_refused() {
     let err = refused(&env, &before, &xxe, "xxe").await;
     assert!(matches!(err, IngestError::Hostile { .. }), "{err}");
     assert!(err.to_string().contains("XML external entity"), "{err}");
+
+    // In a KMZ, GDAL follows links between documents: every document is checked, not only
+    // the first.
+    let kmz = dir.path().join("linked.kmz");
+    let doc = br#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<NetworkLink><Link><href>layers/evil.kml</href></Link></NetworkLink></Document></kml>"#;
+    zip_with(&kmz, &[("doc.kml", doc), ("layers/evil.kml", &std::fs::read(&xxe).unwrap())]);
+    let err = refused(&env, &before, &kmz, "xxe").await;
+    assert!(matches!(err, IngestError::Hostile { .. }), "{err}");
 }

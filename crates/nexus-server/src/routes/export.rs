@@ -62,7 +62,7 @@ async fn export(
         }))
         .into_response()
     } else {
-        let dir = tempfile::Builder::new().prefix("nexus-download").tempdir().map_err(|e| ApiError::internal(&e))?;
+        let dir = nexus_service::scratch::dir("download").map_err(|e| ApiError::internal(&e))?;
         let path = dir.path().join(&file_name);
         let job = ExportJob { name: id, filter: &p.filter, precision: p.precision, format };
         gis::export(&state.store, Some(&state.gis), src.collection(), &job, &path, std::sync::Arc::new(NoProgress))

@@ -152,7 +152,7 @@ async fn upload(
         Some(l) => caller.require(Action::EditDraft, l.city.as_ref().map(CitySlug::as_str), "changing this layer")?,
         None => caller.signed_in("uploading layers")?,
     }
-    let dir = tempfile::Builder::new().prefix("nexus-upload").tempdir().map_err(|e| ApiError::internal(&e))?;
+    let dir = nexus_service::scratch::dir("upload").map_err(|e| ApiError::internal(&e))?;
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut form: HashMap<String, String> = HashMap::new();
     while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(&e))? {
@@ -181,6 +181,7 @@ async fn upload(
         })?,
     };
     let mut opts = options(layer, main.1, main.0, &form)?;
+    opts.limits.max_uncompressed = state.config.max_uncompressed_bytes;
     let before = existing.as_ref().map(|l| (l.visibility, l.city.as_ref().map(CitySlug::as_str)));
     let after_city: Option<String> =
         opts.meta.city.as_ref().map(CitySlug::as_str).or(before.and_then(|b| b.1)).map(str::to_owned);
@@ -206,6 +207,9 @@ async fn upload(
             Err(e)
         }
         Err(IngestError::Store(e)) => Err(e.into()),
+        Err(e @ IngestError::TooLarge { .. }) => {
+            Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()))
+        }
         Err(e) if e.is_client_error() => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())),
         Err(e) => Err(ApiError::internal(&e)),
     }

@@ -233,3 +233,108 @@ async fn internal_table_names_are_not_layer_ids_and_two_new_uploads_of_one_id_bo
     let twins = t.store.layer(&nexus_core::LayerId::new("twins").unwrap()).await.unwrap().unwrap();
     assert_eq!((twins.revision, twins.feature_count), (2, 6));
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[tokio::test]
+async fn compressed_uploads_are_measured_as_they_expand() {
+    // Issue 14, finding 3: the upload cap counted compressed bytes only, so a small .gz that
+    // expands to gigabytes was read to its end. Now the expansion itself is counted.
+    let t = TestApp::with(|c| c.max_uncompressed_bytes = 1 << 20).await;
+    let mut bomb = br#"{"type":"FeatureCollection","features":["#.to_vec();
+    bomb.resize(48 << 20, b' ');
+    bomb.extend_from_slice(b"]}");
+    let small = gzip(&bomb);
+    assert!(small.len() < 1 << 20, "the bomb is small on the wire: {}", small.len());
+    let (status, _, body) = t
+        .send(multipart("/api/layers/bomb/data", Some(PLANNER_TOKEN), &[Part::File("file", "bomb.geojson.gz", small)]))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("bomb.geojson.gz is refused: it expands to more than 1 MiB"), "{message}");
+
+    // An honest file that simply expands beyond the limit gets the same answer.
+    let features: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"Point","coordinates":[98.{i},18.{i}]}}}}"#))
+        .collect();
+    let big = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","));
+    let (status, _, body) = t
+        .send(multipart(
+            "/api/layers/big/data",
+            Some(PLANNER_TOKEN),
+            &[Part::File("file", "big.geojson.gz", gzip(big.as_bytes()))],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(t.get_json("/api/layers").await.1, json!([]), "nothing was stored");
+
+    // Within the limit, a .gz loads as its content.
+    let (status, _, report) = t
+        .send(multipart(
+            "/api/layers/places/data",
+            Some(PLANNER_TOKEN),
+            &[Part::File("file", "places.geojson.gz", gzip(&fixture("places.geojson")))],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["features"]["loaded"], 6);
+    assert_eq!(report["file"], "places.geojson.gz");
+}
+
+#[tokio::test]
+async fn a_bomb_beyond_any_sane_ratio_is_stopped_early() {
+    let t = TestApp::new().await;
+    let mut bomb = br#"{"type":"FeatureCollection","features":["#.to_vec();
+    bomb.resize(96 << 20, b' ');
+    let request =
+        multipart("/api/layers/bomb/data", Some(PLANNER_TOKEN), &[Part::File("file", "bomb.geojson.gz", gzip(&bomb))]);
+    let started = std::time::Instant::now();
+    let (status, _, body) = t.send(request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("looks like a compression bomb"), "{body}");
+    // Stopped after its first 16 MiB, not read to its 96 MiB end.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_unknown_or_remote_coordinate_system_in_the_file_is_refused_not_taken_for_wgs84() {
+    // Issue 14, finding 2: GDAL reads a `crs` it cannot resolve as WGS 84, silently; and a
+    // `link` crs made it fetch the URL from the server.
+    let t = TestApp::new().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/crs", listener.local_addr().unwrap());
+    let point = r#"[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[500000,2000000]}}]"#;
+    let cases = [
+        (r#"{"type":"name","properties":{"name":"EPSG:999999"}}"#.to_owned(), "EPSG:999999".to_owned()),
+        (
+            r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::999999"}}"#.to_owned(),
+            "urn:ogc:def:crs:EPSG::999999".to_owned(),
+        ),
+        (r#"{"type":"EPSG","properties":{"code":999999}}"#.to_owned(), "EPSG:999999".to_owned()),
+        (format!(r#"{{"type":"link","properties":{{"href":"{url}","type":"ogcwkt"}}}}"#), url.clone()),
+    ];
+    for (crs, named) in cases {
+        let file = format!(r#"{{"type":"FeatureCollection","crs":{crs},"features":{point}}}"#);
+        let parts = [Part::File("file", "odd.geojson", file.into_bytes())];
+        let (status, _, body) = t.send(multipart("/api/layers/odd/data", Some(PLANNER_TOKEN), &parts)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{crs}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("coordinate system '{named}' is not known")), "{message}");
+        assert!(message.contains("source_crs"), "{message}");
+    }
+    assert!(listener.accept().is_err(), "the server fetched the file's crs link");
+    assert_eq!(t.get_json("/api/layers").await.1, json!([]), "nothing was stored");
+    // Naming the system it really uses lets the same file in.
+    let file = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:999999"}}}},"features":{point}}}"#
+    );
+    let parts = [Part::Text("source_crs", "EPSG:32647"), Part::File("file", "odd.geojson", file.into_bytes())];
+    let (status, _, report) = t.send(multipart("/api/layers/odd/data", Some(PLANNER_TOKEN), &parts)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+}

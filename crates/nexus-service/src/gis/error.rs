@@ -44,6 +44,14 @@ pub enum IngestError {
         /// What is wrong.
         reason: String,
     },
+    /// A compressed file or archive that expands beyond the limits (counted while expanding).
+    #[error("{file} is refused: {reason}")]
+    TooLarge {
+        /// The file name.
+        file: String,
+        /// By how much, and which limit.
+        reason: String,
+    },
     /// A document that tries to reach outside itself (XML external entities).
     #[error("{file} is refused: {reason}")]
     Hostile {

@@ -81,8 +81,5 @@ pub async fn export(
 }
 
 fn tempfile_dir() -> Result<tempfile::TempDir, IngestError> {
-    tempfile::Builder::new()
-        .prefix("nexus-export")
-        .tempdir()
-        .map_err(|e| IngestError::Io { path: std::env::temp_dir(), reason: e.to_string() })
+    crate::scratch::dir("export").map_err(|e| IngestError::Io { path: std::env::temp_dir(), reason: e.to_string() })
 }

@@ -13,6 +13,13 @@ use nexus_cli::config::Command;
 
 fn main() -> ExitCode {
     nexus_cli::start(nexus_cli::Threads::Many, |cli, settings, file| async move {
+        if matches!(cli.command, Command::Serve(_) | Command::Ingest(_) | Command::Load { .. }) {
+            // Folders of killed uploads, downloads and ingests go before new ones are made.
+            let swept = nexus_service::scratch::sweep();
+            if swept.folders > 0 {
+                tracing::info!(folders = swept.folders, bytes = swept.bytes, "removed stale temporary folders");
+            }
+        }
         match cli.command {
             Command::Serve(args) => serve::run(&settings, &file, args).await,
             Command::Db { action } => nexus_cli::db::run(&settings, action).await,

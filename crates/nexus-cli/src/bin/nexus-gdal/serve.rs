@@ -35,6 +35,8 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     let mut config = ServerConfig::new(web_dir);
     config.planner_token = args.planner_token.or_else(|| file.planner_token.clone()).filter(|t| !t.is_empty());
     config.max_upload_bytes = args.max_upload_mb.or(file.max_upload_mb).unwrap_or(256).saturating_mul(1 << 20);
+    config.max_uncompressed_bytes =
+        args.max_uncompressed_mb.or(file.max_uncompressed_mb).unwrap_or(2048).saturating_mul(1 << 20);
     if config.planner_token.is_some() {
         tracing::info!(
             "the legacy planner token acts as a site admin; accounts and personal tokens are the way for people"
