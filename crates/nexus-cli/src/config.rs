@@ -123,6 +123,19 @@ pub struct ServeArgs {
     /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]
     #[arg(long, env = "NEXUS_PRERENDER_MAXZOOM", allow_hyphen_values = true)]
     pub prerender_maxzoom: Option<i16>,
+    /// Seconds a client has to send a request's headers before it is disconnected [default: 10]
+    #[arg(long, env = "NEXUS_HEADER_TIMEOUT_S")]
+    pub header_timeout_s: Option<u64>,
+    /// Seconds a request may take before it is answered 408 [default: 60]
+    #[arg(long, env = "NEXUS_REQUEST_TIMEOUT_S")]
+    pub request_timeout_s: Option<u64>,
+    /// Seconds an upload (sending and ingesting the file) may take [default: 900]
+    #[arg(long, env = "NEXUS_UPLOAD_TIMEOUT_S")]
+    pub upload_timeout_s: Option<u64>,
+    /// Heavy requests (what-if, items, search, composite tiles, downloads) one client address
+    /// may have in progress; more get 429; 0 turns the limit off [default: 16]
+    #[arg(long, env = "NEXUS_MAX_HEAVY_PER_CLIENT")]
+    pub max_heavy_per_client: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +254,10 @@ pub struct FileConfig {
     pub home: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
     pub pool_size: Option<usize>,
+    pub pool_reserve: Option<usize>,
+    pub statement_timeout_ms: Option<u64>,
+    pub lock_timeout_ms: Option<u64>,
+    pub idle_in_transaction_timeout_s: Option<u64>,
     pub layer_history: Option<u32>,
     pub planner_token: Option<String>,
     pub max_upload_mb: Option<u64>,
@@ -252,6 +269,10 @@ pub struct FileConfig {
     pub tile_cache_mb: Option<u64>,
     pub max_exports: Option<usize>,
     pub prerender_maxzoom: Option<i16>,
+    pub header_timeout_s: Option<u64>,
+    pub request_timeout_s: Option<u64>,
+    pub upload_timeout_s: Option<u64>,
+    pub max_heavy_per_client: Option<usize>,
 }
 
 /// The resolved settings.
@@ -260,6 +281,10 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub home: PathBuf,
     pub pool_size: usize,
+    /// Connections kept for writes and health checks.
+    pub pool_reserve: usize,
+    /// Time budgets of pooled connections.
+    pub budgets: nexus_store::Budgets,
     /// Earlier data revisions each layer keeps for restore.
     pub layer_history: u32,
 }
@@ -289,6 +314,18 @@ impl Settings {
             database_url: global.database_url.clone().filter(|u| !u.is_empty()).or_else(|| file.database_url.clone()),
             home: global.home.clone().or_else(|| file.home.clone()).unwrap_or_else(|| PathBuf::from(".nexus")),
             pool_size: file.pool_size.unwrap_or(16),
+            pool_reserve: file.pool_reserve.unwrap_or(4),
+            budgets: {
+                let d = nexus_store::Budgets::default();
+                let ms = std::time::Duration::from_millis;
+                nexus_store::Budgets {
+                    statement: file.statement_timeout_ms.map_or(d.statement, ms),
+                    lock: file.lock_timeout_ms.map_or(d.lock, ms),
+                    idle_in_transaction: file
+                        .idle_in_transaction_timeout_s
+                        .map_or(d.idle_in_transaction, std::time::Duration::from_secs),
+                }
+            },
             layer_history: std::env::var("NEXUS_LAYER_HISTORY")
                 .ok()
                 .and_then(|v| v.parse().ok())

@@ -18,6 +18,8 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Store> {
     };
     let mut config = StoreConfig::new(url);
     config.pool_size = settings.pool_size;
+    config.reserve = settings.pool_reserve.min(settings.pool_size.saturating_sub(1));
+    config.budgets = settings.budgets;
     Ok(Store::connect(&config).await.map_err(|e| explain(e, external))?.with_layer_history(settings.layer_history))
 }
 

@@ -71,6 +71,17 @@ impl From<&StoreError> for ApiError {
                 tracing::error!(error = %e, "database unavailable");
                 ApiError::unavailable()
             }
+            StoreError::Busy { .. } => {
+                tracing::warn!(error = %e, "database busy");
+                ApiError {
+                    retry_after: Some(2),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "busy",
+                        "the database is busy and this took too long; try again shortly",
+                    )
+                }
+            }
             StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
             StoreError::Forbidden(message) => ApiError::forbidden(message.clone()),
             StoreError::Deleted(message) => ApiError::new(StatusCode::CONFLICT, "deleted", message.clone()),

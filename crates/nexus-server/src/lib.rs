@@ -9,9 +9,11 @@
 mod auth;
 mod edge;
 pub mod error;
+mod limits;
 mod links;
 pub mod ogc;
 mod routes;
+mod shares;
 mod state;
 pub mod tiles;
 mod web;
@@ -25,6 +27,7 @@ use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+pub use shares::HttpLimits;
 pub use state::{AppState, Basemap, ServerConfig};
 
 /// Request ids for the audit trail and logs: the client's `X-Request-Id` when it sends one,
@@ -50,6 +53,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::budget))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))
         .layer(TraceLayer::new_for_http())
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
@@ -62,30 +66,65 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish (up to 10 s).
+/// finish (up to 10 s). A client that does not send a request's headers within
+/// `header_timeout` is disconnected, so idle or trickling sockets cannot pile up.
 ///
 /// # Errors
-/// When accepting connections fails.
+/// Never for a failed accept (those are logged and retried); the result is for the caller's
+/// convenience.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    header_timeout: Duration,
 ) -> std::io::Result<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    // The peer address is what throttling and the audit trail know a client by.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = tx.send(());
-    });
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(Duration::from_secs(30)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait for some to be freed.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        // The peer address is what throttling and the audit trail know a client by.
+        let service = hyper::service::service_fn(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            tower::ServiceExt::oneshot(app.clone(), req)
+        });
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // hyper's header timeout starts at a request's first byte; a socket that never
+            // sends one is closed here.
+            let mut first = [0u8; 1];
+            if !matches!(tokio::time::timeout(header_timeout, stream.peek(&mut first)).await, Ok(Ok(1..))) {
+                return;
+            }
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(conn.into_owned()).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
     tokio::select! {
-        r = server => r,
-        () = async {
-            let _ = rx.await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } => {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {
             tracing::warn!("requests still running 10 s after shutdown began; stopping anyway");
-            Ok(())
         }
     }
+    Ok(())
 }

@@ -37,6 +37,8 @@ pub struct ServerConfig {
     /// A raster basemap the web map draws under the atlas (none: the map needs nothing
     /// from outside).
     pub basemap: Option<Basemap>,
+    /// Deadlines and per-client shares at the edge.
+    pub http: crate::shares::HttpLimits,
 }
 
 /// An XYZ raster basemap.
@@ -63,6 +65,7 @@ impl ServerConfig {
             max_exports: 4,
             nexus_overlays: true,
             basemap: None,
+            http: crate::shares::HttpLimits::default(),
         }
     }
 }
@@ -81,6 +84,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_exports", &self.max_exports)
             .field("nexus_overlays", &self.nexus_overlays)
             .field("basemap", &self.basemap)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -100,6 +104,8 @@ pub struct AppState {
     pub gis: Arc<dyn GisFiles>,
     /// Who is who: sessions, tokens, users and roles.
     pub accounts: Arc<Accounts>,
+    /// Heavy requests in progress per client address.
+    pub in_flight: Arc<crate::shares::InFlight>,
 }
 
 impl AppState {
@@ -115,6 +121,7 @@ impl AppState {
         }
         let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
         let accounts = Accounts::start(&store, config.planner_token.clone(), config.sessions);
-        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts })
+        let in_flight = Arc::default();
+        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight })
     }
 }

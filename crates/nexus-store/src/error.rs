@@ -82,6 +82,15 @@ pub enum StoreError {
         /// What the server said.
         reason: String,
     },
+    /// A statement ran past its time budget, or waited too long for a lock: the database is
+    /// busy, not broken (an HTTP 503 with `Retry-After`).
+    #[error("database query '{what}' gave up: {reason}")]
+    Busy {
+        /// Which query.
+        what: &'static str,
+        /// What the server said.
+        reason: String,
+    },
     /// The data or metadata given breaks a rule of the schema (a client error).
     #[error("{0}")]
     Invalid(String),
@@ -107,7 +116,19 @@ pub enum StoreError {
 impl StoreError {
     /// Wraps a query failure with the query's name.
     pub(crate) fn query(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
-        move |e| StoreError::Query { what, reason: describe(&e) }
+        move |e| StoreError::failed(what, &e)
+    }
+
+    /// A failed query, told apart by what the server said: out of time or lock budget is
+    /// [`StoreError::Busy`], anything else [`StoreError::Query`].
+    pub(crate) fn failed(what: &'static str, e: &tokio_postgres::Error) -> StoreError {
+        use tokio_postgres::error::SqlState;
+        match e.code() {
+            Some(c) if c == &SqlState::QUERY_CANCELED || c == &SqlState::LOCK_NOT_AVAILABLE => {
+                StoreError::Busy { what, reason: describe(e) }
+            }
+            _ => StoreError::Query { what, reason: describe(e) },
+        }
     }
 
     /// Wraps a failure of a query on a layer's features: a layer whose partition does not
@@ -117,7 +138,7 @@ impl StoreError {
             Some(c) if c == &tokio_postgres::error::SqlState::UNDEFINED_TABLE => {
                 StoreError::Invalid("the layer has no data yet".into())
             }
-            _ => StoreError::Query { what, reason: describe(&e) },
+            _ => StoreError::failed(what, &e),
         }
     }
 }

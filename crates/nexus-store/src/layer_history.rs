@@ -128,6 +128,7 @@ impl Store {
         }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("delete_layer_begin"))?;
+        tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("delete_layer_begin"))?;
         let Some(row) = tx
             .query_opt("SELECT to_jsonb(l), l.revision FROM layers l WHERE l.id = $1 FOR UPDATE", &[&id.as_str()])
             .await
@@ -140,9 +141,9 @@ impl Store {
             return Ok(HistoryOutcome::Forbidden);
         }
         let after = now.revision + 1;
-        tx.execute("SELECT nexus_archive_layer_data($1, $2)", &[&id.as_str(), &now.revision])
-            .await
-            .map_err(StoreError::query("delete_layer_archive"))?;
+        // A validated LayerId: safe inside the statement.
+        let archive = format!("SELECT nexus_archive_layer_data('{id}', {})", now.revision);
+        crate::budget::ddl(&*tx, "delete_layer_archive", &archive).await?;
         tx.execute(
             "INSERT INTO layer_revisions (layer_id, revision, catalog, actor_id, actor_name, deleted)
              SELECT l.id, $2, to_jsonb(l), $3, $4, true FROM layers l WHERE l.id = $1",
@@ -179,6 +180,7 @@ impl Store {
     ) -> StoreResult<HistoryOutcome> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("restore_layer_begin"))?;
+        tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("restore_layer_begin"))?;
         let lid = id.as_str();
         tx.execute("SELECT pg_advisory_xact_lock(hashtext('layer:' || $1))", &[&lid])
             .await
@@ -215,9 +217,8 @@ impl Store {
             .get(0);
         let after = last.max(now.as_ref().map_or(0, |n| n.revision)) + 1;
         if let Some(n) = &now {
-            tx.execute("SELECT nexus_archive_layer_data($1, $2)", &[&lid, &n.revision])
-                .await
-                .map_err(StoreError::query("restore_layer_archive"))?;
+            let archive = format!("SELECT nexus_archive_layer_data('{lid}', {})", n.revision);
+            crate::budget::ddl(&*tx, "restore_layer_archive", &archive).await?;
         }
         tx.execute("SELECT nexus_restore_layer_catalog($1, $2, $3)", &[&lid, &catalog, &after])
             .await

@@ -11,6 +11,7 @@
 //! quoted.
 
 mod accounts;
+mod budget;
 mod cities;
 pub mod cluster;
 mod error;
@@ -43,7 +44,7 @@ pub use nexus::{
     Checked, CitySummary, Draft, EvaluatedLink, LiveLinks, NexusRefresh, ProjectProfile, Reach, TouchedLayer,
     HEX as NEXUS_HEX, LINKS as NEXUS_LINKS,
 };
-pub use pool::{Store, StoreConfig, DEFAULT_LAYER_HISTORY};
+pub use pool::{Budgets, Store, StoreConfig, DEFAULT_LAYER_HISTORY};
 pub use project_history::{HistoryOutcome, ProjectRevision};
 pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;

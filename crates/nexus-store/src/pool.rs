@@ -16,14 +16,68 @@ pub struct StoreConfig {
     pub url: String,
     /// Most connections held open at once.
     pub pool_size: usize,
+    /// Connections kept for writes and `/health`: reads (tiles, items, exports, search, the
+    /// what-if) share the rest, so a flood of them cannot lock editors and monitoring out.
+    pub reserve: usize,
     /// How long to wait for the server before giving up.
     pub connect_timeout: Duration,
+    /// Time budgets of every pooled connection.
+    pub budgets: Budgets,
+}
+
+/// Time budgets the database enforces on pooled connections. Background jobs (ingests,
+/// Nexus refreshes, restores) lift the statement budget for their own transaction; the
+/// schema changes they make wait for locks in short, retried steps instead (see `ddl`).
+#[derive(Debug, Clone, Copy)]
+pub struct Budgets {
+    /// `statement_timeout`: one statement of a request (a tile, an items page, a what-if).
+    pub statement: Duration,
+    /// `lock_timeout`: waiting for a lock.
+    pub lock: Duration,
+    /// `idle_in_transaction_session_timeout`: a transaction left open and idle.
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            statement: Duration::from_secs(10),
+            lock: Duration::from_secs(5),
+            idle_in_transaction: Duration::from_secs(120),
+        }
+    }
 }
 
 impl StoreConfig {
-    /// Defaults for a URL: 16 connections, 5 s connect timeout.
+    /// Defaults for a URL: 16 connections (4 kept for writes), 5 s connect timeout, default
+    /// budgets.
     pub fn new(url: impl Into<String>) -> Self {
-        StoreConfig { url: url.into(), pool_size: 16, connect_timeout: Duration::from_secs(5) }
+        StoreConfig {
+            url: url.into(),
+            pool_size: 16,
+            reserve: 4,
+            connect_timeout: Duration::from_secs(5),
+            budgets: Budgets::default(),
+        }
+    }
+}
+
+/// A pooled connection for a read, holding one of the readers' shares.
+pub(crate) struct ReadClient {
+    client: Object,
+    _share: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for ReadClient {
+    type Target = Object;
+    fn deref(&self) -> &Object {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for ReadClient {
+    fn deref_mut(&mut self) -> &mut Object {
+        &mut self.client
     }
 }
 
@@ -31,6 +85,8 @@ impl StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Shares of the pool that reads may hold at once (`pool_size - reserve`).
+    reads: std::sync::Arc<tokio::sync::Semaphore>,
     target: String,
     pg: tokio_postgres::Config,
     /// How many earlier data revisions each layer keeps for restore.
@@ -67,15 +123,28 @@ impl Store {
         migrate::run(&mut client).await?;
         drop(client);
 
-        let manager =
-            Manager::from_config(pg.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let mut pooled = pg.clone();
+        let b = config.budgets;
+        let budgets = format!(
+            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
+            b.statement.as_millis(),
+            b.lock.as_millis(),
+            b.idle_in_transaction.as_millis()
+        );
+        pooled.options(&match pg.get_options() {
+            Some(given) if !given.is_empty() => format!("{given} {budgets}"),
+            _ => budgets,
+        });
+        let manager = Manager::from_config(pooled, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
             .wait_timeout(Some(Duration::from_secs(30)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Store { pool, target, pg, layer_history: DEFAULT_LAYER_HISTORY })
+        let readers = config.pool_size.saturating_sub(config.reserve).max(1);
+        let reads = std::sync::Arc::new(tokio::sync::Semaphore::new(readers));
+        Ok(Store { pool, reads, target, pg, layer_history: DEFAULT_LAYER_HISTORY })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).
@@ -88,9 +157,19 @@ impl Store {
         &self.pg
     }
 
-    /// A pooled connection.
+    /// A pooled connection, from the whole pool (writes, health, background jobs).
     pub(crate) async fn client(&self) -> StoreResult<Object> {
         Ok(self.pool.get().await?)
+    }
+
+    /// A pooled connection for a read on behalf of a request, leaving the reserve alone.
+    pub(crate) async fn read_client(&self) -> StoreResult<ReadClient> {
+        let wait = self.pool.timeouts().wait.unwrap_or(Duration::from_secs(30));
+        let share = tokio::time::timeout(wait, std::sync::Arc::clone(&self.reads).acquire_owned())
+            .await
+            .map_err(|_| StoreError::Pool(format!("every reader's connection stayed busy for {} s", wait.as_secs())))?
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(ReadClient { client: self.pool.get().await?, _share: share })
     }
 
     /// Closes every pooled connection; later calls fail.

@@ -48,7 +48,7 @@ impl Store {
         drafts: &DraftScope,
         limit: i64,
     ) -> StoreResult<Vec<SearchHit>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let rows = client
             .query(
                 "WITH q AS (SELECT btrim(nexus_words($1)) AS w),

@@ -123,6 +123,16 @@ impl TestDb {
         Store::connect(&StoreConfig::new(&self.url)).await
     }
 
+    /// A store on this database with settings changed by `f` (pool size, budgets).
+    ///
+    /// # Errors
+    /// As [`Store::connect`].
+    pub async fn store_with(&self, f: impl FnOnce(&mut StoreConfig)) -> StoreResult<Store> {
+        let mut config = StoreConfig::new(&self.url);
+        f(&mut config);
+        Store::connect(&config).await
+    }
+
     /// The admin URL of the server this database lives on.
     pub fn admin_url(&self) -> &str {
         &self.admin_url

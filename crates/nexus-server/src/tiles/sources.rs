@@ -13,10 +13,19 @@ use crate::error::ApiError;
 use crate::links::base_url;
 use crate::state::AppState;
 
+/// Most layers one composite tile may combine: each adds a query to the tile's render.
+pub(crate) const MAX_COMPOSITE_LAYERS: usize = 16;
+
 /// The layers named in a `/tiles/{a},{b}` path that this viewer may see. A layer the
 /// catalog does not know yet (created a moment ago, its notification still on its way) is
 /// looked up in the database before the answer is 404.
 pub(crate) async fn resolve(state: &AppState, drafts: &DraftScope, names: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
+    let count = names.split(',').count();
+    if count > MAX_COMPOSITE_LAYERS {
+        return Err(ApiError::bad_request(format!(
+            "a tile combines at most {MAX_COMPOSITE_LAYERS} layers; {count} were named"
+        )));
+    }
     let mut out: Vec<Arc<Layer>> = Vec::new();
     for name in names.split(',') {
         let id = LayerId::new(name).map_err(|e| ApiError::bad_request(e.to_string()))?;

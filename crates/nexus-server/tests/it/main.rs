@@ -8,6 +8,7 @@ mod api;
 mod edge;
 mod export;
 mod history;
+mod limits;
 mod nexus;
 mod ogc;
 mod projects;

@@ -43,13 +43,21 @@ impl TestApp {
 
     /// An app on its own database with settings changed by `f`.
     pub async fn with(f: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        Self::tuned(|_| {}, f).await
+    }
+
+    /// An app whose store and settings are changed by `store` and `server`.
+    pub async fn tuned(
+        store: impl FnOnce(&mut nexus_store::StoreConfig),
+        server: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let db = TestDb::new().await.unwrap();
-        let store = db.store().await.unwrap();
+        let store = db.store_with(store).await.unwrap();
         let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
         config.planner_token = Some(PLANNER_TOKEN.to_owned());
         config.tiles.prerender_maxzoom = None;
         config.trusted_proxies = vec![PROXY.ip()];
-        f(&mut config);
+        server(&mut config);
         let state = AppState::start(store.clone(), config, std::sync::Arc::new(nexus_ingest::Gdal)).await.unwrap();
         TestApp { app: app(state.clone()), state, db, store }
     }

@@ -45,7 +45,7 @@ impl Store {
         // sort every (wide) row, spilling the whole layer to disk before the first byte.
         let walk_index = f.bbox.is_empty();
         let sql = format!("SELECT {} FROM {} {} ORDER BY {}", query.select, query.from, query.where_sql(), query.order);
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<ExportChunk>>(EXPORT_CHUNKS_IN_FLIGHT);
         tokio::spawn(async move {
             let head = Bytes::from_static(b"{\"type\":\"FeatureCollection\",\"features\":[");

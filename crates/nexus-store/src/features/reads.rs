@@ -48,7 +48,7 @@ impl Store {
         }
         let query = Query::build(c, f, 6);
         let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let row = client.query_one(&sql, &query.refs()).await.map_err(StoreError::layer_query("count_features"))?;
         Ok(row.get(0))
     }
@@ -83,7 +83,7 @@ impl Store {
             prefix = query.key_prefix,
             wheres = query.where_sql(),
         );
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let rows = client.query(&sql, &query.refs()).await.map_err(StoreError::layer_query("features_page"))?;
         Ok(rows
             .iter()
@@ -109,7 +109,7 @@ impl Store {
         let p = query.param(id);
         query.wheres.push(format!("{} = {p}", query.key));
         let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
         Ok(row.map(|r| {
             let mut b = BytesMut::with_capacity(256);

@@ -59,7 +59,10 @@ impl Store {
             )));
         }
         let client = self.client().await?;
-        client.batch_execute("BEGIN").await.map_err(StoreError::query("load_begin"))?;
+        client
+            .batch_execute(&format!("BEGIN; {}", crate::budget::JOB))
+            .await
+            .map_err(StoreError::query("load_begin"))?;
         let mut load = LayerLoad {
             client: Some(client),
             layer: layer.clone(),

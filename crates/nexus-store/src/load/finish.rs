@@ -61,23 +61,26 @@ impl LayerLoad {
     /// (revision `outgoing`) is kept in the layer's history.
     async fn swap_in(&self, live_q: &str, id: &str, outgoing: i64) -> StoreResult<()> {
         let new = format!("{}__new", self.live);
+        // Indexes are built once the data is in: a sorted GiST build is several times
+        // cheaper than a million incremental inserts (measured: 3 s against 17 s).
         self.client()
-            // Indexes are built once the data is in: a sorted GiST build is several times
-            // cheaper than a million incremental inserts (measured: 3 s against 17 s).
             .batch_execute(&format!(
                 "CREATE INDEX \"{new}_m\" ON {t} USING gist (geom_3857);
-                 ALTER TABLE {t} ADD CONSTRAINT \"{new}_pk\" PRIMARY KEY (layer_id, fid);
-                 SELECT nexus_archive_layer_data('{id}', {outgoing});
-                 ALTER TABLE {t} RENAME TO \"{live}\";
-                 ALTER INDEX \"{new}_m\" RENAME TO \"{live}_m\";
-                 ALTER INDEX \"{new}_pk\" RENAME TO \"{live}_pk\";
-                 ALTER TABLE features ATTACH PARTITION {live_q} FOR VALUES IN ('{id}')",
+                 ALTER TABLE {t} ADD CONSTRAINT \"{new}_pk\" PRIMARY KEY (layer_id, fid);",
                 t = self.target,
-                live = self.live,
             ))
             .await
-            .map_err(StoreError::query("load_swap"))?;
-        Ok(())
+            .map_err(StoreError::query("load_index"))?;
+        let swap = format!(
+            "SELECT nexus_archive_layer_data('{id}', {outgoing});
+             ALTER TABLE {t} RENAME TO \"{live}\";
+             ALTER INDEX \"{new}_m\" RENAME TO \"{live}_m\";
+             ALTER INDEX \"{new}_pk\" RENAME TO \"{live}_pk\";
+             ALTER TABLE features ATTACH PARTITION {live_q} FOR VALUES IN ('{id}')",
+            t = self.target,
+            live = self.live,
+        );
+        crate::budget::ddl(&***self.client(), "load_swap", &swap).await
     }
 
     /// The layer's feature count and extent after the load: known from the rows written and

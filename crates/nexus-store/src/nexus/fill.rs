@@ -36,6 +36,7 @@ impl Store {
                 begin = begin.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
             }
             let tx = begin.start().await.map_err(StoreError::query("nexus_fill_begin"))?;
+            tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("nexus_fill_begin"))?;
             if let Some(s) = snapshot {
                 tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT {}", crate::features::sql_literal(s)))
                     .await

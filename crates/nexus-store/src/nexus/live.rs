@@ -86,8 +86,8 @@ impl Store {
     /// [`StoreError::Invalid`] when the geometry is not valid GeoJSON; otherwise when a query
     /// fails.
     pub async fn evaluate(&self, draft: &Draft, drafts: &DraftScope) -> StoreResult<LiveLinks> {
-        let client = self.client().await?;
-        let rules = read_rule_set(&client).await?;
+        let client = self.read_client().await?;
+        let rules = read_rule_set(&*client).await?;
         let check = client
             .query_one(
                 "SELECT ST_IsValid(g), ST_IsValidReason(g), ST_NPoints(g) FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) g) x",

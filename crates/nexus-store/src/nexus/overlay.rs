@@ -213,17 +213,18 @@ pub(crate) async fn swap(tx: &Transaction<'_>, id: &str, extra: &[(&str, &str)])
     for (suffix, expr) in extra {
         sql.push_str(&format!("CREATE INDEX \"{next}_{suffix}\" ON \"{next}\" ({expr});"));
     }
-    sql.push_str(&format!(
+    tx.batch_execute(&sql).await.map_err(StoreError::query("nexus_overlay_index"))?;
+    let mut sql = format!(
         "DROP TABLE IF EXISTS \"{live}\";
          ALTER TABLE \"{next}\" RENAME TO \"{live}\";
          ALTER INDEX \"{next}_m\" RENAME TO \"{live}_m\";
          ALTER INDEX \"{next}_pk\" RENAME TO \"{live}_pk\";"
-    ));
+    );
     for (suffix, _) in extra {
         sql.push_str(&format!("ALTER INDEX \"{next}_{suffix}\" RENAME TO \"{live}_{suffix}\";"));
     }
     sql.push_str(&format!("ALTER TABLE features ATTACH PARTITION \"{live}\" FOR VALUES IN ('{id}');"));
-    tx.batch_execute(&sql).await.map_err(StoreError::query("nexus_overlay_swap"))
+    crate::budget::ddl(tx, "nexus_overlay_swap", &sql).await
 }
 
 /// The indexes of the links beside the spatial one: incremental updates delete by reference.

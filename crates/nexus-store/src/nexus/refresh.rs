@@ -81,10 +81,11 @@ impl Store {
         let tx = client.transaction().await.map_err(StoreError::query("nexus_begin"))?;
         // The features table is locked before any of its partitions, in the order an ingest's
         // partition swap takes them, so the two wait for each other rather than deadlock.
-        tx.batch_execute(
-            "SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'));
+        tx.batch_execute(&format!(
+            "{job}; SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'));
              LOCK TABLE features IN ACCESS SHARE MODE",
-        )
+            job = crate::budget::JOB
+        ))
         .await
         .map_err(StoreError::query("nexus_lock"))?;
         // Where the time goes, for `NEXUS_LOG=nexus_store=debug`.
@@ -144,9 +145,12 @@ impl Store {
             .get(0);
         if used && !overlay::ready(&client).await? {
             let tx = client.transaction().await.map_err(StoreError::query("nexus_begin"))?;
-            tx.batch_execute("SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))")
-                .await
-                .map_err(StoreError::query("nexus_lock"))?;
+            tx.batch_execute(&format!(
+                "{}; SELECT pg_advisory_xact_lock(hashtext('nexus-overlays'))",
+                crate::budget::JOB
+            ))
+            .await
+            .map_err(StoreError::query("nexus_lock"))?;
             overlay::ensure(&tx).await?;
             tx.commit().await.map_err(StoreError::query("nexus_commit"))?;
         }

@@ -89,7 +89,7 @@ impl Store {
     /// # Errors
     /// When a query fails.
     pub async fn project_profile(&self, slug: &str, drafts: &DraftScope) -> StoreResult<Option<ProjectProfile>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let Some(p) = client
             .query_opt(
                 "SELECT slug, title, title_local, city, sectors, kind, geom IS NOT NULL FROM projects
@@ -142,7 +142,7 @@ impl Store {
                 city: Some(city.as_str()),
                 slug: Some(slug),
             };
-            let rules = super::rules::read_rule_set(&client).await?;
+            let rules = super::rules::read_rule_set(&*client).await?;
             links = live_links(&client, &rules, &subject, drafts, &[])
                 .await?
                 .links
@@ -186,7 +186,7 @@ impl Store {
     /// # Errors
     /// When a query fails.
     pub async fn city_summary(&self, slug: &str, drafts: &DraftScope) -> StoreResult<Option<CitySummary>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         if client
             .query_opt("SELECT 1 FROM cities WHERE slug = $1", &[&slug])
             .await

@@ -37,7 +37,7 @@ impl Store {
     /// When the layer has no partition yet or the query fails.
     pub async fn render_tile(&self, layer: &LayerId, tile: TileCoord) -> StoreResult<Vec<u8>> {
         let sql = if layer.as_str() == PROJECTS { projects_tile_sql() } else { layer_tile_sql(layer) };
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let stmt = client.prepare_typed_cached(&sql, &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT]).await;
         let stmt = match stmt {
             Ok(s) => s,
@@ -172,7 +172,7 @@ impl Store {
         revision: i64,
         tile: TileCoord,
     ) -> StoreResult<Option<StoredTile>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let stmt = client
             .prepare_cached("SELECT mvt, mvt_gzip FROM tile_store WHERE layer_id = $1 AND revision = $2 AND z = $3 AND x = $4 AND y = $5")
             .await

@@ -68,9 +68,18 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     if let Some(z) = args.prerender_maxzoom.or(file.prerender_maxzoom) {
         config.tiles.prerender_maxzoom = (z >= 0).then(|| u8::try_from(z.min(14)).unwrap_or(10));
     }
+    let secs = |flag: Option<u64>, key: Option<u64>, default: std::time::Duration| {
+        flag.or(key).map_or(default, |s| std::time::Duration::from_secs(s.max(1)))
+    };
+    let http = &mut config.http;
+    http.header_timeout = secs(args.header_timeout_s, file.header_timeout_s, http.header_timeout);
+    http.request_timeout = secs(args.request_timeout_s, file.request_timeout_s, http.request_timeout);
+    http.upload_timeout = secs(args.upload_timeout_s, file.upload_timeout_s, http.upload_timeout);
+    http.heavy_per_client = args.max_heavy_per_client.or(file.max_heavy_per_client).unwrap_or(http.heavy_per_client);
+    let header_timeout = http.header_timeout;
     let state = AppState::start(store, config, std::sync::Arc::new(nexus_ingest::Gdal)).await?;
     let app = nexus_server::app(state);
-    nexus_server::serve(listener, app, shutdown_signal()).await?;
+    nexus_server::serve(listener, app, shutdown_signal(), header_timeout).await?;
     tracing::info!("stopped");
     Ok(())
 }
