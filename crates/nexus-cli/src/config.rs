@@ -233,7 +233,7 @@ pub struct IngestArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum DbAction {
     /// Create the cluster if needed and start it
     Start,
@@ -243,6 +243,20 @@ pub enum DbAction {
     Status,
     /// Print the connection URL
     Url,
+    /// Write a consistent backup of the atlas (a pg_dump custom-format archive), while it serves
+    Backup {
+        /// The archive to write (replaced only once complete)
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty database (the embedded cluster or DATABASE_URL)
+    Restore {
+        /// The archive `nexus db backup` wrote
+        file: PathBuf,
+        /// Replace everything the database holds
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `nexus.toml`: every key optional.

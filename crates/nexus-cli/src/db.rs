@@ -14,6 +14,11 @@ use crate::database;
 /// # Errors
 /// When the cluster or database cannot be managed as asked.
 pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
+    match action {
+        DbAction::Backup { output } => return crate::backup::backup(settings, &output).await,
+        DbAction::Restore { file, force } => return crate::backup::restore(settings, &file, force).await,
+        _ => {}
+    }
     let mut out = std::io::stdout().lock();
     if let Some(url) = &settings.database_url {
         return match action {
@@ -29,6 +34,7 @@ pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
                 Ok(())
             }
             DbAction::Url => Ok(writeln!(out, "{url}")?),
+            DbAction::Backup { .. } | DbAction::Restore { .. } => unreachable!("handled above"),
             DbAction::Start | DbAction::Stop => {
                 bail!(
                     "DATABASE_URL is set, so the embedded PostGIS is not used; unset DATABASE_URL to manage {}",
@@ -39,6 +45,7 @@ pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
     }
     let cluster = Cluster::new(&settings.home).map_err(|e| anyhow!("{e}"))?;
     match action {
+        DbAction::Backup { .. } | DbAction::Restore { .. } => unreachable!("handled above"),
         DbAction::Start => {
             let url = cluster.ensure_database().await.map_err(|e| anyhow!("cannot start the embedded PostGIS: {e}"))?;
             let store = Store::connect(&StoreConfig::new(&url)).await?;

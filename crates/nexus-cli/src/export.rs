@@ -170,7 +170,8 @@ pub fn summary(
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn human_bytes(n: u64) -> String {
+/// A byte count for people: `12.3 MiB`.
+pub fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
         n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),

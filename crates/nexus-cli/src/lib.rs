@@ -11,6 +11,7 @@
 //! `anyhow`. Every failure ends as one line on stderr, `error: …`, saying what to do.
 
 pub mod alloc;
+pub mod backup;
 pub mod config;
 pub mod database;
 pub mod db;

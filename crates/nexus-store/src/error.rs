@@ -103,6 +103,9 @@ pub enum StoreError {
     /// The embedded cluster could not be managed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// A backup or restore failed (in the words of `pg_dump`, `pg_restore` or `psql`).
+    #[error("{0}")]
+    Backup(String),
     /// An export file could not be written.
     #[error("cannot write {path}: {reason}")]
     File {

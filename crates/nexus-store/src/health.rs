@@ -43,4 +43,21 @@ impl Store {
             schema_version: row.get(4),
         })
     }
+
+    /// How many cities, layers and projects the atlas holds (for what a restore says).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn contents(&self) -> StoreResult<(i64, i64, i64)> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT (SELECT count(*) FROM cities), (SELECT count(*) FROM layers), (SELECT count(*) FROM projects)",
+                &[],
+            )
+            .await
+            .map_err(StoreError::query("contents"))?;
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
 }

@@ -11,6 +11,7 @@
 //! quoted.
 
 mod accounts;
+pub mod backup;
 mod budget;
 mod cities;
 pub mod cluster;

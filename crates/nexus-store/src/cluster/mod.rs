@@ -13,7 +13,7 @@
 //! The server listens on 127.0.0.1 only, on a free port chosen at first start and kept
 //! while it stays free, with password authentication.
 
-mod binaries;
+pub(crate) mod binaries;
 mod embedded;
 mod error;
 pub mod os;
