@@ -117,7 +117,7 @@ pub struct ServeArgs {
     /// Memory for cached tiles, in MiB [default: 256]
     #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
     pub tile_cache_mb: Option<u64>,
-    /// Downloads (/export/…) served at once; more get 503 [default: 4]
+    /// Downloads (/export/…) served at once; more get 429 [default: 4]
     #[arg(long, env = "NEXUS_MAX_EXPORTS")]
     pub max_exports: Option<usize>,
     /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]

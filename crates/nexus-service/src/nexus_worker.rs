@@ -34,7 +34,7 @@ fn relevant(change: &Change) -> bool {
     match change {
         Change::Layer { id, .. } => id != NEXUS_LINKS && id != NEXUS_HEX,
         Change::Projects | Change::Rules | Change::Resync => true,
-        Change::Accounts => false,
+        Change::Accounts | Change::Lost => false,
     }
 }
 

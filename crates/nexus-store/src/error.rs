@@ -130,6 +130,18 @@ impl StoreError {
             Some(c) if c == &SqlState::QUERY_CANCELED || c == &SqlState::LOCK_NOT_AVAILABLE => {
                 StoreError::Busy { what, reason: describe(e) }
             }
+            // The server went away (stopped, restarted, the connection cut): unavailable, not
+            // a fault of the query.
+            Some(c)
+                if c == &SqlState::ADMIN_SHUTDOWN
+                    || c == &SqlState::CRASH_SHUTDOWN
+                    || c == &SqlState::CANNOT_CONNECT_NOW =>
+            {
+                StoreError::Pool(format!("'{what}': {}", describe(e)))
+            }
+            None if e.is_closed() || e.as_db_error().is_none() && is_io(e) => {
+                StoreError::Pool(format!("'{what}': {}", describe(e)))
+            }
             _ => StoreError::Query { what, reason: describe(e) },
         }
     }
@@ -150,6 +162,18 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         StoreError::Pool(e.to_string())
     }
+}
+
+/// Whether the failure was the connection's (an I/O error underneath).
+fn is_io(e: &tokio_postgres::Error) -> bool {
+    let mut inner: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(cause) = inner {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        inner = cause.source();
+    }
+    false
 }
 
 /// The most telling message of a PostgreSQL client error: the server's own message when

@@ -27,8 +27,13 @@ pub enum Change {
     Rules,
     /// A user, role, session or token changed (cached sign-ins must be looked up again).
     Accounts,
-    /// The listener lost its connection and is back: anything may have changed meanwhile.
+    /// The listener is (again) following changes: anything may have changed before, so what
+    /// was read earlier must be read again. Sent after every successful `LISTEN`, the first
+    /// included (changes made between a service's first read and its `LISTEN` are not lost).
     Resync,
+    /// The listener lost its connection (or cannot make one): changes may be missed until the
+    /// next [`Change::Resync`], so nothing read before may be trusted as current.
+    Lost,
 }
 
 #[derive(Deserialize)]
@@ -43,13 +48,15 @@ enum Payload {
 const CHANNEL: &str = "nexus_changes";
 
 impl Store {
-    /// Starts listening for changes on a connection of its own, reconnecting (and sending
-    /// [`Change::Resync`]) when it drops. The task ends when the receiver is dropped.
+    /// Starts listening for changes on a connection of its own: [`Change::Resync`] once it
+    /// listens, [`Change::Lost`] when it cannot, reconnecting until it can. The task ends when
+    /// the receiver is dropped.
     pub fn listen(&self) -> mpsc::Receiver<Change> {
         let (tx, rx) = mpsc::channel(1024);
         let config = self.pg_config().clone();
         tokio::spawn(async move {
-            let mut first = true;
+            // Whether the receiver was told the listener is down (once per outage).
+            let mut told_lost = false;
             let mut backoff = Duration::from_millis(200);
             while !tx.is_closed() {
                 match config.connect(NoTls).await {
@@ -66,10 +73,10 @@ impl Store {
                         });
                         if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
                             backoff = Duration::from_millis(200);
-                            if !first && tx.send(Change::Resync).await.is_err() {
+                            if tx.send(Change::Resync).await.is_err() {
                                 return;
                             }
-                            first = false;
+                            told_lost = false;
                             while let Some(payload) = notes.recv().await {
                                 let change = match serde_json::from_str::<Payload>(&payload) {
                                     Ok(Payload::Layer { id, revision }) => Change::Layer { id, revision },
@@ -91,6 +98,12 @@ impl Store {
                         tracing::warn!("change listener lost its connection; reconnecting");
                     }
                     Err(e) => tracing::warn!(error = %e, "change listener cannot connect; retrying"),
+                }
+                if !told_lost {
+                    if tx.send(Change::Lost).await.is_err() {
+                        return;
+                    }
+                    told_lost = true;
                 }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));

@@ -77,7 +77,8 @@ pub(super) async fn collections(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let base = base_url(&state, &headers);
-    let list: Vec<Value> = visible_sources(&state, &caller.drafts()).iter().map(|s| collection_doc(&base, s)).collect();
+    let list: Vec<Value> =
+        visible_sources(&state, &caller.drafts()).await?.iter().map(|s| collection_doc(&base, s)).collect();
     let doc = json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "The collections"),
                   link(format!("{base}/collections?f=html"), "alternate", "text/html", "The collections as HTML")],

@@ -71,7 +71,11 @@ pub(super) async fn conformance(
     })
 }
 
-pub(super) async fn api(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Response {
-    let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &caller.drafts()));
-    json_with_type("application/vnd.oai.openapi+json;version=3.0", serde_json::to_vec(&doc).unwrap_or_default())
+pub(super) async fn api(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, crate::error::ApiError> {
+    let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &caller.drafts()).await?);
+    Ok(json_with_type("application/vnd.oai.openapi+json;version=3.0", serde_json::to_vec(&doc).unwrap_or_default()))
 }

@@ -75,11 +75,11 @@ pub async fn source(state: &AppState, drafts: &DraftScope, id: &str) -> Result<S
     Ok(Source::Layer(layer))
 }
 
-pub(super) fn visible_sources(state: &AppState, drafts: &DraftScope) -> Vec<Source> {
+pub(super) async fn visible_sources(state: &AppState, drafts: &DraftScope) -> Result<Vec<Source>, ApiError> {
     let mut out: Vec<Source> = state
         .tiles
-        .catalog()
-        .all()
+        .layers()
+        .await?
         .into_iter()
         .filter(|l| drafts.sees_layer(l))
         // The projects' tile source is in the tile catalog; as a collection it is `projects`.
@@ -87,5 +87,5 @@ pub(super) fn visible_sources(state: &AppState, drafts: &DraftScope) -> Vec<Sour
         .map(Source::Layer)
         .collect();
     out.push(Source::Projects { drafts: drafts.clone() });
-    out
+    Ok(out)
 }

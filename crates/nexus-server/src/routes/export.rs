@@ -42,11 +42,13 @@ async fn export(
         ApiError::not_found("downloads are /export/{id}.geojson, .gpkg, .shp.zip, .csv, .kml or .fgb")
     })?;
     let src = source(&state, &caller.drafts(), id).await?;
-    let permit = Arc::clone(&state.exports).try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+    // Too many downloads is the clients' load, not a fault of the server: 429, not 5xx.
+    let permit = Arc::clone(&state.exports).try_acquire_owned().map_err(|_| ApiError {
+        retry_after: Some(10),
+        ..ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
             "busy",
-            "too many downloads are running; try again in a minute".to_owned(),
+            "too many downloads are running; try again in a few seconds".to_owned(),
         )
     })?;
     let p = nexus_core::query::items(&q, &src.queryables(), false)?;

@@ -18,7 +18,8 @@ pub(crate) const MAX_COMPOSITE_LAYERS: usize = 16;
 
 /// The layers named in a `/tiles/{a},{b}` path that this viewer may see. A layer the
 /// catalog does not know yet (created a moment ago, its notification still on its way) is
-/// looked up in the database before the answer is 404.
+/// looked up in the database before the answer is 404, and every layer is while the catalog
+/// cannot be trusted (see `Tiles::layer`).
 pub(crate) async fn resolve(state: &AppState, drafts: &DraftScope, names: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
     let count = names.split(',').count();
     if count > MAX_COMPOSITE_LAYERS {
@@ -32,14 +33,10 @@ pub(crate) async fn resolve(state: &AppState, drafts: &DraftScope, names: &str) 
         if out.iter().any(|l| l.id == id) {
             return Err(ApiError::bad_request(format!("tile source '{id}' is named twice")));
         }
-        let layer = match state.tiles.catalog().get(id.as_str()) {
-            Some(l) => Some(l),
-            None => state.store.layer(&id).await?.and_then(|l| {
-                state.tiles.catalog().put(l);
-                state.tiles.catalog().get(id.as_str())
-            }),
-        };
-        let layer = layer
+        let layer = state
+            .tiles
+            .layer(&id)
+            .await?
             .filter(|l| drafts.sees_layer(l))
             .ok_or_else(|| ApiError::not_found(format!("no tile source '{id}'")))?;
         out.push(layer);
@@ -53,13 +50,17 @@ pub(crate) fn version(layers: &[Arc<Layer>]) -> String {
 }
 
 /// `GET /tiles`: every tile source this viewer may see.
-pub(super) async fn sources(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> impl IntoResponse {
+pub(super) async fn sources(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
     let drafts = caller.drafts();
     let base = base_url(&state, &headers);
     let list: Vec<serde_json::Value> = state
         .tiles
-        .catalog()
-        .all()
+        .layers()
+        .await?
         .into_iter()
         .filter(|l| drafts.sees_layer(l))
         .map(|l| {
@@ -72,5 +73,5 @@ pub(super) async fn sources(State(state): State<AppState>, caller: Caller, heade
             })
         })
         .collect();
-    Json(serde_json::json!({ "sources": list }))
+    Ok(Json(serde_json::json!({ "sources": list })))
 }

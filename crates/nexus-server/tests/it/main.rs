@@ -9,6 +9,7 @@ mod edge;
 mod export;
 mod history;
 mod limits;
+mod listener;
 mod nexus;
 mod ogc;
 mod projects;

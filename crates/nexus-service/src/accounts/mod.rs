@@ -134,6 +134,9 @@ pub struct Accounts {
     /// are checked, verified and recorded one at a time, so parallel requests cannot all pass
     /// the throttle before the first failure is recorded.
     attempts: Cache<String, Arc<tokio::sync::Mutex<()>>>,
+    /// Whether account changes are being heard; while they are not (the listener is down),
+    /// nothing is cached, so a disabled account or revoked token is never let in from memory.
+    following: std::sync::atomic::AtomicBool,
 }
 
 impl Accounts {
@@ -147,14 +150,20 @@ impl Accounts {
             sessions: Cache::builder().max_capacity(100_000).time_to_live(CACHE_TTL).build(),
             tokens: Cache::builder().max_capacity(10_000).time_to_live(CACHE_TTL).build(),
             attempts: attempt_locks(),
+            following: std::sync::atomic::AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&accounts);
         let mut changes = store.listen();
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 let Some(accounts) = weak.upgrade() else { return };
-                if matches!(change, Change::Accounts | Change::Resync) {
-                    accounts.forget();
+                match change {
+                    Change::Accounts => accounts.forget(),
+                    Change::Resync | Change::Lost => {
+                        accounts.following.store(change == Change::Resync, std::sync::atomic::Ordering::SeqCst);
+                        accounts.forget();
+                    }
+                    _ => {}
                 }
             }
         });
@@ -171,7 +180,13 @@ impl Accounts {
             sessions: Cache::builder().max_capacity(0).build(),
             tokens: Cache::builder().max_capacity(0).build(),
             attempts: attempt_locks(),
+            following: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether account changes are being heard, so that what is looked up may be cached.
+    pub fn caching(&self) -> bool {
+        self.following.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The lock of attempts keyed `key` (`email:…`, `client:…`).
@@ -195,7 +210,9 @@ impl Accounts {
             return Ok(hit);
         }
         let found = self.store.session(&key, self.settings.idle).await?;
-        self.sessions.insert(key, found.clone()).await;
+        if self.caching() {
+            self.sessions.insert(key, found.clone()).await;
+        }
         Ok(found)
     }
 }

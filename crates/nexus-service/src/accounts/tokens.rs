@@ -41,7 +41,9 @@ impl Accounts {
         }
         let (target, why) = match self.store.token(&key).await? {
             TokenLookup::Valid { owner, .. } => {
-                self.tokens.insert(key, owner.clone()).await;
+                if self.caching() {
+                    self.tokens.insert(key, owner.clone()).await;
+                }
                 return Ok((Principal::User(owner), Via::Token));
             }
             TokenLookup::Dead { id, why } => (Some(id.to_string()), why),

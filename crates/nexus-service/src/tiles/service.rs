@@ -32,6 +32,9 @@ pub struct Tiles {
     catalog: Catalog,
     cache: TileCache,
     prerender: Option<mpsc::UnboundedSender<LayerId>>,
+    /// Whether the catalog is known to be current: changes are being heard and the last one
+    /// was applied. While it is not, who may see a layer is asked of the database.
+    trusted: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Tiles {
@@ -54,6 +57,8 @@ impl Tiles {
             catalog,
             cache: new_cache(settings.cache_bytes),
             prerender: settings.prerender_maxzoom.map(|_| tx),
+            // Until the listener says it follows changes, one may have been missed.
+            trusted: std::sync::atomic::AtomicBool::new(false),
         });
         if let Some(limit) = settings.prerender_maxzoom {
             tokio::spawn(prerender_worker(store.clone(), rx, limit));
@@ -69,6 +74,55 @@ impl Tiles {
     /// The catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// Whether the catalog is known to be current.
+    pub fn trusted(&self) -> bool {
+        self.trusted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn set_trusted(&self, trusted: bool) {
+        self.trusted.store(trusted, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Layer `id` as it is now: from the catalog while it is trusted (or read from the
+    /// database and remembered when the catalog does not know it yet), from the database
+    /// while the catalog may be stale — a layer just made a draft must not be served as
+    /// public because a change notification was lost.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn layer(&self, id: &LayerId) -> Result<Option<Arc<Layer>>, StoreError> {
+        if self.trusted() {
+            if let Some(l) = self.catalog.get(id.as_str()) {
+                return Ok(Some(l));
+            }
+        }
+        Ok(match self.store.layer(id).await? {
+            Some(l) => {
+                self.catalog.put(l.clone());
+                Some(Arc::new(l))
+            }
+            None if self.trusted() => None,
+            None => {
+                self.catalog.remove(id.as_str());
+                None
+            }
+        })
+    }
+
+    /// Every layer and the projects' tile source, as [`Tiles::layer`] sees them.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn layers(&self) -> Result<Vec<Arc<Layer>>, StoreError> {
+        if self.trusted() {
+            return Ok(self.catalog.all());
+        }
+        let mut all: Vec<Arc<Layer>> =
+            self.store.layers(&nexus_core::DraftScope::All).await?.into_iter().map(Arc::new).collect();
+        all.push(Arc::new(self.store.projects_tile_source().await?));
+        Ok(all)
     }
 
     fn queue_prerender(&self, layer: &Layer) {
@@ -159,13 +213,7 @@ impl Tiles {
                     Some(layer) => {
                         self.queue_prerender(&layer);
                         let old = self.catalog.put(layer.clone());
-                        let same_tiles = old.as_ref().is_some_and(|o| {
-                            o.revision == layer.revision
-                                && o.minzoom == layer.minzoom
-                                && o.maxzoom == layer.maxzoom
-                                && o.visibility == layer.visibility
-                        });
-                        if !same_tiles {
+                        if !old.as_ref().is_some_and(|o| same_tiles(o, &layer)) {
                             self.invalidate(&id);
                         }
                     }
@@ -175,14 +223,8 @@ impl Tiles {
                     }
                 }
             }
-            Change::Resync => {
-                self.catalog.replace_all(self.store.layers(&nexus_core::DraftScope::All).await?);
-                self.catalog.put(self.store.projects_tile_source().await?);
-                self.cache.invalidate_all();
-                for l in self.catalog.all() {
-                    self.queue_prerender(&l);
-                }
-            }
+            Change::Resync => self.reload().await?,
+            Change::Lost => self.set_trusted(false),
             Change::Projects => {
                 self.catalog.put(self.store.projects_tile_source().await?);
                 self.invalidate(nexus_store::PROJECTS_TILES);
@@ -191,6 +233,34 @@ impl Tiles {
         }
         Ok(())
     }
+
+    /// Reads the whole catalog again; the tiles of layers that changed meanwhile are
+    /// forgotten, and the catalog is trusted again.
+    async fn reload(&self) -> Result<(), StoreError> {
+        let mut fresh = self.store.layers(&nexus_core::DraftScope::All).await?;
+        fresh.push(self.store.projects_tile_source().await?);
+        let before = self.catalog.all();
+        for l in &before {
+            if !fresh.iter().any(|f| f.id == l.id) {
+                self.invalidate(l.id.as_str());
+            }
+        }
+        for l in &fresh {
+            let old = before.iter().find(|o| o.id == l.id);
+            if !old.is_some_and(|o| same_tiles(o, l)) {
+                self.invalidate(l.id.as_str());
+            }
+            self.queue_prerender(l);
+        }
+        self.catalog.replace_all(fresh);
+        self.set_trusted(true);
+        Ok(())
+    }
+}
+
+/// Whether two states of a layer serve the same tiles to the same people.
+fn same_tiles(a: &Layer, b: &Layer) -> bool {
+    a.revision == b.revision && a.minzoom == b.minzoom && a.maxzoom == b.maxzoom && a.visibility == b.visibility
 }
 
 async fn follow_changes(tiles: std::sync::Weak<Tiles>, mut changes: mpsc::Receiver<Change>) {
@@ -198,8 +268,22 @@ async fn follow_changes(tiles: std::sync::Weak<Tiles>, mut changes: mpsc::Receiv
         let Some(tiles) = tiles.upgrade() else { return };
         tracing::debug!(?change, "change notification");
         if let Err(e) = tiles.apply(change).await {
-            tracing::warn!(error = %e, "cannot apply a change; clearing the tile cache");
+            // The catalog may now be stale: distrust it until a reload succeeds.
+            tracing::warn!(error = %e, "cannot apply a change; reading the catalog again");
+            tiles.set_trusted(false);
             tiles.cache.invalidate_all();
+            let retry = std::sync::Arc::downgrade(&tiles);
+            tokio::spawn(async move {
+                let mut wait = std::time::Duration::from_millis(200);
+                while let Some(tiles) = retry.upgrade() {
+                    if tiles.trusted() || tiles.reload().await.is_ok() {
+                        return;
+                    }
+                    drop(tiles);
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(10));
+                }
+            });
         }
     }
 }
