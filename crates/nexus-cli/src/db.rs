@@ -25,7 +25,8 @@ pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
             DbAction::Status => {
                 let store = database::open(settings).await?;
                 let info = store.database_info().await?;
-                writeln!(out, "external database {}: up", store.target())?;
+                let tls = if info.tls { "encrypted (TLS)" } else { "not encrypted" };
+                writeln!(out, "external database {}: up, {tls}", store.target())?;
                 writeln!(
                     out,
                     "PostgreSQL {}, PostGIS {}, schema version {}",

@@ -45,7 +45,8 @@ fn program(name: &str) -> StoreResult<PathBuf> {
 /// A command connected to `url` through libpq's environment, so the password never shows in
 /// the process list.
 fn connected(name: &str, url: &str) -> StoreResult<Command> {
-    let pg = parse_url(url, Duration::from_secs(10))?;
+    let t = parse_url(url, Duration::from_secs(10))?;
+    let pg = &t.pg;
     let mut cmd = Command::new(program(name)?);
     cmd.env_clear().env("PGCONNECT_TIMEOUT", "10").env("PGAPPNAME", "nexus-atlas-backup");
     if let Some(path) = std::env::var_os("PATH") {
@@ -65,6 +66,11 @@ fn connected(name: &str, url: &str) -> StoreResult<Command> {
     }
     if let Some(db) = pg.get_dbname() {
         cmd.env("PGDATABASE", db);
+    }
+    // The same encryption and checks as the server's own connections.
+    cmd.env("PGSSLMODE", t.tls.libpq_mode());
+    if let Some(root) = &t.tls.root {
+        cmd.env("PGSSLROOTCERT", root);
     }
     cmd.kill_on_drop(true);
     Ok(cmd)
@@ -122,8 +128,8 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> StoreResult<()> {
             String::from_utf8_lossy(&list.stderr).lines().next_back().unwrap_or("").trim()
         )));
     }
-    let pg = parse_url(url, Duration::from_secs(10))?;
-    let client = connect_one(&pg, &describe_target(&pg)).await?;
+    let t = parse_url(url, Duration::from_secs(10))?;
+    let client = connect_one(&t).await?;
     let has_schema = client
         .query_one("SELECT to_regclass('public.layers') IS NOT NULL AND to_regclass('public.users') IS NOT NULL", &[])
         .await
@@ -139,7 +145,7 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> StoreResult<()> {
         if n > 0 {
             return Err(StoreError::Invalid(format!(
                 "{} already holds {}; restore into an empty database, or add --force to replace everything in it",
-                describe_target(&pg),
+                describe_target(&t.pg),
                 what.replace("{n}", &n.to_string())
             )));
         }

@@ -18,6 +18,8 @@ pub struct DatabaseInfo {
     pub proj_version: String,
     /// Highest applied migration.
     pub schema_version: i32,
+    /// Whether this connection to the server is encrypted (TLS).
+    pub tls: bool,
 }
 
 impl Store {
@@ -30,7 +32,8 @@ impl Store {
         let row = client
             .query_one(
                 "SELECT current_setting('server_version'), postgis_lib_version(), postgis_geos_version(), \
-                        postgis_proj_version(), (SELECT coalesce(max(version), 0) FROM nexus_migrations)",
+                        postgis_proj_version(), (SELECT coalesce(max(version), 0) FROM nexus_migrations), \
+                        coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
                 &[],
             )
             .await
@@ -41,6 +44,7 @@ impl Store {
             geos_version: row.get(2),
             proj_version: row.get(3),
             schema_version: row.get(4),
+            tls: row.get(5),
         })
     }
 

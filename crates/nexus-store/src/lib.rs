@@ -30,8 +30,10 @@ mod project_history;
 mod projects;
 mod search;
 mod sqltypes;
+mod target;
 pub mod testing;
 mod tiles;
+pub mod tls;
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, NewUser, SignInRecord, TokenLookup, TokenRow, UserRow, Via};
 pub use error::{StoreError, StoreResult};

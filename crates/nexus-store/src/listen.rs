@@ -54,23 +54,18 @@ impl Store {
     pub fn listen(&self) -> mpsc::Receiver<Change> {
         let (tx, rx) = mpsc::channel(1024);
         let config = self.pg_config().clone();
+        let tls = self.tls().connector.clone();
         tokio::spawn(async move {
             // Whether the receiver was told the listener is down (once per outage).
             let mut told_lost = false;
             let mut backoff = Duration::from_millis(200);
             while !tx.is_closed() {
-                match config.connect(NoTls).await {
-                    Ok((client, mut connection)) => {
-                        let (note_tx, mut notes) = mpsc::unbounded_channel::<String>();
-                        let pump = tokio::spawn(async move {
-                            while let Some(Ok(msg)) = poll_fn(|cx| connection.poll_message(cx)).await {
-                                if let AsyncMessage::Notification(n) = msg {
-                                    if note_tx.send(n.payload().to_owned()).is_err() {
-                                        return;
-                                    }
-                                }
-                            }
-                        });
+                let connected = match &tls {
+                    Some(tls) => config.connect(tls.clone()).await.map(|(client, conn)| (client, pump(conn))),
+                    None => config.connect(NoTls).await.map(|(client, conn)| (client, pump(conn))),
+                };
+                match connected {
+                    Ok((client, (pump, mut notes))) => {
                         if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
                             backoff = Duration::from_millis(200);
                             if tx.send(Change::Resync).await.is_err() {
@@ -111,4 +106,26 @@ impl Store {
         });
         rx
     }
+}
+
+/// Reads a connection's messages on a task of its own and hands on the notifications' payloads;
+/// the channel closes when the connection does.
+fn pump<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+) -> (tokio::task::JoinHandle<()>, mpsc::UnboundedReceiver<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (note_tx, notes) = mpsc::unbounded_channel::<String>();
+    let task = tokio::spawn(async move {
+        while let Some(Ok(msg)) = poll_fn(|cx| connection.poll_message(cx)).await {
+            if let AsyncMessage::Notification(n) = msg {
+                if note_tx.send(n.payload().to_owned()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (task, notes)
 }

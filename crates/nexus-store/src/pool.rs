@@ -6,6 +6,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
+pub(crate) use crate::target::{connect_one, describe_target, parse_url};
+
 use crate::error::{describe, StoreError, StoreResult};
 use crate::migrate;
 
@@ -89,6 +91,7 @@ pub struct Store {
     reads: std::sync::Arc<tokio::sync::Semaphore>,
     target: String,
     pg: tokio_postgres::Config,
+    tls: crate::tls::Tls,
     /// How many earlier data revisions each layer keeps for restore.
     pub(crate) layer_history: u32,
 }
@@ -116,9 +119,9 @@ impl Store {
     /// A [`StoreError`] naming the first thing that is wrong: a bad URL, an unreachable
     /// server, a missing PostGIS, or a migration that failed.
     pub async fn connect(config: &StoreConfig) -> StoreResult<Store> {
-        let pg = parse_url(&config.url, config.connect_timeout)?;
-        let target = describe_target(&pg);
-        let mut client = connect_one(&pg, &target).await?;
+        let t = parse_url(&config.url, config.connect_timeout)?;
+        let (pg, target) = (t.pg.clone(), describe_target(&t.pg));
+        let mut client = connect_one(&t).await?;
         ensure_postgis(&client, &pg, &target).await?;
         migrate::run(&mut client).await?;
         drop(client);
@@ -135,7 +138,11 @@ impl Store {
             Some(given) if !given.is_empty() => format!("{given} {budgets}"),
             _ => budgets,
         });
-        let manager = Manager::from_config(pooled, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match &t.tls.connector {
+            Some(tls) => Manager::from_config(pooled, tls.clone(), recycling),
+            None => Manager::from_config(pooled, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
             .wait_timeout(Some(Duration::from_secs(30)))
@@ -144,7 +151,7 @@ impl Store {
             .map_err(|e| StoreError::Pool(e.to_string()))?;
         let readers = config.pool_size.saturating_sub(config.reserve).max(1);
         let reads = std::sync::Arc::new(tokio::sync::Semaphore::new(readers));
-        Ok(Store { pool, reads, target, pg, layer_history: DEFAULT_LAYER_HISTORY })
+        Ok(Store { pool, reads, target, pg, tls: t.tls, layer_history: DEFAULT_LAYER_HISTORY })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).
@@ -155,6 +162,11 @@ impl Store {
     /// The connection settings (for connections outside the pool, such as the listener's).
     pub(crate) fn pg_config(&self) -> &tokio_postgres::Config {
         &self.pg
+    }
+
+    /// How connections are encrypted.
+    pub(crate) fn tls(&self) -> &crate::tls::Tls {
+        &self.tls
     }
 
     /// A pooled connection, from the whole pool (writes, health, background jobs).
@@ -176,43 +188,6 @@ impl Store {
     pub fn close(&self) {
         self.pool.close();
     }
-}
-
-pub(crate) fn parse_url(url: &str, timeout: Duration) -> StoreResult<tokio_postgres::Config> {
-    let mut pg: tokio_postgres::Config =
-        url.parse().map_err(|e: tokio_postgres::Error| StoreError::BadUrl(e.to_string()))?;
-    if pg.get_connect_timeout().is_none() {
-        pg.connect_timeout(timeout);
-    }
-    if pg.get_application_name().is_none() {
-        pg.application_name("nexus-atlas");
-    }
-    Ok(pg)
-}
-
-pub(crate) fn describe_target(pg: &tokio_postgres::Config) -> String {
-    let host = pg
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".into());
-    let port = pg.get_ports().first().copied().unwrap_or(5432);
-    let db = pg.get_dbname().or(pg.get_user()).unwrap_or("postgres");
-    format!("{host}:{port}/{db}")
-}
-
-pub(crate) async fn connect_one(pg: &tokio_postgres::Config, target: &str) -> StoreResult<Client> {
-    let (client, connection) =
-        pg.connect(NoTls).await.map_err(|e| StoreError::Connect { target: target.to_owned(), reason: describe(&e) })?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "database connection closed with an error");
-        }
-    });
-    Ok(client)
 }
 
 async fn ensure_postgis(client: &Client, pg: &tokio_postgres::Config, target: &str) -> StoreResult<()> {

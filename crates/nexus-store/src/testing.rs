@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 use crate::cluster::{os, Cluster};
 use crate::error::{describe, StoreError, StoreResult};
 use crate::migrate;
-use crate::pool::{connect_one, describe_target, parse_url, Store, StoreConfig};
+use crate::pool::{connect_one, parse_url, Store, StoreConfig};
 
 static SERVER: OnceCell<String> = OnceCell::const_new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -71,7 +71,7 @@ async fn template() -> StoreResult<String> {
     let admin = admin_url().await?;
     let name = format!("nexus_template_{:016x}", migrate::fingerprint());
     let pg = parse_url(&admin, Duration::from_secs(10))?;
-    let client = connect_one(&pg, &describe_target(&pg)).await?;
+    let client = connect_one(&pg).await?;
     // Serialise template creation across test binaries running at once.
     client.execute("SELECT pg_advisory_lock(7264)", &[]).await.map_err(StoreError::query("template_lock"))?;
     let ready = client
@@ -107,7 +107,7 @@ impl TestDb {
         let template = template().await?;
         let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         let pg = parse_url(&admin_url, Duration::from_secs(10))?;
-        let client = connect_one(&pg, &describe_target(&pg)).await?;
+        let client = connect_one(&pg).await?;
         client
             .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
             .await
@@ -151,7 +151,7 @@ impl Drop for TestDb {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let pg = parse_url(&admin, Duration::from_secs(10)).ok()?;
-                let client = connect_one(&pg, &describe_target(&pg)).await.ok()?;
+                let client = connect_one(&pg).await.ok()?;
                 client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
             })
         });
@@ -161,7 +161,7 @@ impl Drop for TestDb {
 /// Drops databases of test processes that are gone (`t_<pid>_<n>` with no such process).
 async fn drop_stale(admin: &str) -> StoreResult<()> {
     let pg = parse_url(admin, Duration::from_secs(10))?;
-    let client = connect_one(&pg, &describe_target(&pg)).await?;
+    let client = connect_one(&pg).await?;
     let names: Vec<String> = client
         .query("SELECT datname::text FROM pg_database WHERE datname ~ '^t_[0-9]+_[0-9]+'", &[])
         .await

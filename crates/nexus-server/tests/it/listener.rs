@@ -57,6 +57,8 @@ async fn a_draft_made_while_the_listener_is_down_is_never_served_to_the_public()
     }
     let (_, list) = t.get_json("/collections").await;
     assert!(!list.to_string().contains("\"places\""), "{list}");
+    // The projects' tile source, which has no catalog row, is still found.
+    assert!(t.get("/tiles/projects/0/0/0.mvt").await.0.is_success());
     // Once the listener is back, the catalog is read again and trusted.
     let started = Instant::now();
     while !t.state.tiles.trusted() {

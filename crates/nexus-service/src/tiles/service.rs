@@ -98,7 +98,13 @@ impl Tiles {
                 return Ok(Some(l));
             }
         }
-        Ok(match self.store.layer(id).await? {
+        // The projects' tile source has no catalog row of its own: it is made from them.
+        let fresh = if id.as_str() == nexus_store::PROJECTS_TILES {
+            Some(self.store.projects_tile_source().await?)
+        } else {
+            self.store.layer(id).await?
+        };
+        Ok(match fresh {
             Some(l) => {
                 self.catalog.put(l.clone());
                 Some(Arc::new(l))

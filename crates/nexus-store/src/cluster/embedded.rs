@@ -11,7 +11,7 @@ use super::error::ClusterError;
 use super::os::{self, OsUser};
 use super::state::ClusterState;
 use crate::error::{describe, StoreError, StoreResult};
-use crate::pool::{connect_one, describe_target, parse_url};
+use crate::pool::{connect_one, parse_url};
 
 /// Whether the cluster exists and runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +156,7 @@ impl Cluster {
         let state =
             tokio::task::spawn_blocking(move || this.start()).await.map_err(|e| StoreError::Pool(e.to_string()))??;
         let admin = parse_url(&state.url_for("postgres"), Duration::from_secs(10))?;
-        let client = connect_one(&admin, &describe_target(&admin)).await?;
+        let client = connect_one(&admin).await?;
         let exists = client
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&state.database])
             .await

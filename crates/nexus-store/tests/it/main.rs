@@ -6,5 +6,6 @@ mod cities;
 mod cluster;
 mod migrations;
 mod projects;
+mod tls;
 mod util;
 mod vocabularies;
