@@ -59,6 +59,26 @@ def main():
     env = app.get("environment") or {}
     if not str(env.get("DATABASE_URL", "")).startswith("postgres://") or "@db:" not in env["DATABASE_URL"]:
         fail("app must reach the db service through DATABASE_URL")
+    # Least privilege: requests run as a role of their own, made by the init script, and
+    # neither role is the superuser.
+    app_url = str(env.get("DATABASE_APP_URL", ""))
+    if not app_url.startswith("postgres://") or "@db:" not in app_url:
+        fail("app must run requests as their own role through DATABASE_APP_URL")
+    user_of = lambda url: url.split("://", 1)[1].split(":", 1)[0]
+    owner_user, app_user = user_of(env["DATABASE_URL"]), user_of(app_url)
+    superuser = str((db.get("environment") or {}).get("POSTGRES_USER", "postgres"))
+    if len({owner_user, app_user, superuser}) != 3:
+        fail(f"owner ({owner_user}), application ({app_user}) and superuser ({superuser}) must be three roles")
+    init = [m for m in mounts if "docker-entrypoint-initdb.d" in str(m)]
+    if not init:
+        fail("db must mount the roles script into /docker-entrypoint-initdb.d")
+    with open(os.path.join(ROOT, "docker", "initdb", "20-nexus-roles.sql"), encoding="utf-8") as f:
+        script = f.read()
+    for role in (owner_user, app_user):
+        if f"CREATE ROLE {role} LOGIN NOSUPERUSER" not in script:
+            fail(f"the roles script does not create {role} as a plain login role")
+    if f"OWNER TO {owner_user}" not in script:
+        fail(f"the roles script must give the database to {owner_user}")
     dep = (app.get("depends_on") or {}).get("db") or {}
     if dep.get("condition") != "service_healthy":
         fail("app must wait for the db health check (depends_on condition service_healthy)")

@@ -12,6 +12,8 @@ use anyhow::anyhow;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+pub use crate::serve_args::ServeArgs;
+
 /// Nexus Atlas: the Urban Nexus map service.
 #[derive(Debug, Parser)]
 #[command(name = "nexus", version, about)]
@@ -31,6 +33,10 @@ pub struct GlobalArgs {
     /// PostgreSQL URL; when unset, the embedded PostGIS under --home is used
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// PostgreSQL URL of the role requests run as (rows only); DATABASE_URL is then the
+    /// schema's owner [default: DATABASE_URL does everything]
+    #[arg(long, global = true, env = "DATABASE_APP_URL", hide_env_values = true)]
+    pub database_app_url: Option<String>,
     /// Folder of the embedded PostGIS cluster [default: .nexus]
     #[arg(long, global = true, env = "NEXUS_HOME")]
     pub home: Option<PathBuf>,
@@ -82,60 +88,6 @@ pub enum Command {
     Audit(crate::people_args::AuditArgs),
     /// Remove deleted projects and layers for good (their history goes; they can no longer be restored)
     Purge,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1:8080]
-    #[arg(long, env = "NEXUS_BIND")]
-    pub bind: Option<SocketAddr>,
-    /// Folder of the built web map [default: web/dist]
-    #[arg(long, env = "NEXUS_WEB_DIR")]
-    pub web_dir: Option<PathBuf>,
-    /// Legacy shared bearer token acting as a site admin (prefer accounts: nexus user add) [default: none]
-    #[arg(long, env = "NEXUS_PLANNER_TOKEN", hide_env_values = true)]
-    pub planner_token: Option<String>,
-    /// Largest upload accepted, in MiB [default: 256]
-    #[arg(long, env = "NEXUS_MAX_UPLOAD_MB")]
-    pub max_upload_mb: Option<u64>,
-    /// Most a compressed upload (.gz, zip, KMZ) may expand to, in MiB [default: 2048]
-    #[arg(long, env = "NEXUS_MAX_UNCOMPRESSED_MB")]
-    pub max_uncompressed_mb: Option<u64>,
-    /// Public base URL used in TileJSON and links, when behind a proxy [default: from the request]
-    #[arg(long, env = "NEXUS_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// Address of a reverse proxy whose X-Forwarded-* headers are believed (repeatable, or
-    /// comma-separated) [default: none; the headers are dropped]
-    #[arg(long = "trusted-proxy", env = "NEXUS_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Raster basemap under the map, an XYZ URL with {z}/{x}/{y} [default: none, the map is offline]
-    #[arg(long, env = "NEXUS_BASEMAP")]
-    pub basemap: Option<String>,
-    /// Attribution shown for --basemap, e.g. "© OpenStreetMap contributors"
-    #[arg(long, env = "NEXUS_BASEMAP_ATTRIBUTION")]
-    pub basemap_attribution: Option<String>,
-    /// Memory for cached tiles, in MiB [default: 256]
-    #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
-    pub tile_cache_mb: Option<u64>,
-    /// Downloads (/export/…) served at once; more get 429 [default: 4]
-    #[arg(long, env = "NEXUS_MAX_EXPORTS")]
-    pub max_exports: Option<usize>,
-    /// Deepest zoom pre-rendered after each change; -1 turns pre-rendering off [default: 10]
-    #[arg(long, env = "NEXUS_PRERENDER_MAXZOOM", allow_hyphen_values = true)]
-    pub prerender_maxzoom: Option<i16>,
-    /// Seconds a client has to send a request's headers before it is disconnected [default: 10]
-    #[arg(long, env = "NEXUS_HEADER_TIMEOUT_S")]
-    pub header_timeout_s: Option<u64>,
-    /// Seconds a request may take before it is answered 408 [default: 60]
-    #[arg(long, env = "NEXUS_REQUEST_TIMEOUT_S")]
-    pub request_timeout_s: Option<u64>,
-    /// Seconds an upload (sending and ingesting the file) may take [default: 900]
-    #[arg(long, env = "NEXUS_UPLOAD_TIMEOUT_S")]
-    pub upload_timeout_s: Option<u64>,
-    /// Heavy requests (what-if, items, search, composite tiles, downloads) one client address
-    /// may have in progress; more get 429; 0 turns the limit off [default: 16]
-    #[arg(long, env = "NEXUS_MAX_HEAVY_PER_CLIENT")]
-    pub max_heavy_per_client: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +217,7 @@ pub enum DbAction {
 pub struct FileConfig {
     pub bind: Option<SocketAddr>,
     pub database_url: Option<String>,
+    pub database_app_url: Option<String>,
     pub home: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
     pub pool_size: Option<usize>,
@@ -293,6 +246,8 @@ pub struct FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: Option<String>,
+    /// The role requests run as, with an external database.
+    pub database_app_url: Option<String>,
     pub home: PathBuf,
     pub pool_size: usize,
     /// Connections kept for writes and health checks.
@@ -326,6 +281,11 @@ impl Settings {
     pub fn resolve(global: &GlobalArgs, file: &FileConfig) -> Settings {
         Settings {
             database_url: global.database_url.clone().filter(|u| !u.is_empty()).or_else(|| file.database_url.clone()),
+            database_app_url: global
+                .database_app_url
+                .clone()
+                .filter(|u| !u.is_empty())
+                .or_else(|| file.database_app_url.clone()),
             home: global.home.clone().or_else(|| file.home.clone()).unwrap_or_else(|| PathBuf::from(".nexus")),
             pool_size: file.pool_size.unwrap_or(16),
             pool_reserve: file.pool_reserve.unwrap_or(4),
@@ -357,13 +317,17 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let file: FileConfig =
             toml::from_str("home = \"/srv/nexus\"\ndatabase_url = \"postgres://f/db\"\npool_size = 4").unwrap();
-        let none = GlobalArgs { config: None, database_url: None, home: None };
+        let none = GlobalArgs { config: None, database_url: None, database_app_url: None, home: None };
         let s = Settings::resolve(&none, &file);
         assert_eq!(s.home, PathBuf::from("/srv/nexus"));
         assert_eq!(s.database_url.as_deref(), Some("postgres://f/db"));
         assert_eq!(s.pool_size, 4);
-        let flags =
-            GlobalArgs { config: None, database_url: Some("postgres://flag/db".into()), home: Some("h".into()) };
+        let flags = GlobalArgs {
+            config: None,
+            database_url: Some("postgres://flag/db".into()),
+            database_app_url: None,
+            home: Some("h".into()),
+        };
         let s = Settings::resolve(&flags, &file);
         assert_eq!(s.home, PathBuf::from("h"));
         assert_eq!(s.database_url.as_deref(), Some("postgres://flag/db"));

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use anyhow::{anyhow, bail};
 use nexus_store::cluster::{Cluster, ClusterStatus};
-use nexus_store::{Store, StoreConfig};
 
 use crate::config::{DbAction, Settings};
 use crate::database;
@@ -48,8 +47,7 @@ pub async fn run(settings: &Settings, action: DbAction) -> anyhow::Result<()> {
     match action {
         DbAction::Backup { .. } | DbAction::Restore { .. } => unreachable!("handled above"),
         DbAction::Start => {
-            let url = cluster.ensure_database().await.map_err(|e| anyhow!("cannot start the embedded PostGIS: {e}"))?;
-            let store = Store::connect(&StoreConfig::new(&url)).await?;
+            let store = database::open(settings).await?;
             let info = store.database_info().await?;
             let state = cluster.state()?.ok_or_else(|| anyhow!("the cluster vanished while starting"))?;
             writeln!(

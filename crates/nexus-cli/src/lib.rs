@@ -20,6 +20,7 @@ pub mod overlays;
 pub mod people;
 pub mod people_args;
 pub mod rules;
+pub mod serve_args;
 
 use std::future::Future;
 use std::process::ExitCode;

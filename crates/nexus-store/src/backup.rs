@@ -24,7 +24,7 @@ const OTHER_TABLES_SQL: &str = "SELECT count(*) FROM pg_class
 /// Everything a restore replaces, dropped in the restore's own transaction.
 const CLEAR_SQL: &str = "DROP SCHEMA IF EXISTS nexus_history CASCADE;
      DROP SCHEMA IF EXISTS public CASCADE;
-     CREATE SCHEMA public;";
+     CREATE SCHEMA public AUTHORIZATION pg_database_owner;";
 
 fn failed(what: &str, reason: impl std::fmt::Display) -> StoreError {
     StoreError::Backup(format!("{what}: {reason}"))

@@ -64,4 +64,19 @@ impl Store {
             .map_err(StoreError::query("contents"))?;
         Ok((row.get(0), row.get(1), row.get(2)))
     }
+
+    /// The role requests run as, and whether it is a superuser (which least privilege
+    /// advises against).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn runs_as(&self) -> StoreResult<(String, bool)> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user", &[])
+            .await
+            .map_err(StoreError::query("runs_as"))?;
+        Ok((row.get(0), row.get(1)))
+    }
 }

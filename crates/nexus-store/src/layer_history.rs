@@ -126,7 +126,7 @@ impl Store {
         if id.is_reserved() {
             return Err(StoreError::Invalid(format!("layer '{id}' is Nexus Atlas's own; it cannot be deleted")));
         }
-        let mut client = self.client().await?;
+        let mut client = self.job_client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("delete_layer_begin"))?;
         tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("delete_layer_begin"))?;
         let Some(row) = tx
@@ -178,7 +178,7 @@ impl Store {
         guard: LayerGuard<'_>,
         audit: &AuditEntry,
     ) -> StoreResult<HistoryOutcome> {
-        let mut client = self.client().await?;
+        let mut client = self.job_client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("restore_layer_begin"))?;
         tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("restore_layer_begin"))?;
         let lid = id.as_str();
@@ -299,7 +299,7 @@ impl Store {
     /// # Errors
     /// When a query fails.
     pub async fn purge_layers(&self) -> StoreResult<Vec<String>> {
-        let mut client = self.client().await?;
+        let mut client = self.job_client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("purge_layers_begin"))?;
         let gone = "NOT EXISTS (SELECT 1 FROM layers l WHERE l.id = r.layer_id)";
         let tables = tx

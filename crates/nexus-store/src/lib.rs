@@ -28,6 +28,7 @@ mod nexus;
 mod pool;
 mod project_history;
 mod projects;
+mod roles;
 mod search;
 mod sqltypes;
 mod target;

@@ -6,7 +6,36 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
-pub(crate) use crate::target::{connect_one, describe_target, parse_url};
+pub(crate) use crate::target::{connect_one, describe_target, parse_url, Target};
+
+/// Connections the schema's owner keeps for background jobs, when requests run as another role.
+const JOB_CONNECTIONS: usize = 6;
+
+/// A pool of connections to `t` carrying the time budgets.
+fn build_pool(t: &Target, b: Budgets, size: usize) -> StoreResult<Pool> {
+    let mut pooled = t.pg.clone();
+    let budgets = format!(
+        "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
+        b.statement.as_millis(),
+        b.lock.as_millis(),
+        b.idle_in_transaction.as_millis()
+    );
+    pooled.options(&match t.pg.get_options() {
+        Some(given) if !given.is_empty() => format!("{given} {budgets}"),
+        _ => budgets,
+    });
+    let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+    let manager = match &t.tls.connector {
+        Some(tls) => Manager::from_config(pooled, tls.clone(), recycling),
+        None => Manager::from_config(pooled, NoTls, recycling),
+    };
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(Duration::from_secs(30)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Pool(e.to_string()))
+}
 
 use crate::error::{describe, StoreError, StoreResult};
 use crate::migrate;
@@ -14,8 +43,12 @@ use crate::migrate;
 /// How to reach the database.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
-    /// `postgres://user:password@host:port/database`.
+    /// `postgres://user:password@host:port/database`: the schema's owner, which runs the
+    /// migrations and the work that changes the schema.
     pub url: String,
+    /// The role requests run as, allowed only to read and write rows (see `roles.rs`); `None`:
+    /// the owner does everything.
+    pub app_url: Option<String>,
     /// Most connections held open at once.
     pub pool_size: usize,
     /// Connections kept for writes and `/health`: reads (tiles, items, exports, search, the
@@ -56,6 +89,7 @@ impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
         StoreConfig {
             url: url.into(),
+            app_url: None,
             pool_size: 16,
             reserve: 4,
             connect_timeout: Duration::from_secs(5),
@@ -87,6 +121,8 @@ impl std::ops::DerefMut for ReadClient {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// The schema owner's connections (the same pool when one role does everything).
+    jobs: Pool,
     /// Shares of the pool that reads may hold at once (`pool_size - reserve`).
     reads: std::sync::Arc<tokio::sync::Semaphore>,
     target: String,
@@ -119,39 +155,31 @@ impl Store {
     /// A [`StoreError`] naming the first thing that is wrong: a bad URL, an unreachable
     /// server, a missing PostGIS, or a migration that failed.
     pub async fn connect(config: &StoreConfig) -> StoreResult<Store> {
-        let t = parse_url(&config.url, config.connect_timeout)?;
-        let (pg, target) = (t.pg.clone(), describe_target(&t.pg));
-        let mut client = connect_one(&t).await?;
-        ensure_postgis(&client, &pg, &target).await?;
+        let owner = parse_url(&config.url, config.connect_timeout)?;
+        let target = describe_target(&owner.pg);
+        let mut client = connect_one(&owner).await?;
+        ensure_postgis(&client, &owner.pg, &target).await?;
         migrate::run(&mut client).await?;
-        drop(client);
-
-        let mut pooled = pg.clone();
-        let b = config.budgets;
-        let budgets = format!(
-            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
-            b.statement.as_millis(),
-            b.lock.as_millis(),
-            b.idle_in_transaction.as_millis()
-        );
-        pooled.options(&match pg.get_options() {
-            Some(given) if !given.is_empty() => format!("{given} {budgets}"),
-            _ => budgets,
-        });
-        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
-        let manager = match &t.tls.connector {
-            Some(tls) => Manager::from_config(pooled, tls.clone(), recycling),
-            None => Manager::from_config(pooled, NoTls, recycling),
+        let app = match &config.app_url {
+            Some(url) => {
+                let app = parse_url(url, config.connect_timeout)?;
+                crate::roles::grant(&client, app.pg.get_user().unwrap_or_default()).await?;
+                Some(app)
+            }
+            None => None,
         };
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_size)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        drop(client);
+        let pool = build_pool(app.as_ref().unwrap_or(&owner), config.budgets, config.pool_size)?;
+        // Schema changes (ingests, Nexus refreshes, restores) go through the owner's own few
+        // connections when requests run as a role that may not make them.
+        let jobs = match &app {
+            Some(_) => build_pool(&owner, config.budgets, JOB_CONNECTIONS)?,
+            None => pool.clone(),
+        };
         let readers = config.pool_size.saturating_sub(config.reserve).max(1);
         let reads = std::sync::Arc::new(tokio::sync::Semaphore::new(readers));
-        Ok(Store { pool, reads, target, pg, tls: t.tls, layer_history: DEFAULT_LAYER_HISTORY })
+        let Target { pg, tls } = app.unwrap_or(owner);
+        Ok(Store { pool, jobs, reads, target, pg, tls, layer_history: DEFAULT_LAYER_HISTORY })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).
@@ -169,9 +197,15 @@ impl Store {
         &self.tls
     }
 
-    /// A pooled connection, from the whole pool (writes, health, background jobs).
+    /// A pooled connection, from the whole pool (writes, health).
     pub(crate) async fn client(&self) -> StoreResult<Object> {
         Ok(self.pool.get().await?)
+    }
+
+    /// A connection of the schema's owner, for work that changes the schema (an ingest's
+    /// partitions, the Nexus overlays' tables, a layer's delete or restore).
+    pub(crate) async fn job_client(&self) -> StoreResult<Object> {
+        Ok(self.jobs.get().await?)
     }
 
     /// A pooled connection for a read on behalf of a request, leaving the reserve alone.
@@ -187,6 +221,7 @@ impl Store {
     /// Closes every pooled connection; later calls fail.
     pub fn close(&self) {
         self.pool.close();
+        self.jobs.close();
     }
 }
 

@@ -133,6 +133,30 @@ impl TestDb {
         Store::connect(&config).await
     }
 
+    /// Splits this database between an owner role and an application role, as the embedded
+    /// cluster does (see `roles.rs`): returns `(owner URL, application URL)`.
+    ///
+    /// # Errors
+    /// When the roles cannot be made.
+    pub async fn least_privilege(&self) -> StoreResult<(String, String)> {
+        let (owner, app) = (format!("{}_owner", self.name), format!("{}_app", self.name));
+        let admin = connect_one(&parse_url(&self.url, Duration::from_secs(10))?).await?;
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE \"{owner}\" LOGIN PASSWORD 'owner-pw'; CREATE ROLE \"{app}\" LOGIN PASSWORD 'app-pw';
+                 ALTER DATABASE \"{db}\" OWNER TO \"{owner}\"; {hand_over};",
+                db = self.name,
+                hand_over = crate::roles::hand_over_sql(&owner)
+            ))
+            .await
+            .map_err(StoreError::query("test_roles"))?;
+        let with_user = |user: &str, pw: &str| {
+            let rest = self.url.split_once('@').map_or("", |(_, r)| r);
+            format!("postgres://{user}:{pw}@{rest}")
+        };
+        Ok((with_user(&owner, "owner-pw"), with_user(&app, "app-pw")))
+    }
+
     /// The admin URL of the server this database lives on.
     pub fn admin_url(&self) -> &str {
         &self.admin_url

@@ -77,8 +77,8 @@ fn a_bad_config_file_is_named() {
     assert!(line.contains("bnid"), "{line}");
 }
 
-#[test]
-fn embedded_serve_survives_a_kill_and_keeps_its_data() {
+#[tokio::test]
+async fn embedded_serve_survives_a_kill_and_keeps_its_data() {
     let wd = Workdir::new("embedded");
     let data = repo_root().join("data");
     let (out, _) = run_with_timeout(nexus(&wd.path).arg("load").arg(&data), Duration::from_secs(120));
@@ -99,6 +99,26 @@ fn embedded_serve_survives_a_kill_and_keeps_its_data() {
     let (status, page) = http_get(port, "/").unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Nexus Atlas"));
+    // Least privilege (issue 14, finding 8): requests run as nexus_app, the schema is
+    // nexus_owner's, and the superuser is not used by the server at all.
+    let (out, _) = run_with_timeout(nexus(&wd.path).args(["db", "url"]), Duration::from_secs(30));
+    let admin = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (c, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let roles: Vec<String> = c
+        .query(
+            "SELECT DISTINCT usename::text FROM pg_stat_activity WHERE application_name = 'nexus-atlas' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(roles.contains(&"nexus_app".to_owned()) && !roles.contains(&"nexus".to_owned()), "{roles:?}");
+    let owner: String =
+        c.query_one("SELECT tableowner::text FROM pg_tables WHERE tablename = 'layers'", &[]).await.unwrap().get(0);
+    assert_eq!(owner, "nexus_owner");
 
     server.kill().unwrap(); // SIGKILL: no goodbye
     server.wait().unwrap();

@@ -12,6 +12,7 @@ mod limits;
 mod listener;
 mod nexus;
 mod ogc;
+mod privilege;
 mod projects;
 mod search;
 mod support;

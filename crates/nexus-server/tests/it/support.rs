@@ -51,7 +51,19 @@ impl TestApp {
         store: impl FnOnce(&mut nexus_store::StoreConfig),
         server: impl FnOnce(&mut ServerConfig),
     ) -> TestApp {
-        let db = TestDb::new().await.unwrap();
+        Self::tuned_on(TestDb::new().await.unwrap(), store, server).await
+    }
+
+    /// An app on `db` with its store's settings changed by `store` (other roles, say).
+    pub async fn on_db(db: TestDb, store: impl FnOnce(&mut nexus_store::StoreConfig)) -> TestApp {
+        Self::tuned_on(db, store, |_| {}).await
+    }
+
+    async fn tuned_on(
+        db: TestDb,
+        store: impl FnOnce(&mut nexus_store::StoreConfig),
+        server: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let store = db.store_with(store).await.unwrap();
         let mut config = ServerConfig::new(PathBuf::from("/nonexistent"));
         config.planner_token = Some(PLANNER_TOKEN.to_owned());

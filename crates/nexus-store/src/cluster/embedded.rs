@@ -182,6 +182,11 @@ impl Cluster {
         Ok(state.url_for("postgres"))
     }
 
+    /// Saves changed facts of the cluster (mode 0600).
+    pub(super) fn save_state(&self, state: &ClusterState) -> Result<(), ClusterError> {
+        state.save(&self.state_path())
+    }
+
     fn init(&self) -> Result<ClusterState, ClusterError> {
         let cluster_dir = self.choose_cluster_dir()?;
         let pgdata = cluster_dir.join("pgdata");
@@ -223,6 +228,7 @@ impl Cluster {
             user: DB_USER.into(),
             password,
             database: DB_NAME.into(),
+            roles: None,
         };
         state.save(&self.state_path())?;
         tracing::info!(cluster.dir = %state.cluster_dir.display(), "created embedded PostGIS cluster");
@@ -335,7 +341,7 @@ fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 
-fn random_password() -> String {
+pub(super) fn random_password() -> String {
     use rand::distr::{Alphanumeric, SampleString};
     Alphanumeric.sample_string(&mut rand::rng(), 32)
 }

@@ -17,8 +17,10 @@ pub(crate) mod binaries;
 mod embedded;
 mod error;
 pub mod os;
+mod roles;
 mod state;
 
 pub use embedded::{Cluster, ClusterStatus};
 pub use error::ClusterError;
-pub use state::ClusterState;
+pub use roles::{RoleUrls, APP, OWNER};
+pub use state::{ClusterState, RolePasswords};

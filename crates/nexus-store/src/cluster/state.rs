@@ -21,6 +21,18 @@ pub struct ClusterState {
     pub password: String,
     /// The application database.
     pub database: String,
+    /// Passwords of the owner and application roles (absent in clusters made before them).
+    #[serde(default)]
+    pub roles: Option<RolePasswords>,
+}
+
+/// Passwords of the roles Nexus Atlas works as (see `cluster::roles`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolePasswords {
+    /// `nexus_owner`.
+    pub owner: String,
+    /// `nexus_app`.
+    pub app: String,
 }
 
 impl ClusterState {

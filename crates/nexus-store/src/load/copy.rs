@@ -58,7 +58,7 @@ impl Store {
                 LayerId::RESERVED.join(", ")
             )));
         }
-        let client = self.client().await?;
+        let client = self.job_client().await?;
         client
             .batch_execute(&format!("BEGIN; {}", crate::budget::JOB))
             .await

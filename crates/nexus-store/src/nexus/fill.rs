@@ -26,11 +26,11 @@ impl Store {
     /// of statements, one helper connection per group, all at once; with `snapshot`, each
     /// reads as of it. Returns the rows written.
     pub(super) async fn fill(&self, id: &str, snapshot: Option<&str>, groups: Vec<Vec<String>>) -> StoreResult<u64> {
-        let client = self.client().await?;
+        let client = self.job_client().await?;
         client.batch_execute(&overlay::scratch_sql(id)).await.map_err(StoreError::query("nexus_scratch"))?;
         drop(client);
         let work = groups.into_iter().filter(|g| !g.is_empty()).map(|group| async move {
-            let mut client = self.client().await?;
+            let mut client = self.job_client().await?;
             let mut begin = client.build_transaction();
             if snapshot.is_some() {
                 begin = begin.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);

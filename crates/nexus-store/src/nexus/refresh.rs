@@ -77,7 +77,7 @@ impl Store {
         if !self.ensure_overlays().await? {
             return Ok(NexusRefresh::default());
         }
-        let mut client = self.client().await?;
+        let mut client = self.job_client().await?;
         let tx = client.transaction().await.map_err(StoreError::query("nexus_begin"))?;
         // The features table is locked before any of its partitions, in the order an ingest's
         // partition swap takes them, so the two wait for each other rather than deadlock.
@@ -132,7 +132,7 @@ impl Store {
     /// of a rebuild must read). A database that does not use the Nexus (no rules, no overlays
     /// yet) gets none: then `false`.
     async fn ensure_overlays(&self) -> StoreResult<bool> {
-        let mut client = self.client().await?;
+        let mut client = self.job_client().await?;
         let used: bool = client
             .query_one(
                 &format!(
@@ -197,7 +197,7 @@ impl Store {
         // The grid counts the new links (committed in their scratch table, which the snapshot
         // cannot see: the grid reads the committed present), found by their spatial index,
         // built now rather than at the swap.
-        self.client()
+        self.job_client()
             .await?
             .batch_execute(&overlay::scratch_index_sql(LINKS))
             .await

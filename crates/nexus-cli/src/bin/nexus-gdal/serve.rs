@@ -30,6 +30,13 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
             "no accounts yet: create the first site admin with `nexus user add you@example.org --admin --password-stdin`"
         );
     }
+    let (role, superuser) = store.runs_as().await?;
+    if superuser {
+        tracing::warn!(
+            role,
+            "requests run as a superuser; give them a role that may only read and write rows (DATABASE_APP_URL, README: Least privilege)"
+        );
+    }
     let addr = listener.local_addr()?;
     tracing::info!(database = store.target(), "Nexus Atlas listening on http://{addr}");
     let mut config = ServerConfig::new(web_dir);
