@@ -17,6 +17,7 @@ import { renderLayers, renderLegend } from './layers';
 import { setupPlanner } from './planner';
 import { setupChrome } from './chrome';
 import { mayEdit } from './access';
+import { projectActions, trashPanel } from './project-actions';
 import { historyPanel, layerHistoryPanel } from './history';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
@@ -172,6 +173,8 @@ function renderPanels(): void {
   renderNexusLegend();
   fillFilterOptions();
   renderList(projectsToShow().concat(state.projects.filter((p) => !p.geometry)), view.city, view.project, selectProject, cityName);
+  const trash = byId('planner-trash');
+  if (!trash.querySelector('#trash[open]')) trash.replaceChildren(...[trashPanel(state.me, () => refreshData())].filter((x) => x !== null));
   void renderCitySummary();
 }
 
@@ -201,18 +204,24 @@ function selectProject(slug: string, fly = true): void {
   view.project = slug;
   if (p.properties.city !== view.city) setCity(p.properties.city, false);
   showSelected(map, p);
+  const closeCard = () => {
+    byId('card').hidden = true;
+    view.project = '';
+    showSelected(map, null);
+    saveView();
+    renderList(state.projects, view.city, '', selectProject, cityName);
+  };
   void showCard(
     p.properties,
-    () => {
-      byId('card').hidden = true;
-      view.project = '';
-      showSelected(map, null);
-      saveView();
-      renderList(state.projects, view.city, '', selectProject, cityName);
-    },
+    closeCard,
     mayEdit(state.me, p.properties.city, p.properties.visibility) ? () => planner.edit(p) : undefined,
     state.sources,
     historyPanel(p.properties.slug, p.properties.city, state.me, () => refreshData()),
+    // A deleted project's card goes with it.
+    projectActions(p.properties, state.me, async () => {
+      await refreshData();
+      if (!state.projects.some((x) => x.properties.slug === p.properties.slug)) closeCard();
+    }),
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {

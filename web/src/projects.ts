@@ -119,6 +119,7 @@ export async function showCard(
   onEdit?: () => void,
   sources: Record<string, RuleSource> = {},
   history: HTMLElement | null = null,
+  actions: HTMLElement | null = null,
 ): Promise<void> {
   const card = byId('card');
   const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
@@ -151,6 +152,7 @@ export async function showCard(
     p.approximate ? el('p', { class: 'note' }, t('approximate')) : null,
     source,
     editButton,
+    actions,
     history,
     el('h3', {}, t('nexusProfile')),
     profile,

@@ -161,3 +161,45 @@ test('a publisher restores a layer to its previous data from the layer info', as
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('issue 17, finding 10: a publisher withdraws a published project, deletes it, and brings it back', async () => {
+  const slug = 'cm-e2e-withdraw';
+  const feature = {
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [98.985, 18.79] },
+    properties: { slug, city: 'chiang-mai', title: 'Rain garden at Tha Phae', sectors: ['water'], status: 'planned', visibility: 'public' },
+  };
+  const made = await fetch(`${BASE}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(feature) });
+  assert.equal(made.status, 201, await made.text());
+  const publicSees = async () => (await fetch(`${BASE}/collections/projects/items?slug=${slug}`)).json().then((fc) => fc.features.length);
+  assert.equal(await publicSees(), 1);
+
+  const { page, context, problems } = await open(browser, `#city=chiang-mai&project=${slug}`);
+  await page.locator('#card:not([hidden]) .card-title').waitFor();
+  assert.equal(await page.locator('#card-withdraw').count(), 0, 'the public gets no such control');
+  await signInAs(page, 'publisher@chiang-mai.test');
+  await openProject(page, 'chiang-mai', slug);
+  await page.click('#card-withdraw');
+  await page.locator('#card-actions-message:has-text("Withdrawn")').waitFor();
+  assert.equal(await publicSees(), 0, 'the public no longer sees it');
+  await page.locator('#card:not([hidden]) .draft').waitFor();
+
+  // Deleting asks first; saying no deletes nothing.
+  page.once('dialog', (d) => d.dismiss());
+  await page.click('#card-delete');
+  await page.locator('#card-actions-message:has-text("Nothing was deleted")').waitFor();
+  page.once('dialog', (d) => d.accept());
+  await page.click('#card-delete');
+  await page.waitForFunction((s) => !document.querySelector(`#project-list [data-slug="${s}"]`) && document.querySelector('#card').hidden, slug);
+  const trash = await (await fetch(`${BASE}/api/trash`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  assert.ok(trash.projects.some((p) => p.slug === slug), 'it waits in the trash');
+
+  await page.click('#trash summary');
+  await page.click(`#trash-list li[data-slug="${slug}"] .trash-restore`);
+  await page.locator('#trash-message:has-text("Restored")').waitFor();
+  await openProject(page, 'chiang-mai', slug);
+  assert.equal(await page.locator('#card .card-title').textContent(), 'Rain garden at Tha Phae');
+  await shot(page, 'accounts-publisher-restored');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
