@@ -26,13 +26,17 @@ pub async fn landing(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    // Browsers (which prefer text/html) get the map; every other client — `Accept: */*` from
+    // curl, requests or OWSLib included — the API's landing page, and `?f=` decides outright.
     let f = q.get("f").map(String::as_str);
-    let accept = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let wants_api =
-        matches!(f, Some("json" | "html")) || (f.is_none() && accept.contains("json") && !accept.contains("text/html"));
-    if wants_api {
-        let format = if f == Some("html") { crate::links::Format::Html } else { crate::links::Format::Json };
-        return crate::ogc::landing(&state, &headers, format).await;
+    match (f, crate::links::negotiate(f, &headers)) {
+        (_, Err(message)) => return crate::error::ApiError::bad_request(message).into_response(),
+        (Some(_), Ok(format)) | (None, Ok(format @ crate::links::Format::Json)) => {
+            let mut res = crate::ogc::landing(&state, &headers, format).await;
+            res.headers_mut().insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+            return res;
+        }
+        (None, Ok(crate::links::Format::Html)) => {}
     }
     let page = std::fs::read_to_string(state.config.web_dir.join("index.html"));
     let mut response = match page {

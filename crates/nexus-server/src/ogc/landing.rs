@@ -27,7 +27,7 @@ pub async fn landing(state: &AppState, headers: &HeaderMap, f: Format) -> Respon
             link(format!("{base}/?f=json"), "self", "application/json", "This document"),
             link(format!("{base}/?f=html"), "alternate", "text/html", "This document as HTML"),
             link(format!("{base}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
-            link(format!("{base}/api"), "service-doc", "application/vnd.oai.openapi+json;version=3.0", "The API documentation"),
+            link(format!("{base}/api?f=html"), "service-doc", "text/html", "The API documentation"),
             link(format!("{base}/conformance"), "conformance", "application/json", "Conformance classes"),
             link(format!("{base}/collections"), "data", "application/json", "The collections"),
             link(format!("{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json", "Vector tiles"),
@@ -71,11 +71,47 @@ pub(super) async fn conformance(
     })
 }
 
+/// `GET /api`: the OpenAPI document; a page about it for people (`?f=html`, or a browser).
 pub(super) async fn api(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-) -> Result<Response, crate::error::ApiError> {
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let f = format(&q, &headers)?;
     let doc = openapi::document(&base_url(&state, &headers), &visible_sources(&state, &caller.drafts()).await?);
-    Ok(json_with_type("application/vnd.oai.openapi+json;version=3.0", serde_json::to_vec(&doc).unwrap_or_default()))
+    if f == Format::Json {
+        return Ok(json_with_type(
+            "application/vnd.oai.openapi+json;version=3.0",
+            serde_json::to_vec(&doc).unwrap_or_default(),
+        ));
+    }
+    let mut rows = String::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let params: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["name"].as_str().map(html::esc))
+                .collect();
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                html::esc(&method.to_uppercase()),
+                html::esc(path),
+                html::value(&op["summary"]),
+                params.join(", ")
+            ));
+        }
+    }
+    Ok(Html(html::page(
+        "The API",
+        &format!(
+            "<p>OGC API - Features, described as OpenAPI {} in <a href=\"/api?f=json\">the JSON document</a> \
+             (what clients such as QGIS, GDAL and OWSLib read).</p>\
+             <table><tr><th>method</th><th>path</th><th>what</th><th>parameters</th></tr>{rows}</table>",
+            html::value(&doc["openapi"])
+        ),
+    ))
+    .into_response())
 }

@@ -62,6 +62,41 @@ async fn landing_page_conformance_and_api_describe_the_service() {
 }
 
 #[tokio::test]
+async fn generic_clients_get_json_and_browsers_get_pages() {
+    // Issue 13: OWSLib, requests, httpx and curl send `Accept: */*` (or nothing) and must get
+    // the JSON landing page; browsers, which prefer text/html, keep the map.
+    let t = atlas().await;
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for accept in [Some("*/*"), None, Some("application/json, */*;q=0.5")] {
+        let headers: Vec<(&str, &str)> = accept.map(|a| vec![("accept", a)]).unwrap_or_default();
+        let (status, ctype, body) = get_with(&t, "/", &headers).await;
+        assert_eq!((status, ctype.as_str()), (StatusCode::OK, "application/json"), "{accept:?}");
+        let landing: Value = serde_json::from_slice(&body).unwrap();
+        assert!(rel(&landing, "data").is_some(), "{accept:?}: {landing}");
+        let (_, ctype, _) = get_with(&t, "/collections", &headers).await;
+        assert_eq!(ctype, "application/json", "{accept:?}");
+        let (_, ctype, _) = get_with(&t, "/api", &headers).await;
+        assert_eq!(ctype, "application/vnd.oai.openapi+json;version=3.0", "{accept:?}");
+    }
+    let (_, ctype, body) = get_with(&t, "/", &[("accept", browser)]).await;
+    assert!(ctype.starts_with("text/html") && !String::from_utf8_lossy(&body).contains("Conformance classes"));
+    // service-desc is the JSON document, service-doc a page about it for people.
+    let (_, _, body) = get_with(&t, "/", &[("accept", "*/*")]).await;
+    let landing: Value = serde_json::from_slice(&body).unwrap();
+    let links = landing["links"].as_array().unwrap();
+    let doc = links.iter().find(|l| l["rel"] == "service-doc").unwrap();
+    assert_eq!(doc["type"], "text/html");
+    let href = doc["href"].as_str().unwrap();
+    let path = &href[href.find("/api").unwrap()..];
+    let (status, ctype, body) = get_with(&t, path, &[("accept", "*/*")]).await;
+    assert_eq!((status, ctype.starts_with("text/html")), (StatusCode::OK, true), "{path}");
+    let page = String::from_utf8_lossy(&body);
+    assert!(page.contains("/collections/{collectionId}/items") && page.contains("OpenAPI"), "{page}");
+    let (_, ctype, _) = get_with(&t, "/api", &[("accept", browser)]).await;
+    assert!(ctype.starts_with("text/html"), "a browser reads the API page: {ctype}");
+}
+
+#[tokio::test]
 async fn collections_are_the_public_layers_and_the_projects() {
     let t = atlas().await;
     let (status, doc) = t.get_json("/collections").await;
