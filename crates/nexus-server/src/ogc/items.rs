@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::common::{format, json_with_type, link, GEOJSON};
+use super::common::{format, json_encoded, json_with_type, link, GEOJSON};
 use super::html;
 use super::source::source;
 use crate::auth::Caller;
@@ -119,7 +119,7 @@ pub(super) async fn items(
     body.extend_from_slice(b"],");
     let tail = serde_json::to_vec(&tail).unwrap_or_default();
     body.extend_from_slice(&tail[1..]);
-    Ok(json_with_type(GEOJSON, body))
+    Ok(json_encoded(&headers, GEOJSON, body))
 }
 
 pub(super) async fn item(

@@ -4,6 +4,18 @@ use axum::http::StatusCode;
 
 use crate::support::TestApp;
 
+/// What a browser asks for when it opens a page.
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// `GET uri` as a browser asks for a page.
+async fn page(t: &TestApp, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    use http_body_util::BodyExt;
+    let req = axum::http::Request::get(uri).header("accept", BROWSER).body(axum::body::Body::empty()).unwrap();
+    let res = tower::ServiceExt::oneshot(t.app.clone(), req).await.unwrap();
+    let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (res.status(), ctype, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
 #[tokio::test]
 async fn a_built_map_is_served_with_index_fallback() {
     let dir = tempfile_dir();
@@ -12,7 +24,7 @@ async fn a_built_map_is_served_with_index_fallback() {
     std::fs::write(dir.join("assets/app.js"), "console.log('map')").unwrap();
     let t = TestApp::with_web_dir(dir.clone()).await;
 
-    let (status, ctype, body) = t.get("/").await;
+    let (status, ctype, body) = page(&t, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.starts_with("text/html"));
     assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));
@@ -32,7 +44,7 @@ async fn a_built_map_is_served_with_index_fallback() {
     assert_eq!(&body[..], b"gzipped bytes");
     let res = tower::ServiceExt::oneshot(
         t.app.clone(),
-        axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap(),
+        axum::http::Request::get("/").header("accept", BROWSER).body(axum::body::Body::empty()).unwrap(),
     )
     .await
     .unwrap();
@@ -45,7 +57,7 @@ async fn a_built_map_is_served_with_index_fallback() {
     let (status, ctype, _) = t.get("/assets/old-build-1234.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!ctype.starts_with("text/html"), "{ctype}");
-    let (status, _, body) = t.get("/city/chiang-mai").await;
+    let (status, _, body) = page(&t, "/city/chiang-mai").await;
     assert_eq!(status, StatusCode::OK, "client-side paths get the page");
     assert!(String::from_utf8(body).unwrap().contains("Nexus Atlas map"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -54,7 +66,7 @@ async fn a_built_map_is_served_with_index_fallback() {
 #[tokio::test]
 async fn without_a_build_a_placeholder_says_how_to_build() {
     let t = TestApp::new().await;
-    let (status, ctype, body) = t.get("/").await;
+    let (status, ctype, body) = page(&t, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.starts_with("text/html"));
     let text = String::from_utf8(body).unwrap();

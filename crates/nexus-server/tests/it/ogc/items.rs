@@ -255,3 +255,43 @@ async fn downloads_are_rationed_so_slow_clients_cannot_take_the_pool() {
     let (status, _, _) = t.get("/export/places.geojson").await;
     assert_eq!(status, StatusCode::OK, "the permit came back with the finished download");
 }
+
+#[tokio::test]
+async fn items_pages_are_gzipped_for_clients_that_take_it() {
+    // Issue 13: items were never compressed, whatever the client accepted.
+    let t = atlas().await;
+    let uri = "/collections/places/items?limit=100";
+    let fetch = |encoding: Option<&'static str>| {
+        let app = t.app.clone();
+        async move {
+            let mut req = Request::get(uri);
+            if let Some(e) = encoding {
+                req = req.header("accept-encoding", e);
+            }
+            let res = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let coding = res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            let vary = res.headers().get("vary").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            (coding, vary, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+        }
+    };
+    let (coding, _, plain) = fetch(None).await;
+    assert_eq!(coding, None);
+    let page: Value = serde_json::from_slice(&plain).unwrap();
+    assert!(page["numberReturned"].as_i64().unwrap() > 0);
+    let (coding, vary, zipped) = fetch(Some("gzip, deflate, br")).await;
+    assert_eq!(coding.as_deref(), Some("gzip"));
+    assert!(vary.contains("Accept-Encoding"), "{vary}");
+    assert!(zipped.len() < plain.len(), "{} vs {}", zipped.len(), plain.len());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut unzipped).unwrap();
+    // The same page, compressed (its timeStamp aside: it says when each was made).
+    let same = |bytes: &[u8]| {
+        let mut v: Value = serde_json::from_slice(bytes).unwrap();
+        v.as_object_mut().unwrap().remove("timeStamp");
+        v
+    };
+    assert!(same(&unzipped) == same(&plain), "the gzipped page differs from the plain one");
+    for refused in ["gzip;q=0", "br", "identity"] {
+        assert_eq!(fetch(Some(refused)).await.0, None, "{refused}");
+    }
+}
