@@ -102,35 +102,41 @@ def ingest_kills(atlas, rounds=5, points=300_000):
     """An ingest killed without warning at random moments leaves the database as it was."""
     path = os.path.join(atlas.work, "points.geojson.gz")
     points_file(path, points, 7)
-    before = atlas.fingerprint()
     # How long a whole ingest takes here (a dry run does all of it, then rolls back).
     started = time.monotonic()
     atlas.run("ingest", path, "--layer", "chaos-kill", "--dry-run")
     whole = time.monotonic() - started
+    committed = "SELECT count(*) FROM layer_ingests WHERE layer_id = 'chaos-kill'"
     rng = random.Random(11)
-    moments, finished_early, same = [], 0, True
-    for _ in range(rounds):
+    moments, completed, same = [], 0, True
+    before = atlas.fingerprint()
+    # A busy machine makes ingests slower or faster than the dry run said: one that finished
+    # before its kill is counted apart (and becomes the new "before"), until five were killed.
+    while len(moments) < rounds and completed < rounds:
+        loads = atlas.sql(committed)
         child = subprocess.Popen([atlas.nexus, "ingest", path, "--layer", "chaos-kill"], env=atlas.env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        moment = rng.uniform(0.05, 0.9) * whole
+        moment = rng.uniform(0.05, 0.7) * whole
         time.sleep(moment)
-        if child.poll() is not None:
-            finished_early += 1
         child.kill()
         child.wait()
-        moments.append(round(moment, 2))
         # PostgreSQL notices the dead client and rolls its transaction back.
         for _ in range(200):
             if atlas.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nexus-atlas' "
                          "AND pid <> pg_backend_pid()") == "0":
                 break
             time.sleep(0.05)
+        if atlas.sql(committed) != loads:
+            completed += 1
+            before = atlas.fingerprint()
+            continue
+        moments.append(round(moment, 2))
         same = same and atlas.fingerprint() == before
     left = len(atlas.scratch_folders())
-    figures = {"kills": rounds, "whole_ingest_s": round(whole, 2), "killed_at_s": moments,
-               "leftover_folders_before_start": left}
+    figures = {"kills": len(moments), "finished_before_their_kill": completed, "whole_ingest_s": round(whole, 2),
+               "killed_at_s": moments, "leftover_folders_before_start": left}
     checks = [("database fingerprint unchanged after every kill", same),
-              ("every kill landed before the ingest finished", finished_early == 0)]
+              (f"{rounds} ingests killed before they finished", len(moments) == rounds)]
     return figures, checks
 
 

@@ -29,6 +29,8 @@ export interface Layer {
   feature_count: number;
   revision: number;
   updated_at: string;
+  /** The fields a click on a feature shows, in this order (all, when null). */
+  popup_fields?: string[] | null;
 }
 
 export interface Project {

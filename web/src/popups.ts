@@ -23,11 +23,17 @@ export function makePopups(map: maplibregl.Map, state: AtlasState, selectProject
   function feature(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void {
     const layer = state.catalog.find((l) => `L:${l.id}` === f.source);
     const dl = el('dl');
-    // What a person reads: names first, then the other fields that hold something.
-    const shown = Object.entries(f.properties ?? {})
-      .filter(([k, v]) => !STYLING.has(k.toLowerCase()) && v !== null && v !== '' && v !== undefined)
-      .sort(([a], [b]) => Number(!/^(name|nama|title)/i.test(a)) - Number(!/^(name|nama|title)/i.test(b)))
-      .slice(0, 12);
+    const props = f.properties ?? {};
+    const held = (v: unknown) => v !== null && v !== '' && v !== undefined;
+    // The layer's chosen fields in its order; otherwise names first, then the other fields
+    // that hold something.
+    const chosen = layer?.popup_fields;
+    const shown = chosen
+      ? chosen.filter((k) => held(props[k])).map((k): [string, unknown] => [k, props[k]])
+      : Object.entries(props)
+        .filter(([k, v]) => !STYLING.has(k.toLowerCase()) && held(v))
+        .sort(([a], [b]) => Number(!/^(name|nama|title)/i.test(a)) - Number(!/^(name|nama|title)/i.test(b)))
+        .slice(0, 12);
     for (const [k, v] of shown) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
     new maplibregl.Popup({ maxWidth: '320px' })
       .setLngLat(at)

@@ -224,6 +224,9 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     const popup = page.locator('.feature-popup').first();
     await popup.waitFor();
     assert.doesNotMatch(await popup.textContent(), /tessellate|drawOrder|altitudeMode/i);
+    // Its sidecar chose the fields a reader wants, in that order (popup_fields).
+    const terms = await popup.locator('dt').allTextContents();
+    assert.deepEqual(terms, ['Name', 'name_local', 'description', 'source'].filter((k) => zone.properties[k]));
     await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
     // A link of a project opens the project.
     await page.evaluate(() => { location.hash = '#city=chiang-mai&map=12/18.79/98.99&nexus=links'; });

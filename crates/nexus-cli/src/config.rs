@@ -156,6 +156,9 @@ pub struct IngestArgs {
     /// Attribution shown on the map
     #[arg(long)]
     pub attribution: Option<String>,
+    /// The fields a click on a feature shows on the map, in order (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub popup_fields: Vec<String>,
     /// Mark positions as approximate (illustrative, not surveyed)
     #[arg(long)]
     pub approximate: bool,

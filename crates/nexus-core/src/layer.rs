@@ -41,6 +41,9 @@ pub struct LayerMeta {
     pub maxzoom: Option<u8>,
     /// `Cache-Control: max-age` of its tiles when requested without a revision, in seconds.
     pub cache_max_age: Option<u32>,
+    /// The fields a click on a feature shows, in this order (all, when unset).
+    #[serde(default)]
+    pub popup_fields: Option<Vec<String>>,
 }
 
 impl LayerMeta {
@@ -62,6 +65,7 @@ impl LayerMeta {
             minzoom: over.minzoom.or(self.minzoom),
             maxzoom: over.maxzoom.or(self.maxzoom),
             cache_max_age: over.cache_max_age.or(self.cache_max_age),
+            popup_fields: over.popup_fields.or(self.popup_fields),
         }
     }
 }
@@ -86,6 +90,7 @@ impl LayerMeta {
             && same(self.minzoom.as_ref(), &layer.minzoom)
             && same(self.maxzoom.as_ref(), &layer.maxzoom)
             && same(self.cache_max_age.as_ref(), &layer.cache_max_age)
+            && self.popup_fields.as_ref().is_none_or(|v| layer.popup_fields.as_ref() == Some(v))
     }
 }
 
@@ -170,6 +175,8 @@ pub struct Layer {
     pub prerendered_maxzoom: Option<u8>,
     /// `Cache-Control: max-age` for tile URLs without a revision, in seconds.
     pub cache_max_age: u32,
+    /// The fields a click on a feature shows, in this order (all, when unset).
+    pub popup_fields: Option<Vec<String>>,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

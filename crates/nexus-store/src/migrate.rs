@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_keep_load_records.sql",
         sql: include_str!("../migrations/0014_keep_load_records.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_layer_popup_fields.sql",
+        sql: include_str!("../migrations/0015_layer_popup_fields.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

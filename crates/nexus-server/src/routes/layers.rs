@@ -108,6 +108,10 @@ fn options(
             "licence" | "license" => meta.licence = Some(v.to_owned()),
             "attribution" => meta.attribution = Some(v.to_owned()),
             "title_local" => meta.title_local = Some(v.to_owned()),
+            "popup_fields" => {
+                let names: Vec<String> = v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
+                meta.popup_fields = (!names.is_empty()).then_some(names);
+            }
             "approximate" => meta.approximate = Some(flag(v, k)?),
             "visibility" => meta.visibility = Some(parse(v, k)?),
             "mode" => o.mode = parse(v, k)?,

@@ -338,3 +338,22 @@ async fn an_unknown_or_remote_coordinate_system_in_the_file_is_refused_not_taken
     let (status, _, report) = t.send(multipart("/api/layers/odd/data", Some(PLANNER_TOKEN), &parts)).await;
     assert_eq!(status, StatusCode::OK, "{report}");
 }
+
+#[tokio::test]
+async fn a_layer_says_which_fields_its_popups_show() {
+    // Issue 17, finding 8: popups listed every field, KML's drawing hints included.
+    let t = TestApp::new().await;
+    let parts = [Part::Text("popup_fields", "name, population"), Part::Text("visibility", "public"), places()];
+    let (status, _, report) = t.send(multipart("/api/layers/places/data", Some(PLANNER_TOKEN), &parts)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, layer) = t.get_json("/api/layers/places").await;
+    assert_eq!(layer["popup_fields"], json!(["name", "population"]));
+    // A field the layer does not have is refused, naming it and the fields it does have.
+    let parts = [Part::Text("popup_fields", "name, nope"), places()];
+    let (status, _, body) = t.send(multipart("/api/layers/places/data", Some(PLANNER_TOKEN), &parts)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("popup field 'nope'") && message.contains("population"), "{message}");
+    let (_, layer) = t.get_json("/api/layers/places").await;
+    assert_eq!((layer["revision"].as_i64(), &layer["popup_fields"]), (Some(1), &json!(["name", "population"])));
+}

@@ -123,6 +123,16 @@ impl LayerLoad {
                 merged.push(f.clone());
             }
         }
+        if let Some(wanted) = &m.popup_fields {
+            if let Some(missing) = wanted.iter().find(|w| !merged.iter().any(|f| &f.name == *w)) {
+                let names: Vec<&str> = merged.iter().map(|f| f.name.as_str()).collect();
+                return Err(StoreError::Invalid(format!(
+                    "popup field '{}' is not a field of the layer; its fields are: {}",
+                    missing.escape_default(),
+                    names.join(", ")
+                )));
+            }
+        }
         let fields_json = serde_json::to_value(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let sectors: Option<Vec<&str>> = m.sectors.as_ref().map(|s| s.iter().map(|x| x.as_str()).collect());
         let bounds_vec: Option<Vec<f64>> = bounds.map(|b| b.to_vec());
@@ -138,6 +148,7 @@ impl LayerLoad {
                      maxzoom = coalesce($13, maxzoom), geometry_type = coalesce($14, geometry_type),
                      fields = $15, bounds = $16, feature_count = $17,
                      cache_max_age = coalesce($18, cache_max_age), title_local = coalesce($19, title_local),
+                     popup_fields = coalesce($20, popup_fields),
                      revision = revision + 1, updated_at = now()
                  WHERE id = $1 RETURNING revision",
                 &[
@@ -160,6 +171,7 @@ impl LayerLoad {
                     &count,
                     &m.cache_max_age.and_then(|a| i32::try_from(a).ok()),
                     &m.title_local,
+                    &m.popup_fields,
                 ],
             )
             .await

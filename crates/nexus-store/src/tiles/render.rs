@@ -90,6 +90,7 @@ impl Store {
             licence: None,
             attribution: None,
             title_local: None,
+            popup_fields: None,
             approximate: false,
             visibility: Visibility::Public,
             geometry_type: None,

@@ -32,6 +32,7 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
         maxzoom: None,
         cache_max_age: None,
         title_local: None,
+        popup_fields: (!args.popup_fields.is_empty()).then(|| args.popup_fields.clone()),
     };
     let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
         anyhow!(
