@@ -78,9 +78,10 @@ export function trashPanel(me: api.Me, restored: () => Promise<void>): HTMLEleme
         back.addEventListener('click', async () => {
           try {
             await api.sendJson('POST', `/api/projects/${encodeURIComponent(d.slug)}/restore`, { revision: d.revision - 1 }, t('restore'));
-            said.textContent = `${t('restored')}: ${d.title ?? d.slug}`;
+            // Said once the map has it back, so what the message promises can be opened.
             await restored();
             await load();
+            said.textContent = `${t('restored')}: ${d.title ?? d.slug}`;
           } catch (err) {
             said.textContent = errorText(err);
           }
