@@ -13,6 +13,16 @@ use crate::error::{StoreError, StoreResult};
 /// run for minutes, and waits for the locks it needs.
 pub(crate) const JOB: &str = "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0";
 
+/// For a long job's transaction that also waits on its own work between statements (a
+/// pre-render writes tiles while it renders them): [`JOB`], and no idle-in-transaction limit.
+pub(crate) const LONG_JOB: &str =
+    "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0";
+
+/// `sql` run on its own as a job (outside any transaction the caller holds).
+pub(crate) fn as_job(sql: &str) -> String {
+    format!("BEGIN; {JOB}; {sql}; COMMIT")
+}
+
 /// Tries a schema change at most this often before giving up as busy.
 const ATTEMPTS: u32 = 20;
 /// How long one try waits for its locks.

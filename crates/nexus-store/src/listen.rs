@@ -53,7 +53,15 @@ impl Store {
     /// the receiver is dropped.
     pub fn listen(&self) -> mpsc::Receiver<Change> {
         let (tx, rx) = mpsc::channel(1024);
-        let config = self.pg_config().clone();
+        let mut config = self.pg_config().clone();
+        // A connection that dies silently (a NAT forgetting it, a failover without a reset)
+        // must be noticed in seconds, not after the system's two-hour keepalive: until then
+        // changes are missed while the catalog is still trusted.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
         let tls = self.tls().connector.clone();
         tokio::spawn(async move {
             // Whether the receiver was told the listener is down (once per outage).

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_layer_popup_fields.sql",
         sql: include_str!("../migrations/0015_layer_popup_fields.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_read_only_history.sql",
+        sql: include_str!("../migrations/0016_read_only_history.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

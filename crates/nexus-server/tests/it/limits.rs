@@ -202,3 +202,23 @@ async fn sockets_that_never_finish_their_headers_are_closed() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn pre_rendering_is_a_job_that_outlasts_the_request_budget() {
+    // Its COPY into the tile store lasts the whole render of the low zooms: under the
+    // requests' statement budget it was cancelled, and the layer never pre-rendered.
+    let t =
+        TestApp::tuned(|s| s.budgets.statement = Duration::from_millis(50), |c| c.tiles.prerender_maxzoom = Some(12))
+            .await;
+    big_layer(&t, "big", 5_000).await;
+    let id = nexus_core::LayerId::new("big").unwrap();
+    let started = Instant::now();
+    loop {
+        let layer = t.store.layer(&id).await.unwrap().unwrap();
+        if layer.prerendered_revision == Some(layer.revision) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never pre-rendered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -56,6 +56,22 @@ async fn requests_run_as_a_role_that_may_only_read_and_write_rows() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(gone, "the deleted layer left the tiles");
+    // Its kept data is history: readable, never writable, by the application role.
+    let app_sql = as_role(&app).await;
+    let kept: String = app_sql
+        .query_one("SELECT data_table FROM layer_revisions WHERE layer_id = 'places' AND data_table IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    app_sql
+        .query_one(&format!("SELECT count(*) FROM nexus_history.\"{kept}\""), &[])
+        .await
+        .expect("history is readable");
+    let err = app_sql
+        .batch_execute(&format!("UPDATE nexus_history.\"{kept}\" SET properties = '{{}}'"))
+        .await
+        .expect_err("kept data rewritten");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{err}");
     let restore = json!({ "revision": 1 });
     let (status, _, body) = t
         .send(

@@ -104,17 +104,14 @@ impl Tiles {
         } else {
             self.store.layer(id).await?
         };
-        Ok(match fresh {
-            Some(l) => {
+        // Remembered only while the catalog is trusted (a layer created a moment ago): a row
+        // read while it is not could be older than what a concurrent reload puts there.
+        if self.trusted() {
+            if let Some(l) = &fresh {
                 self.catalog.put(l.clone());
-                Some(Arc::new(l))
             }
-            None if self.trusted() => None,
-            None => {
-                self.catalog.remove(id.as_str());
-                None
-            }
-        })
+        }
+        Ok(fresh.map(Arc::new))
     }
 
     /// Every layer and the projects' tile source, as [`Tiles::layer`] sees them.

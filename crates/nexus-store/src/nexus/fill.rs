@@ -27,7 +27,10 @@ impl Store {
     /// reads as of it. Returns the rows written.
     pub(super) async fn fill(&self, id: &str, snapshot: Option<&str>, groups: Vec<Vec<String>>) -> StoreResult<u64> {
         let client = self.job_client().await?;
-        client.batch_execute(&overlay::scratch_sql(id)).await.map_err(StoreError::query("nexus_scratch"))?;
+        client
+            .batch_execute(&crate::budget::as_job(&overlay::scratch_sql(id)))
+            .await
+            .map_err(StoreError::query("nexus_scratch"))?;
         drop(client);
         let work = groups.into_iter().filter(|g| !g.is_empty()).map(|group| async move {
             let mut client = self.job_client().await?;

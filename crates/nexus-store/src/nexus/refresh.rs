@@ -199,7 +199,7 @@ impl Store {
         // built now rather than at the swap.
         self.job_client()
             .await?
-            .batch_execute(&overlay::scratch_index_sql(LINKS))
+            .batch_execute(&crate::budget::as_job(&overlay::scratch_index_sql(LINKS)))
             .await
             .map_err(StoreError::query("nexus_links_index"))?;
         out.cells = self.fill(HEX, None, groups).await?;

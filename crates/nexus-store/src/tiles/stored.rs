@@ -22,8 +22,9 @@ impl Store {
     pub async fn prerender_reader(&self, layer: &LayerId) -> StoreResult<PrerenderReader> {
         let client = self.client().await?;
         // Not READ ONLY: the cascade of simplified geometry lives in a temporary table.
+        // A background job: a layer's simplification and low zooms may take minutes.
         client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ; {}", crate::budget::LONG_JOB))
             .await
             .map_err(StoreError::query("prerender_begin"))?;
         let row = client
@@ -41,7 +42,11 @@ impl Store {
     /// When the database refuses.
     pub async fn tile_store_writer(&self, layer: &LayerId, revision: i64) -> StoreResult<Option<TileStoreWriter>> {
         let client = self.client().await?;
-        client.batch_execute("BEGIN").await.map_err(StoreError::query("tile_store_begin"))?;
+        // Its COPY lasts the whole render of the layer's low zooms.
+        client
+            .batch_execute(&format!("BEGIN; {}", crate::budget::LONG_JOB))
+            .await
+            .map_err(StoreError::query("tile_store_begin"))?;
         let mine: bool = client
             .query_one("SELECT pg_try_advisory_xact_lock(hashtext('nexus-prerender:' || $1))", &[&layer.as_str()])
             .await
