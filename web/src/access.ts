@@ -30,6 +30,11 @@ export function mayPublish(me: Me, city: string): boolean {
   return siteAdmin(me) || (role !== null && rank(role) >= rank('publisher'));
 }
 
+/** Whether the person may publish (and so delete and restore) in some city. */
+export function mayPublishSomewhere(me: Me): boolean {
+  return siteAdmin(me) || (me.user?.roles ?? []).some((m) => rank(m.role) >= rank('publisher'));
+}
+
 /** Whether the person sees `city`'s drafts and history (any role there). */
 export function mayView(me: Me, city: string): boolean {
   return siteAdmin(me) || roleIn(me, city) !== null;

@@ -33,6 +33,9 @@ export interface Layer {
   popup_fields?: string[] | null;
 }
 
+/** Properties a project's answer carries that a save must not send back. */
+export const SERVER_ONLY = ['revision', 'updated_at'];
+
 export interface Project {
   slug: string;
   city: string;

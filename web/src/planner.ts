@@ -40,7 +40,6 @@ export interface Planner {
 }
 
 /** Properties the server adds to a project that a save must not send back. */
-const SERVER_ONLY = ['revision', 'updated_at'];
 
 export function setupPlanner(h: PlannerHooks): Planner {
   const panel = byId('planner');
@@ -302,7 +301,7 @@ export function setupPlanner(h: PlannerHooks): Planner {
       if (!g || !city) return void (message.textContent = t('clickMap'));
       // An edit keeps everything the form does not show (descriptions, partners, budget…).
       const base: Record<string, unknown> = editing ? { ...editing.properties } : { city };
-      for (const k of SERVER_ONLY) delete base[k];
+      for (const k of api.SERVER_ONLY) delete base[k];
       const before = editing?.properties.sectors ?? [];
       const sectors = before[0] === sector.value ? before : [sector.value, ...before.filter((s) => s !== sector.value)];
       const properties: Record<string, unknown> = {

@@ -3,7 +3,7 @@
 // card's controls for the city's publishers, who are the ones the server lets do either.
 
 import * as api from './api';
-import { mayPublish } from './access';
+import { mayPublish, mayPublishSomewhere } from './access';
 import { el, errorText } from './dom';
 import { t } from './i18n';
 
@@ -13,9 +13,9 @@ async function withdraw(p: api.Project): Promise<void> {
   const now = await api.getJson<Stored>(`/collections/projects/items?slug=${encodeURIComponent(p.slug)}`, t('withdraw'));
   const f = now.features[0];
   if (!f) throw new Error(`${t('withdraw')}: ${p.slug}`);
-  const { revision, ...rest } = f.properties;
-  const properties: Record<string, unknown> = { ...rest, visibility: 'draft' };
-  delete properties.updated_at;
+  const revision = f.properties.revision;
+  const properties: Record<string, unknown> = { ...f.properties, visibility: 'draft' };
+  for (const k of api.SERVER_ONLY) delete properties[k];
   // Someone else's change in between is refused (412), not overwritten.
   await api.sendJson('PUT', `/api/projects/${encodeURIComponent(p.slug)}`, { type: 'Feature', geometry: f.geometry, properties },
     t('withdraw'), revision === undefined ? {} : { 'if-match': `"${revision}"` });
@@ -64,9 +64,7 @@ interface Deleted {
 /** The deleted projects `me` may bring back, folded until opened; each restores the last
  *  revision it had before it was deleted. Null for those who may restore nothing. */
 export function trashPanel(me: api.Me, restored: () => Promise<void>): HTMLElement | null {
-  if (!me.legacy && !me.user?.site_admin && !(me.user?.roles ?? []).some((r) => r.role === 'publisher' || r.role === 'admin')) {
-    return null;
-  }
+  if (!mayPublishSomewhere(me)) return null;
   const list = el('ul', { id: 'trash-list', class: 'trash' });
   const said = el('p', { id: 'trash-message', 'aria-live': 'polite' });
   const panel = el('details', { id: 'trash', class: 'history-panel' }, el('summary', {}, t('deletedProjects')), list, said);

@@ -43,8 +43,10 @@ pub fn client_ip(state: &AppState, req: &Request) -> Option<IpAddr> {
 
 pub(crate) async fn budget(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limits = state.config.http;
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let slot = if limits.heavy_per_client > 0 && heavy(&method, &path) {
+    // Decided before the request moves on, without copying its path: this runs for every tile.
+    let (method, path) = (req.method(), req.uri().path());
+    let (is_heavy, upload) = (heavy(method, path), is_upload(method, path));
+    let slot = if limits.heavy_per_client > 0 && is_heavy {
         match client_ip(&state, &req).map(|ip| state.in_flight.enter(ip, limits.heavy_per_client)) {
             Some(None) => {
                 return ApiError {
@@ -66,7 +68,7 @@ pub(crate) async fn budget(State(state): State<AppState>, req: Request, next: Ne
     } else {
         None
     };
-    let deadline = if is_upload(&method, &path) { limits.upload_timeout } else { limits.request_timeout };
+    let deadline = if upload { limits.upload_timeout } else { limits.request_timeout };
     match tokio::time::timeout(deadline, next.run(req)).await {
         Ok(res) => match slot {
             Some(slot) => res.map(|body| axum::body::Body::new(Held::new(body, slot))),

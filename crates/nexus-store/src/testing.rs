@@ -202,6 +202,41 @@ async fn drop_stale(admin: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Every table's rows (row count and a digest) and every sequence's position in the atlas's
+/// schemas (`public` and the layers' kept history), PostGIS's own table aside: equal
+/// fingerprints mean nothing stored changed.
+///
+/// # Errors
+/// When a query fails.
+pub async fn fingerprint(client: &tokio_postgres::Client) -> StoreResult<Vec<String>> {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT c.oid::regclass::text || ' ' || c.relkind::text FROM pg_class c
+             WHERE c.relnamespace IN (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'nexus_history'))
+               AND c.relkind IN ('r', 'S') AND c.relname <> 'spatial_ref_sys' ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(StoreError::query("fingerprint_tables"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let (name, kind) = t.rsplit_once(' ').unwrap_or((&t, ""));
+        let sql = if kind == "S" {
+            format!("SELECT last_value::text || ' ' || is_called::text FROM {name}")
+        } else {
+            format!(
+                "SELECT count(*)::text || ' ' || md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {name} x"
+            )
+        };
+        let row = client.query_one(&sql, &[]).await.map_err(StoreError::query("fingerprint_rows"))?;
+        out.push(format!("{t} {}", row.get::<_, String>(0)));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -12,33 +12,11 @@ use nexus_store::testing::TestDb;
 
 use crate::support::{free_port, nexus, repo_root, run_with_timeout, single_error_line, wait_healthy, Workdir};
 
-/// Every table's rows (public and the layers' history), and every sequence, as digests.
+/// The content fingerprint of the database at `url` (see `nexus_store::testing::fingerprint`).
 async fn fingerprint(url: &str) -> Vec<String> {
     let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
-    let tables: Vec<String> = c
-        .query(
-            "SELECT c.oid::regclass::text || ' ' || c.relkind::text FROM pg_class c
-             WHERE c.relnamespace IN ('public'::regnamespace, 'nexus_history'::regnamespace)
-               AND c.relkind IN ('r', 'S') AND c.relname <> 'spatial_ref_sys' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut out = Vec::new();
-    for t in tables {
-        let (name, kind) = t.rsplit_once(' ').unwrap();
-        let sql = if kind == "S" {
-            format!("SELECT last_value::text || ' ' || is_called::text FROM {name}")
-        } else {
-            format!("SELECT count(*)::text || ' ' || md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {name} x")
-        };
-        out.push(format!("{t} {}", c.query_one(&sql, &[]).await.unwrap().get::<_, String>(0)));
-    }
-    out
+    nexus_store::testing::fingerprint(&c).await.unwrap()
 }
 
 /// `GET path`: status and the body's raw bytes.

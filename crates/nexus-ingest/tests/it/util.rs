@@ -57,31 +57,7 @@ impl Env {
 
     /// Every table's and sequence's content, hashed: equal fingerprints mean nothing stored changed.
     pub async fn fingerprint(&self) -> Vec<String> {
-        let tables: Vec<String> = self
-            .sql
-            .query(
-                "SELECT c.oid::regclass::text || ' ' || c.relkind::text FROM pg_class c
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S')
-                   AND c.relname <> 'spatial_ref_sys' ORDER BY 1",
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let mut out = Vec::new();
-        for t in tables {
-            let (name, kind) = t.rsplit_once(' ').unwrap();
-            let sql = if kind == "S" {
-                format!("SELECT last_value::text || ' ' || is_called::text FROM {name}")
-            } else {
-                format!("SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {name} x")
-            };
-            let row = self.sql.query_one(&sql, &[]).await.unwrap();
-            out.push(format!("{t} {}", row.get::<_, String>(0)));
-        }
-        out
+        nexus_store::testing::fingerprint(&self.sql).await.unwrap()
     }
 }
 
