@@ -19,7 +19,7 @@ RUN cargo build --release --locked -p nexus-cli
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgdal32 ca-certificates \
+ && apt-get install -y --no-install-recommends libgdal32 ca-certificates fonts-dejavu-core fonts-tlwg-loma-ttf \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /srv/nexus nexus
 WORKDIR /srv/nexus

@@ -1,5 +1,6 @@
 // Page-load benchmark: cold loads (a fresh browser context each, so nothing is cached) of the
-// map at a city, timed from navigation to the map's first `idle` with every tile drawn.
+// map at a city, timed from navigation to the map's first `idle` with every tile drawn and
+// its labels written (the number of names drawn is reported with each run).
 // Prints JSON: the median and each run, and the bytes the page transferred.
 import { chromium } from 'playwright-core';
 
@@ -33,8 +34,14 @@ for (let i = 0; i < RUNS + 1; i++) {
     if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) resolve(); else map.once('idle', done);
   }));
   const idle = Date.now() - t0;
+  // The names on the map when it went idle: the load is timed with labels on, glyphs included.
+  const labels = await page.evaluate(() => {
+    const map = window.nexusMap;
+    const layers = map.getStyle().layers.filter((l) => l.type === 'symbol').map((l) => l.id);
+    return map.queryRenderedFeatures({ layers }).length;
+  });
   // The first load warms PostGIS and the tile cache as any first visitor would; it is not counted.
-  if (i > 0) runs.push({ content, idle, requests, bytes });
+  if (i > 0) runs.push({ content, idle, requests, bytes, labels });
   await context.close();
 }
 await browser.close();

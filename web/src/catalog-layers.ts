@@ -4,6 +4,7 @@
 
 import type * as maplibregl from 'maplibre-gl';
 import type { AtlasState } from './state';
+import { catalogLabels } from './labels';
 import { catalogLayers, ORIGIN } from './style';
 
 /** A source's TileJSON address on this server. */
@@ -25,7 +26,8 @@ export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previo
     const source = `L:${l.id}`;
     if (!map.getSource(source)) {
       map.addSource(source, { type: 'vector', url: tileJson(l.id) });
-      for (const spec of catalogLayers(l, state.visible.has(l.id))) map.addLayer(spec, slotFor(spec.id));
+      const on = state.visible.has(l.id);
+      for (const spec of [...catalogLayers(l, on), ...catalogLabels(l, on)]) map.addLayer(spec, slotFor(spec.id));
     } else if (previous.get(l.id) !== l.revision) {
       (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
     }
@@ -39,11 +41,13 @@ export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previo
 }
 
 /** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
- *  then outlines and lines, then points, then the Nexus grid, projects and links. */
-export const SLOTS = ['slot:fills', 'slot:lines', 'slot:points'];
+ *  then outlines and lines, then points, then (see stack.ts) the Nexus grid, projects and
+ *  links, then every name. */
+export const SLOTS = ['slot:fills', 'slot:lines', 'slot:points', 'slot:labels'];
 
 function slotFor(styleLayer: string): string {
+  if (/:label(-line)?$/.test(styleLayer)) return 'slot:labels';
   if (styleLayer.endsWith(':fill')) return 'slot:fills';
-  if (styleLayer.endsWith(':line')) return 'slot:lines';
+  if (styleLayer.endsWith(':line') || styleLayer.endsWith(':casing')) return 'slot:lines';
   return 'slot:points';
 }

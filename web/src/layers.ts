@@ -61,7 +61,7 @@ export function renderLayers(
 function swatch(l: Layer): HTMLElement {
   const c = sectorColour(l.sectors[0]);
   const cls = l.kind === 'heritage_zone' ? 'swatch hatch' : `swatch ${l.geometry_type ?? 'polygon'}`;
-  return el('span', { class: cls, style: `--c:${l.kind === 'boundary' ? '#7b8794' : c}`, 'aria-hidden': 'true' });
+  return el('span', { class: cls, style: `--c:${l.kind === 'boundary' ? '#7b8794' : l.kind === 'road' ? '#a3acb5' : c}`, 'aria-hidden': 'true' });
 }
 
 function layerInfo(l: Layer, history: HTMLElement | null): HTMLElement {

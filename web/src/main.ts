@@ -21,11 +21,13 @@ import { projectActions, trashPanel } from './project-actions';
 import { historyPanel, layerHistoryPanel } from './history';
 import { setupSearch } from './search';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
-import { addPatterns, baseStyle, cityLayers, hexLayers, linkLayers, ORIGIN, projectLayers, selectedLayers } from './style';
+import { addPatterns, baseStyle, ORIGIN } from './style';
+import { addStack } from './stack';
+import { relabel } from './labels';
 import { newState, type AtlasState } from './state';
 import { OVERVIEW, setupOverview } from './overview';
 import { setupNexusOverlays } from './nexus-overlays';
-import { layerVisibility, SLOTS, syncCatalogLayers, tileJson } from './catalog-layers';
+import { layerVisibility, syncCatalogLayers, tileJson } from './catalog-layers';
 import { setupClicks } from './clicks';
 import { besideCard, showSelected } from './framing';
 import { makePopups } from './popups';
@@ -291,6 +293,7 @@ setupSearch({ city: () => view.city, pick: goTo });
 setupChrome(map, {
   saveView,
   languageChanged: () => {
+    relabel(map);
     renderPanels();
     if (view.project) selectProject(view.project, false);
     saveView();
@@ -337,28 +340,11 @@ async function start(): Promise<void> {
   byId<HTMLInputElement>('toggle-hex').checked = view.nexus.includes('hex');
   await loaded;
   addPatterns(map);
-  if (state.settings.basemap) {
-    map.addSource('basemap', { type: 'raster', tiles: [state.settings.basemap.url], tileSize: 256, attribution: state.settings.basemap.attribution });
-    // Right above the background, under everything the atlas draws.
-    map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' });
-  }
+  addStack(map, state.settings.basemap, { links: view.nexus.includes('links'), hex: view.nexus.includes('hex') });
   // The attribution starts folded: the map is what people came for.
   map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
-  for (const id of SLOTS) map.addLayer({ id, type: 'background', layout: { visibility: 'none' } });
   syncCities();
   syncCatalogLayers(map, state, new Map());
-  map.addSource('nexus-hex', { type: 'vector', url: tileJson('nexus-hex') });
-  for (const spec of hexLayers(view.nexus.includes('hex'))) map.addLayer(spec);
-  map.addSource('projects', { type: 'vector', url: tileJson('projects') });
-  for (const spec of projectLayers('projects', 'projects', 'projects')) map.addLayer(spec);
-  map.addSource('drafts', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  for (const spec of projectLayers('drafts', null, 'drafts')) map.addLayer(spec);
-  // Links on top: they are what a planner switched on to look at.
-  map.addSource('nexus-links', { type: 'vector', url: tileJson('nexus-links') });
-  for (const spec of linkLayers(view.nexus.includes('links'))) map.addLayer(spec);
-  for (const spec of cityLayers()) map.addLayer(spec);
-  map.addSource('selected', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  for (const spec of selectedLayers()) map.addLayer(spec);
   syncDrafts();
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);

@@ -2,9 +2,10 @@
 // A layer from the catalog is drawn by its geometry and kind in its first sector's colour;
 // heritage zones hatched, boundaries as grey lines, approximate data dashed.
 
-import type { LayerSpecification, Map, StyleSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, LayerSpecification, Map, StyleSpecification } from 'maplibre-gl';
 import type { Layer } from './api';
 import { EFFECT_COLOUR, HEX_RAMP, sectorColour, sectorMatch } from './colours';
+import { fontFaces } from './labels';
 
 export const ORIGIN = location.origin;
 
@@ -15,6 +16,9 @@ export function baseStyle(): StyleSpecification {
       cities: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
+    // Label glyphs rendered by this server from its own fonts (see labels.ts).
+    glyphs: `${ORIGIN}/fonts/{fontstack}/{range}.pbf`,
+    'font-faces': fontFaces(ORIGIN),
   };
   return style;
 }
@@ -64,6 +68,14 @@ export function catalogLayers(l: Layer, visible: boolean): LayerSpecification[] 
       filter: polygons as never,
       paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.01 },
     } as LayerSpecification);
+    return out;
+  }
+  if (l.kind === 'road') {
+    // A street base: white roads in a grey casing, widening as one zooms in (named in labels.ts).
+    const width = (z10: number, z14: number, z17: number): ExpressionSpecification => ['interpolate', ['exponential', 1.6], ['zoom'], 10, z10, 14, z14, 17, z17];
+    const round = { 'line-cap': 'round', 'line-join': 'round' } as const;
+    out.push({ ...base, id: `${source}:casing`, type: 'line', filter: lines as never, layout: { visibility, ...round }, paint: { 'line-color': '#a3acb5', 'line-width': width(1, 4, 14) } } as LayerSpecification);
+    out.push({ ...base, id: `${source}:line`, type: 'line', filter: lines as never, layout: { visibility, ...round }, paint: { 'line-color': '#ffffff', 'line-width': width(0.4, 2.6, 11.5) } } as LayerSpecification);
     return out;
   }
   if (l.kind === 'heritage_zone') {

@@ -20,7 +20,8 @@ export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 }
 
-/** A page that records console errors, failed requests and requests that left the machine. */
+/** A page that records console errors, failed requests, requests that left the machine and the
+ *  label glyphs it fetched. */
 export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale } = {}) {
   const context = await browser.newContext({ viewport, ...(locale ? { locale } : {}) });
   const page = await context.newPage();
@@ -31,11 +32,14 @@ export async function open(browser, hash = '', { viewport = { width: 1400, heigh
   // Tiles the map no longer needs (it moved on) are cancelled: that is not a failure.
   page.on('requestfailed', (r) => { if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
   page.on('request', (r) => { const u = r.url(); if (!u.startsWith(BASE) && !u.startsWith('data:') && !u.startsWith('blob:')) outside.push(u); });
+  // The label glyph ranges asked for, with their status (resource timing drops entries past 250).
+  const fonts = [];
+  page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/fonts/')) fonts.push({ url: decodeURIComponent(r.url()), status: r.status() }); });
   await page.goto(`${BASE}/${hash}`);
   await page.waitForFunction(() => Boolean(window.nexusMap && window.nexusReady));
   await page.evaluate(() => window.nexusReady);
   await idle(page);
-  return { page, context, problems, outside };
+  return { page, context, problems, outside, fonts };
 }
 
 /** Resolves when the map has drawn everything it asked for. */

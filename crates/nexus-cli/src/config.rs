@@ -236,6 +236,7 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub basemap: Option<String>,
     pub basemap_attribution: Option<String>,
+    pub font_dirs: Option<Vec<PathBuf>>,
     pub tile_cache_mb: Option<u64>,
     pub max_exports: Option<usize>,
     pub prerender_maxzoom: Option<i16>,

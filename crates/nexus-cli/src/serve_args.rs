@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Attribution shown for --basemap, e.g. "© OpenStreetMap contributors"
     #[arg(long, env = "NEXUS_BASEMAP_ATTRIBUTION")]
     pub basemap_attribution: Option<String>,
+    /// Folder searched for the label fonts DejaVuSans.ttf and Loma.ttf (repeatable, or
+    /// colon-separated) [default: Debian's /usr/share/fonts/truetype/dejavu and …/tlwg]
+    #[arg(long = "font-dir", env = "NEXUS_FONT_DIRS", value_delimiter = ':')]
+    pub font_dirs: Vec<PathBuf>,
     /// Memory for cached tiles, in MiB [default: 256]
     #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
     pub tile_cache_mb: Option<u64>,

@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tiles::router())
         .merge(ogc::router())
         .merge(routes::export::router())
+        .merge(routes::fonts::router())
         .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use nexus_service::accounts::{Accounts, SessionSettings};
 use nexus_service::gis::GisFiles;
+use nexus_service::glyphs::Glyphs;
 use nexus_service::tiles::Tiles;
 use nexus_store::{Store, StoreError};
 
@@ -39,6 +40,8 @@ pub struct ServerConfig {
     pub basemap: Option<Basemap>,
     /// Deadlines and per-client shares at the edge.
     pub http: crate::shares::HttpLimits,
+    /// Folders searched for the label fonts (`nexus_service::glyphs::STACKS`).
+    pub font_dirs: Vec<PathBuf>,
 }
 
 /// An XYZ raster basemap.
@@ -66,6 +69,7 @@ impl ServerConfig {
             nexus_overlays: true,
             basemap: None,
             http: crate::shares::HttpLimits::default(),
+            font_dirs: nexus_service::glyphs::DEFAULT_DIRS.iter().map(PathBuf::from).collect(),
         }
     }
 }
@@ -85,6 +89,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("nexus_overlays", &self.nexus_overlays)
             .field("basemap", &self.basemap)
             .field("http", &self.http)
+            .field("font_dirs", &self.font_dirs)
             .finish()
     }
 }
@@ -106,6 +111,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// Heavy requests in progress per client address.
     pub in_flight: Arc<crate::shares::InFlight>,
+    /// The glyphs of the map's labels.
+    pub glyphs: Arc<Glyphs>,
 }
 
 impl AppState {
@@ -122,6 +129,7 @@ impl AppState {
         let exports = Arc::new(tokio::sync::Semaphore::new(config.max_exports.max(1)));
         let accounts = Accounts::start(&store, config.planner_token.clone(), config.sessions);
         let in_flight = Arc::default();
-        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight })
+        let glyphs = Arc::new(Glyphs::load(&config.font_dirs));
+        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight, glyphs })
     }
 }

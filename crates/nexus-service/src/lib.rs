@@ -4,6 +4,7 @@
 //! - [`tiles`]: the tile service (catalog, byte-bounded cache with lazy compression,
 //!   pre-rendering of the low zooms, following changes from every instance).
 //! - [`nexus_worker`]: keeps the Nexus overlays current after every change.
+//! - [`glyphs`]: the glyphs of the map's labels, rendered from the machine's fonts.
 //! - [`gis`]: ingest and export of GIS files behind one door, the [`gis::GisFiles`] trait.
 //!   GDAL lives behind it (in `nexus-ingest`, handed in by the binary), so this crate and
 //!   the HTTP crate never link GDAL.
@@ -12,6 +13,7 @@
 
 pub mod accounts;
 pub mod gis;
+pub mod glyphs;
 pub mod nexus_worker;
 pub mod scratch;
 pub mod tiles;

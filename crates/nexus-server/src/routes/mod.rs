@@ -2,6 +2,7 @@
 
 pub mod cities;
 pub mod export;
+pub mod fonts;
 pub mod health;
 mod json;
 pub mod layer_history;

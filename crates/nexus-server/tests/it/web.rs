@@ -78,3 +78,53 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The map's labels are drawn with glyphs this server renders from its own fonts: Latin and
+/// Thai in one stack, gzipped when asked, and clear errors for what no style asks.
+#[tokio::test]
+async fn label_glyphs_come_from_this_server() {
+    use nexus_service::glyphs::code_points;
+    let t = TestApp::new().await;
+    let (status, list) = t.get_json("/fonts").await;
+    assert_eq!(status, StatusCode::OK);
+    let stacks: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(stacks, ["Nexus Sans", "Nexus Sans Bold"]);
+    assert!(list.as_array().unwrap().iter().all(|s| s["missing"] == serde_json::json!([])), "{list}");
+
+    let (status, ctype, body) = t.get("/fonts/Nexus%20Sans/3584-3839.pbf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ctype, "application/x-protobuf");
+    let thai = code_points(&body);
+    for c in "หายยา".chars() {
+        assert!(thai.contains(&u32::from(c)), "{c} missing from {thai:?}");
+    }
+    // A `text-font` list comes as one comma-separated stack.
+    let (status, _, body) = t.get("/fonts/Nexus%20Sans,Nexus%20Sans%20Bold/0-255.pbf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!("Hai Ya".chars().all(|c| code_points(&body).contains(&u32::from(c))));
+
+    let req = axum::http::Request::get("/fonts/Nexus%20Sans/0-255.pbf")
+        .header("accept-encoding", "gzip, br")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(t.app.clone(), req).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let gz = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut raw).unwrap();
+    assert!(code_points(&raw).contains(&u32::from('H')));
+
+    // The Thai font itself, for the browser to shape Thai words with; nothing else of the disk.
+    let (status, ctype, body) = t.get("/fonts/files/Loma.ttf").await;
+    assert_eq!((status, ctype.as_str()), (StatusCode::OK, "font/ttf"));
+    assert_eq!(&body[..4], &[0, 1, 0, 0], "a TrueType file");
+    for path in ["/fonts/files/..%2F..%2F..%2Fetc%2Fpasswd", "/fonts/files/Garuda.ttf"] {
+        assert_eq!(t.get(path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _, body) = t.get("/fonts/Open%20Sans%20Regular/0-255.pbf").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("Open Sans Regular"));
+    let (status, _, body) = t.get("/fonts/Nexus%20Sans/1-256.pbf").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("1-256"));
+}

@@ -66,6 +66,11 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
             attribution: args.basemap_attribution.or_else(|| file.basemap_attribution.clone()).unwrap_or_default(),
         });
     }
+    if !args.font_dirs.is_empty() {
+        config.font_dirs = args.font_dirs;
+    } else if let Some(dirs) = file.font_dirs.clone() {
+        config.font_dirs = dirs;
+    }
     if let Some(n) = args.max_exports.or(file.max_exports) {
         config.max_exports = n.max(1);
     }

@@ -1,0 +1,33 @@
+// The atlas's layers in the order they are drawn, bottom to top: a configured raster basemap,
+// the catalog's areas, lines and points (slots its layers join whenever they arrive), the
+// Nexus grid, projects and drafts, links, the overview's cities, the names of everything
+// (the catalog's, then the projects' above them, so a project's title wins a crowded spot),
+// and the selection.
+
+import type { Map as MapLibre } from 'maplibre-gl';
+import type { Settings } from './api';
+import { SLOTS, tileJson } from './catalog-layers';
+import { projectLabels } from './labels';
+import { cityLayers, hexLayers, linkLayers, projectLayers, selectedLayers } from './style';
+
+export function addStack(map: MapLibre, basemap: Settings['basemap'], overlays: { links: boolean; hex: boolean }): void {
+  if (basemap) {
+    map.addSource('basemap', { type: 'raster', tiles: [basemap.url], tileSize: 256, attribution: basemap.attribution });
+    map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' });
+  }
+  for (const id of SLOTS) map.addLayer({ id, type: 'background', layout: { visibility: 'none' } });
+  const belowLabels = (specs: Parameters<MapLibre['addLayer']>[0][]) => specs.forEach((s) => map.addLayer(s, 'slot:labels'));
+  map.addSource('nexus-hex', { type: 'vector', url: tileJson('nexus-hex') });
+  belowLabels(hexLayers(overlays.hex));
+  map.addSource('projects', { type: 'vector', url: tileJson('projects') });
+  belowLabels(projectLayers('projects', 'projects', 'projects'));
+  map.addSource('drafts', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  belowLabels(projectLayers('drafts', null, 'drafts'));
+  // Links above projects: they are what a planner switched on to look at.
+  map.addSource('nexus-links', { type: 'vector', url: tileJson('nexus-links') });
+  belowLabels(linkLayers(overlays.links));
+  belowLabels(cityLayers());
+  for (const spec of [...projectLabels('projects', 'projects', 'projects'), ...projectLabels('drafts', null, 'drafts')]) map.addLayer(spec);
+  map.addSource('selected', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  for (const spec of selectedLayers()) map.addLayer(spec);
+}
