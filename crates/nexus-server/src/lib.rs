@@ -7,6 +7,7 @@
 //! through the door the binary hands it, so this crate never links GDAL.
 
 mod auth;
+mod cors;
 mod edge;
 pub mod error;
 mod limits;
@@ -21,10 +22,8 @@ mod web;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::http::Method;
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 pub use shares::HttpLimits;
@@ -62,7 +61,7 @@ pub fn app(state: AppState) -> Router {
             nexus_service::accounts::secrets::random()[..8].to_owned(),
             std::sync::atomic::AtomicU64::new(1),
         )))))
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]).allow_headers(Any))
+        .layer(axum::middleware::from_fn(cors::cors))
         .with_state(state)
 }
 

@@ -294,7 +294,8 @@ impl Store {
             .collect())
     }
 
-    /// Removes deleted layers for good (their kept data and history); returns their ids.
+    /// Removes deleted layers for good (their kept data, history and features' edits);
+    /// returns their ids.
     ///
     /// # Errors
     /// When a query fails.
@@ -322,6 +323,12 @@ impl Store {
         )
         .await
         .map_err(StoreError::query("purge_layers_ingests"))?;
+        tx.execute(
+            "DELETE FROM feature_edits e WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.id = e.layer_id)",
+            &[],
+        )
+        .await
+        .map_err(StoreError::query("purge_layers_feature_edits"))?;
         tx.commit().await.map_err(StoreError::query("purge_layers_commit"))?;
         let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         ids.sort();

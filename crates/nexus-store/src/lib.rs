@@ -39,7 +39,10 @@ pub mod tls;
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, NewUser, SignInRecord, TokenLookup, TokenRow, UserRow, Via};
 pub use error::{StoreError, StoreResult};
 pub use export_file::temp_beside;
-pub use features::{time_field, Collection, ExportChunk, LAYER_QUERYABLES, PROJECT_QUERYABLES};
+pub use features::{
+    time_field, Collection, CurrentFeature, EditGuard, EditKind, ExportChunk, FeatureBody, FeatureEdit, FeatureWrite,
+    WriteOutcome, LAYER_QUERYABLES, PROJECT_QUERYABLES,
+};
 pub use health::DatabaseInfo;
 pub use layer_history::{LayerGuard, LayerRevision, LayerState};
 pub use listen::Change;

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_read_only_history.sql",
         sql: include_str!("../migrations/0016_read_only_history.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_feature_edits.sql",
+        sql: include_str!("../migrations/0017_feature_edits.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -24,7 +24,7 @@ pub(crate) async fn grant(owner: &Client, app: &str) -> StoreResult<()> {
     let sql = format!(
         "GRANT USAGE ON SCHEMA public, nexus_history TO {a};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {a};
-         REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM {a};
+         REVOKE UPDATE, DELETE, TRUNCATE ON audit, feature_edits FROM {a};
          GRANT SELECT ON ALL TABLES IN SCHEMA nexus_history TO {a};
          REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA nexus_history FROM {a};
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {a};

@@ -142,8 +142,19 @@ pub(super) async fn item(
         link(format!("{base}/collections/{id}/items/{n}?f=html"), "alternate", "text/html", "This feature as HTML"),
         link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection"),
     ]);
+    // A layer's feature carries its version, which an edit sends back as `If-Match`.
+    let etag = match &s {
+        super::source::Source::Layer(l) => state.store.current_feature(&l.id, n).await?.map(|c| c.etag),
+        super::source::Source::Projects { .. } => None,
+    };
     Ok(match f {
-        Format::Json => json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default()),
+        Format::Json => {
+            let mut res = json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default());
+            if let Some(etag) = etag {
+                res.headers_mut().insert(axum::http::header::ETAG, super::edit::quoted(&etag));
+            }
+            res
+        }
         Format::Html => {
             let geom = v["geometry"]["type"].as_str().unwrap_or("no geometry");
             let body = format!(

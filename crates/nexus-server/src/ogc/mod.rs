@@ -1,10 +1,13 @@
-//! OGC API - Features, Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0): `/`, `/conformance`,
+//! OGC API - Features, Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) and Part 4 (create, replace,
+//! update, delete; `edit.rs`): `/`, `/conformance`,
 //! `/api`, `/collections`, `/collections/{id}`, `/collections/{id}/items` and
 //! `/collections/{id}/items/{featureId}`. Collections are the layers (drafts only for
 //! planners) and `projects`.
 
 mod collections;
 mod common;
+mod crs;
+mod edit;
 pub mod html;
 mod items;
 mod landing;
@@ -29,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/collections", get(collections::collections))
         .route("/collections/{id}", get(collections::collection))
         .route("/collections/{id}/{doc}", get(collections::described))
-        .route("/collections/{id}/items", get(items::items))
-        .route("/collections/{id}/items/{fid}", get(items::item))
+        .route("/collections/{id}/items", get(items::items).post(edit::create).options(edit::options_items))
+        .route(
+            "/collections/{id}/items/{fid}",
+            get(items::item).put(edit::replace).patch(edit::update).delete(edit::delete).options(edit::options_item),
+        )
+        .route("/collections/{id}/items/{fid}/history", get(edit::history))
 }

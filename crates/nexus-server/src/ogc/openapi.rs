@@ -12,6 +12,7 @@ use nexus_core::query::{DEFAULT_LIMIT, MAX_LIMIT};
 /// clients such as GDAL learn which filters the server evaluates.
 pub fn document(base: &str, sources: &[Source]) -> Value {
     let mut doc = generic(base);
+    writes(&mut doc);
     for s in sources {
         let id = s.id();
         let mut parameters = vec![
@@ -33,6 +34,46 @@ pub fn document(base: &str, sources: &[Source]) -> Value {
         }});
     }
     doc
+}
+
+/// Part 4: writing a layer's features (editors of its city; publishers for public layers),
+/// and each feature's history.
+fn writes(doc: &mut Value) {
+    let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
+    let feature = |media: &str| json!({ "required": true, "content": { media: { "schema": { "$ref": "#/components/schemas/featureGeoJSON" } } } });
+    let header = |name: &str, d: &str| json!({ "name": name, "in": "header", "required": false, "description": d, "schema": { "type": "string" } });
+    let if_match =
+        header("If-Match", "The ETag of the version the edit started from: 412 when the feature changed since.");
+    let crs =
+        header("Content-Crs", "The body's coordinate system (CRS84 when absent; EPSG 4326, 3857 and UTM zones too).");
+    let ids = [
+        json!({ "$ref": "#/components/parameters/collectionId" }),
+        json!({ "$ref": "#/components/parameters/featureId" }),
+    ];
+    let refused = || {
+        json!({ "400": err("The body is not a GeoJSON Feature, or its Content-Crs is unknown"),
+        "401": err("Not signed in"), "403": err("Your roles do not allow editing this layer"),
+        "404": err("No such collection or feature"), "412": err("The feature changed since the If-Match version"),
+        "422": err("The feature breaks the layer's rules (geometry family, validity, property types)") })
+    };
+    let done = |code: &str, d: &str| {
+        let mut r = refused();
+        r[code] = json!({ "description": d, "headers": { "ETag": { "schema": { "type": "string" } } } });
+        r
+    };
+    doc["paths"]["/collections/{collectionId}/items"]["post"] = json!({ "summary": "Add a feature", "operationId": "createFeature",
+        "tags": ["Data"], "parameters": [ids[0], crs], "requestBody": feature("application/geo+json"),
+        "responses": done("201", "Created; Location names the new feature") });
+    let item = &mut doc["paths"]["/collections/{collectionId}/items/{featureId}"];
+    item["put"] = json!({ "summary": "Replace a feature", "operationId": "replaceFeature", "tags": ["Data"],
+        "parameters": [ids[0], ids[1], if_match, crs], "requestBody": feature("application/geo+json"), "responses": done("200", "Replaced") });
+    item["patch"] = json!({ "summary": "Change part of a feature (JSON Merge Patch)", "operationId": "updateFeature", "tags": ["Data"],
+        "parameters": [ids[0], ids[1], if_match, crs], "requestBody": feature("application/merge-patch+json"), "responses": done("200", "Updated") });
+    item["delete"] = json!({ "summary": "Delete a feature", "operationId": "deleteFeature", "tags": ["Data"],
+        "parameters": [ids[0], ids[1], if_match], "responses": done("204", "Deleted") });
+    doc["paths"]["/collections/{collectionId}/items/{featureId}/history"] = json!({ "get": { "summary": "The feature's edits, newest first, each with the feature before and after",
+        "operationId": "getFeatureHistory", "tags": ["Data"], "parameters": [ids[0], ids[1]],
+        "responses": { "200": { "description": "Success", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("No such collection") } } });
 }
 
 /// The parts of the document every collection shares: paths, parameters and schemas.

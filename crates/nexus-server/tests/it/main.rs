@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod edge;
+mod edit;
 mod export;
 mod history;
 mod limits;

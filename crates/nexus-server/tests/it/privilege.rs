@@ -95,6 +95,8 @@ async fn requests_run_as_a_role_that_may_only_read_and_write_rows() {
         "TRUNCATE audit",
         "UPDATE audit SET summary = 'rewritten'",
         "DELETE FROM audit",
+        "UPDATE feature_edits SET actor_name = 'someone else'",
+        "DELETE FROM feature_edits",
         "DROP TABLE f_places",
         "CREATE ROLE intruder",
     ] {

@@ -6,10 +6,13 @@
 //! no `crs` member. Every request value is a bound parameter; table and column names are
 //! constants or come from a validated layer id.
 
+mod edit;
+mod edit_checks;
 mod export;
 mod query;
 mod reads;
 
+pub use edit::{CurrentFeature, EditGuard, EditKind, FeatureBody, FeatureEdit, FeatureWrite, WriteOutcome};
 pub use export::ExportChunk;
 pub(crate) use query::sql_literal;
 pub use query::{time_field, Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};

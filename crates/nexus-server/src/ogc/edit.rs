@@ -1,0 +1,312 @@
+//! OGC API - Features Part 4 on layer collections: `POST /collections/{id}/items` (201 with
+//! `Location`), `PUT`, `PATCH` (JSON Merge Patch) and `DELETE /collections/{id}/items/{fid}`;
+//! `OPTIONS` answers `Allow` with what the caller may do; writes with an `If-Match` that no
+//! longer matches get 412 and store nothing; `GET …/items/{fid}/history` lists the edits.
+//! Editing a draft layer's features is an editor's, a public layer's a publisher's (the same
+//! policy as uploading into the layer); the store asks again under the layer's lock.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nexus_core::{Action, Layer};
+use nexus_store::{EditKind, FeatureBody, FeatureWrite, LayerState, WriteOutcome};
+use serde_json::{json, Map, Value};
+
+use super::common::{link, GEOJSON};
+use super::crs::content_crs;
+use super::source::{source, Source};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::links::base_url;
+use crate::state::AppState;
+
+/// What an edit of `layer`'s features asks of the policy.
+fn action(layer: &Layer) -> Action {
+    Action::for_save(Some(layer.visibility), layer.visibility)
+}
+
+/// The layer `id` the caller may see, and may edit the features of.
+async fn writable(state: &AppState, caller: &Caller, id: &str) -> Result<Arc<Layer>, ApiError> {
+    caller.signed_in("editing features")?;
+    match source(state, &caller.drafts(), id).await? {
+        Source::Layer(l) => {
+            caller.require(
+                action(&l),
+                l.city.as_ref().map(nexus_core::CitySlug::as_str),
+                "editing this layer's features",
+            )?;
+            Ok(l)
+        }
+        Source::Projects { .. } => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "projects are saved through POST /api/projects and PUT /api/projects/{slug}",
+        )),
+    }
+}
+
+fn no_feature(id: &str, fid: &str) -> ApiError {
+    ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()))
+}
+
+fn fid_of(id: &str, fid: &str) -> Result<i64, ApiError> {
+    fid.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| no_feature(id, fid))
+}
+
+/// The version a write started from: `If-Match: "<etag>"` (`*`: any).
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
+    (v != "*").then(|| v.trim_start_matches("W/").trim_matches('"').to_owned())
+}
+
+/// The request body as a feature to store.
+fn body(bytes: &[u8], headers: &HeaderMap) -> Result<FeatureBody, ApiError> {
+    let v: Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    feature_body(&v, headers)
+}
+
+fn feature_body(v: &Value, headers: &HeaderMap) -> Result<FeatureBody, ApiError> {
+    if v["type"] != "Feature" {
+        return Err(ApiError::bad_request("the body must be a GeoJSON Feature"));
+    }
+    let geometry = match &v["geometry"] {
+        Value::Object(_) => v["geometry"].to_string(),
+        _ => return Err(ApiError::bad_request("the feature has no geometry: every feature of a layer has one")),
+    };
+    let properties = match &v["properties"] {
+        Value::Object(m) => m.clone(),
+        Value::Null => Map::new(),
+        _ => return Err(ApiError::bad_request("the feature's properties must be an object")),
+    };
+    let (srid, lat_first) = content_crs(headers)?;
+    Ok(FeatureBody { geometry, srid, lat_first, properties })
+}
+
+/// RFC 7396: `patch` merged into `target`.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch) {
+        (Some(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (_, p) if p.is_object() => {
+            *target = json!({});
+            merge_patch(target, p);
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+/// Writes, then answers with the feature as stored (or 204 for a delete).
+async fn write(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    layer: &Layer,
+    w: FeatureWrite<'_>,
+) -> Result<Response, ApiError> {
+    let guard = |s: &LayerState| caller.may(Action::for_save(Some(s.visibility), s.visibility), s.city.as_deref());
+    let audit = caller.actor.audit("feature.edit", "feature", None);
+    let id = layer.id.as_str();
+    let (fid, repaired, status) = match state.store.write_feature(&w, &guard, &audit).await? {
+        WriteOutcome::Written { etag: None, .. } => return Ok(StatusCode::NO_CONTENT.into_response()),
+        WriteOutcome::Written { fid, repaired, .. } => {
+            (fid, repaired, if w.kind == EditKind::Create { StatusCode::CREATED } else { StatusCode::OK })
+        }
+        WriteOutcome::Missing => {
+            return Err(ApiError::not_found(format!(
+                "collection '{id}' has no feature '{}'",
+                w.fid.unwrap_or_default()
+            )))
+        }
+        WriteOutcome::Stale { current } => {
+            let mut res = ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale",
+                format!(
+                    "feature {} of '{id}' was changed by someone else meanwhile (it is now \"{current}\"): read it \
+                     again and edit that",
+                    w.fid.unwrap_or_default()
+                ),
+            )
+            .into_response();
+            res.headers_mut().insert(header::ETAG, quoted(&current));
+            return Ok(res);
+        }
+        WriteOutcome::Forbidden => {
+            return Err(ApiError::forbidden(format!(
+                "layer '{id}' changed meanwhile and your roles no longer allow this edit"
+            )))
+        }
+    };
+    let now = state.store.current_feature(&layer.id, fid).await?.ok_or_else(ApiError::unavailable)?;
+    let base = base_url(state, headers);
+    let here = format!("{base}/collections/{id}/items/{fid}");
+    let mut feature = json!({
+        "type": "Feature", "id": fid, "geometry": now.geometry, "properties": now.properties,
+        "links": [link(here.clone(), "self", GEOJSON, "This feature"), link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection")],
+    });
+    if let Some(reason) = repaired {
+        // The geometry was invalid and stored repaired: the client learns what it now is.
+        feature["repaired"] = json!(format!("the geometry was not valid ({reason}) and was repaired"));
+    }
+    let mut res = (status, [(header::CONTENT_TYPE, GEOJSON)], Json(feature)).into_response();
+    res.headers_mut().insert(header::ETAG, quoted(&now.etag));
+    if status == StatusCode::CREATED {
+        if let Ok(v) = HeaderValue::from_str(&here) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    Ok(res)
+}
+
+pub(crate) fn quoted(etag: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{etag}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let layer = writable(&state, &caller, &id).await?;
+    let b = body(&bytes, &headers)?;
+    let w = FeatureWrite { layer: &layer.id, kind: EditKind::Create, fid: None, body: Some(b), expected: None };
+    write(&state, &caller, &headers, &layer, w).await
+}
+
+pub(super) async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let layer = writable(&state, &caller, &id).await?;
+    let n = fid_of(&id, &fid)?;
+    let b = body(&bytes, &headers)?;
+    let w = FeatureWrite {
+        layer: &layer.id,
+        kind: EditKind::Replace,
+        fid: Some(n),
+        body: Some(b),
+        expected: if_match(&headers),
+    };
+    write(&state, &caller, &headers, &layer, w).await
+}
+
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let layer = writable(&state, &caller, &id).await?;
+    let n = fid_of(&id, &fid)?;
+    let patch: Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    if !patch.is_object() {
+        return Err(ApiError::bad_request("a PATCH body is a JSON Merge Patch of the feature (an object)"));
+    }
+    let now = state.store.current_feature(&layer.id, n).await?.ok_or_else(|| no_feature(&id, &fid))?;
+    let mut merged = json!({ "type": "Feature", "geometry": now.geometry, "properties": now.properties });
+    merge_patch(&mut merged, &patch);
+    merged["type"] = json!("Feature");
+    let b = feature_body(&merged, &headers)?;
+    // Without If-Match the patch applies to the version it was merged into, never to a newer one.
+    let expected = if_match(&headers).or(Some(now.etag));
+    let w = FeatureWrite { layer: &layer.id, kind: EditKind::Update, fid: Some(n), body: Some(b), expected };
+    write(&state, &caller, &headers, &layer, w).await
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let layer = writable(&state, &caller, &id).await?;
+    let n = fid_of(&id, &fid)?;
+    let w = FeatureWrite {
+        layer: &layer.id,
+        kind: EditKind::Delete,
+        fid: Some(n),
+        body: None,
+        expected: if_match(&headers),
+    };
+    write(&state, &caller, &headers, &layer, w).await
+}
+
+/// `Allow`: what this caller may do here.
+async fn allow(state: &AppState, caller: &Caller, id: &str, writes: &str) -> Result<Response, ApiError> {
+    let may = match source(state, &caller.drafts(), id).await? {
+        Source::Layer(l) => caller.may(action(&l), l.city.as_ref().map(nexus_core::CitySlug::as_str)),
+        Source::Projects { .. } => false,
+    };
+    let methods = if may { format!("GET, HEAD, OPTIONS, {writes}") } else { "GET, HEAD, OPTIONS".to_owned() };
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::ALLOW, HeaderValue::from_str(&methods).unwrap_or(HeaderValue::from_static("GET")));
+    Ok(res)
+}
+
+pub(super) async fn options_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    allow(&state, &caller, &id, "POST").await
+}
+
+pub(super) async fn options_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, _fid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    allow(&state, &caller, &id, "PUT, PATCH, DELETE").await
+}
+
+/// `GET /collections/{id}/items/{fid}/history`: the feature's edits, newest first, each with
+/// the feature before and after.
+pub(super) async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let Source::Layer(layer) = source(&state, &caller.drafts(), &id).await? else {
+        return Err(ApiError::not_found("project history is at /api/projects/{slug}/history"));
+    };
+    let n = fid_of(&id, &fid)?;
+    let edits = state.store.feature_history(&layer.id, n, 500).await?;
+    Ok(Json(json!({ "collection": id, "feature": n, "edits": edits })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_patch;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({ "a": "b", "c": { "d": "e", "f": "g" } });
+        merge_patch(&mut doc, &json!({ "a": "z", "c": { "f": null } }));
+        assert_eq!(doc, json!({ "a": "z", "c": { "d": "e" } }));
+        let mut doc = json!({ "properties": { "name": "x", "n": 1 } });
+        merge_patch(&mut doc, &json!({ "properties": { "n": null, "m": [1] } }));
+        assert_eq!(doc, json!({ "properties": { "name": "x", "m": [1] } }));
+        let mut doc = json!({ "a": 1 });
+        merge_patch(&mut doc, &json!({ "a": { "b": 2 } }));
+        assert_eq!(doc, json!({ "a": { "b": 2 } }));
+    }
+}
