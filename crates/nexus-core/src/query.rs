@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::Bbox;
+use crate::{Bbox, Crs};
 
 /// A time interval; open ends are `None`. Values are RFC 3339 instants or dates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +25,9 @@ pub struct FeatureFilter {
     pub equals: Vec<(String, String)>,
     /// Only features whose time intersects this range (ignored for collections without time).
     pub time: Option<TimeRange>,
+    /// Only features meeting this box given in a projected coordinate system (`bbox` with a
+    /// `bbox-crs` of web mercator or a UTM zone): its EPSG code and minX, minY, maxX, maxY.
+    pub projected_bbox: Option<(i32, [f64; 4])>,
 }
 
 /// A query parameter that is unknown or malformed, said in one sentence.
@@ -38,7 +41,7 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 10_000;
 
 /// The parameters items and downloads take besides property filters.
-pub const RESERVED: &[&str] = &["limit", "offset", "bbox", "bbox-crs", "datetime", "precision", "f"];
+pub const RESERVED: &[&str] = &["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "precision", "f"];
 
 /// Parsed items parameters.
 #[derive(Debug, Clone)]
@@ -51,6 +54,8 @@ pub struct ItemsQuery {
     pub f: Option<String>,
     /// Decimals of coordinates.
     pub precision: u8,
+    /// The coordinate system geometries are served in (`crs=`; CRS84 by default).
+    pub crs: Crs,
     /// The filter.
     pub filter: FeatureFilter,
 }
@@ -141,7 +146,15 @@ pub fn items(
     queryables: &[String],
     with_paging: bool,
 ) -> Result<ItemsQuery, QueryError> {
-    let mut p = ItemsQuery { limit: DEFAULT_LIMIT, offset: 0, f: None, precision: 6, filter: FeatureFilter::default() };
+    let mut p = ItemsQuery {
+        limit: DEFAULT_LIMIT,
+        offset: 0,
+        f: None,
+        precision: 6,
+        crs: Crs::CRS84,
+        filter: FeatureFilter::default(),
+    };
+    let (mut bbox_text, mut bbox_crs) = (None, Crs::CRS84);
     let mut keys: Vec<&String> = query.keys().collect();
     keys.sort();
     for k in keys {
@@ -150,14 +163,9 @@ pub fn items(
             "limit" if with_paging => p.limit = integer("limit", v, 1)?.min(MAX_LIMIT),
             "offset" if with_paging => p.offset = integer("offset", v, 0)?,
             "f" => p.f = Some(v.clone()),
-            "bbox" => p.filter.bbox = bbox(v)?,
-            "bbox-crs" => {
-                if v != "http://www.opengis.net/def/crs/OGC/1.3/CRS84" {
-                    return Err(bad(
-                        "bbox-crs: only CRS84 (http://www.opengis.net/def/crs/OGC/1.3/CRS84) is supported".into(),
-                    ));
-                }
-            }
+            "bbox" => bbox_text = Some(v.as_str()),
+            "bbox-crs" => bbox_crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("bbox-crs", v)))?,
+            "crs" => p.crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("crs", v)))?,
             "datetime" => p.filter.time = Some(datetime(v)?),
             "precision" => {
                 let n = integer("precision", v, 0)?;
@@ -166,7 +174,7 @@ pub fn items(
             other if queryables.iter().any(|q| q == other) => p.filter.equals.push((other.to_owned(), v.clone())),
             other => {
                 let mut known = if with_paging { vec!["limit", "offset"] } else { vec![] };
-                known.extend(["bbox", "datetime", "precision", "f"]);
+                known.extend(["bbox", "bbox-crs", "crs", "datetime", "precision", "f"]);
                 let props = if queryables.is_empty() {
                     String::new()
                 } else {
@@ -180,7 +188,34 @@ pub fn items(
             }
         }
     }
+    if let Some(text) = bbox_text {
+        bbox_in(&mut p.filter, text, bbox_crs)?;
+    }
     Ok(p)
+}
+
+/// `bbox` in the coordinate system `bbox-crs` names: CRS84 as it is, EPSG:4326 latitude first,
+/// a projected one kept in its own units for the database to transform.
+fn bbox_in(filter: &mut FeatureFilter, text: &str, crs: Crs) -> Result<(), QueryError> {
+    if crs == Crs::CRS84 {
+        filter.bbox = bbox(text)?;
+        return Ok(());
+    }
+    let nums: Vec<f64> = text.split(',').filter_map(|p| p.trim().parse::<f64>().ok()).collect();
+    let [a, b, c, d] = nums.as_slice() else {
+        return Err(bad(format!(
+            "bbox must be 4 comma-separated numbers in its bbox-crs, not '{}'",
+            text.escape_default()
+        )));
+    };
+    if crs.lat_first {
+        filter.bbox = bbox(&format!("{b},{a},{d},{c}"))?;
+    } else if a < c && b < d && nums.iter().all(|x| x.is_finite()) {
+        filter.projected_bbox = Some((crs.srid, [*a, *b, *c, *d]));
+    } else {
+        return Err(bad(format!("bbox '{}' is not minX,minY,maxX,maxY", text.escape_default())));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -189,6 +224,23 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn coordinate_systems_of_output_and_bbox() {
+        let p = items(&q(&[("crs", "http://www.opengis.net/def/crs/EPSG/0/32647")]), &[], true).unwrap();
+        assert_eq!(p.crs, Crs { srid: 32647, lat_first: false });
+        assert_eq!(items(&q(&[]), &[], true).unwrap().crs, Crs::CRS84);
+        // EPSG:4326 boxes are latitude first; projected ones stay in their units.
+        let epsg = "http://www.opengis.net/def/crs/EPSG/0/4326";
+        let p = items(&q(&[("bbox", "18,98,19,99"), ("bbox-crs", epsg)]), &[], true).unwrap();
+        assert!(p.filter.bbox[0].contains(98.5, 18.5));
+        let p = items(&q(&[("bbox", "490000,2070000,500000,2080000"), ("bbox-crs", "EPSG:32647")]), &[], true).unwrap();
+        assert_eq!(p.filter.projected_bbox, Some((32647, [490_000.0, 2_070_000.0, 500_000.0, 2_080_000.0])));
+        let err = |pairs: &[(&str, &str)]| items(&q(pairs), &[], true).unwrap_err().0;
+        assert!(err(&[("crs", "EPSG:2000")]).contains("crs 'EPSG:2000'"));
+        assert!(err(&[("bbox", "1,2,3,4"), ("bbox-crs", "urn:x")]).contains("bbox-crs"));
+        assert!(err(&[("bbox", "5,2,3,4"), ("bbox-crs", "EPSG:3857")]).contains("minX"));
     }
 
     #[test]

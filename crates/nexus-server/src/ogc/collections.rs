@@ -37,7 +37,8 @@ pub(super) fn collection_doc(base: &str, s: &Source) -> Value {
         ),
     };
     let mut doc = json!({
-        "id": id, "title": title, "description": description, "itemType": "feature", "crs": [CRS84],
+        "id": id, "title": title, "description": description, "itemType": "feature",
+        "crs": nexus_core::Crs::advertised(), "storageCrs": CRS84,
         "links": [
             link(format!("{base}/collections/{id}"), "self", "application/json", "This collection"),
             link(format!("{base}/collections/{id}?f=html"), "alternate", "text/html", "This collection as HTML"),
@@ -83,6 +84,8 @@ pub(super) async fn collections(
         "links": [link(format!("{base}/collections"), "self", "application/json", "The collections"),
                   link(format!("{base}/collections?f=html"), "alternate", "text/html", "The collections as HTML")],
         "collections": list,
+        // Part 2: the coordinate systems every collection offers.
+        "crs": nexus_core::Crs::advertised(),
     });
     Ok(match format(&q, &headers)? {
         Format::Json => Json(doc).into_response(),

@@ -82,8 +82,8 @@ fn feature_body(v: &Value, headers: &HeaderMap) -> Result<FeatureBody, ApiError>
         Value::Null => Map::new(),
         _ => return Err(ApiError::bad_request("the feature's properties must be an object")),
     };
-    let (srid, lat_first) = content_crs(headers)?;
-    Ok(FeatureBody { geometry, srid, lat_first, properties })
+    let crs = content_crs(headers)?;
+    Ok(FeatureBody { geometry, srid: crs.srid, lat_first: crs.lat_first, properties })
 }
 
 /// RFC 7396: `patch` merged into `target`.

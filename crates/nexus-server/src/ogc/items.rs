@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::common::{format, json_encoded, json_with_type, link, GEOJSON};
+use super::crs::content_crs_header;
 use super::html;
 use super::source::source;
 use crate::auth::Caller;
@@ -51,7 +52,7 @@ pub(super) async fn items(
     let c = s.collection();
     let (matched, features) = tokio::try_join!(
         state.store.count_features(c, &p.filter),
-        state.store.features_page(c, &p.filter, p.limit, p.offset, p.precision)
+        state.store.features_page(c, &p.filter, p.limit, p.offset, p.precision, p.crs)
     )?;
     let base = base_url(&state, &headers);
     let here = format!("{base}/collections/{id}/items");
@@ -119,7 +120,10 @@ pub(super) async fn items(
     body.extend_from_slice(b"],");
     let tail = serde_json::to_vec(&tail).unwrap_or_default();
     body.extend_from_slice(&tail[1..]);
-    Ok(json_encoded(&headers, GEOJSON, body))
+    let mut res = json_encoded(&headers, GEOJSON, body);
+    let (name, value) = content_crs_header(p.crs);
+    res.headers_mut().insert(name, value);
+    Ok(res)
 }
 
 pub(super) async fn item(
@@ -134,7 +138,7 @@ pub(super) async fn item(
     let f = format(&q, &headers)?;
     let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));
     let n: i64 = fid.parse().map_err(|_| missing())?;
-    let feat = state.store.feature(s.collection(), n, p.precision).await?.ok_or_else(missing)?;
+    let feat = state.store.feature(s.collection(), n, p.precision, p.crs).await?.ok_or_else(missing)?;
     let base = base_url(&state, &headers);
     let mut v: Value = serde_json::from_slice(&feat).map_err(|e| ApiError::internal(&e))?;
     v["links"] = json!([
@@ -150,6 +154,8 @@ pub(super) async fn item(
     Ok(match f {
         Format::Json => {
             let mut res = json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default());
+            let (name, value) = content_crs_header(p.crs);
+            res.headers_mut().insert(name, value);
             if let Some(etag) = etag {
                 res.headers_mut().insert(axum::http::header::ETAG, super::edit::quoted(&etag));
             }

@@ -21,6 +21,8 @@ pub fn document(base: &str, sources: &[Source]) -> Value {
             json!({ "$ref": "#/components/parameters/bbox" }),
             json!({ "$ref": "#/components/parameters/datetime" }),
             json!({ "$ref": "#/components/parameters/precision" }),
+            json!({ "$ref": "#/components/parameters/crs" }),
+            json!({ "$ref": "#/components/parameters/bbox-crs" }),
             json!({ "$ref": "#/components/parameters/f" }),
         ];
         for (name, schema) in schema::queryables(s) {
@@ -122,6 +124,7 @@ fn paths() -> Value {
                 { "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/limit" },
                 { "$ref": "#/components/parameters/offset" }, { "$ref": "#/components/parameters/bbox" },
                 { "$ref": "#/components/parameters/datetime" }, { "$ref": "#/components/parameters/precision" },
+                { "$ref": "#/components/parameters/crs" }, { "$ref": "#/components/parameters/bbox-crs" },
                 { "$ref": "#/components/parameters/f" }
             ],
             "responses": { "200": ok("#/components/schemas/featureCollectionGeoJSON", &[geojson, "text/html"]),
@@ -136,7 +139,8 @@ fn paths() -> Value {
                            "404": err("No such collection") } } },
         "/collections/{collectionId}/items/{featureId}": { "get": { "summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
             "parameters": [{ "$ref": "#/components/parameters/collectionId" }, { "$ref": "#/components/parameters/featureId" },
-                           { "$ref": "#/components/parameters/precision" }, { "$ref": "#/components/parameters/f" }],
+                           { "$ref": "#/components/parameters/precision" }, { "$ref": "#/components/parameters/crs" },
+                           { "$ref": "#/components/parameters/f" }],
             "responses": { "200": ok("#/components/schemas/featureGeoJSON", &[geojson, "text/html"]), "404": err("No such feature") } } }
     })
 }
@@ -162,7 +166,13 @@ fn parameters() -> Value {
                       "schema": { "type": "string" } },
         "precision": { "name": "precision", "in": "query", "required": false, "style": "form", "explode": false,
                        "description": "Decimals of coordinates (default 6, about 10 cm).",
-                       "schema": { "type": "integer", "minimum": 0, "maximum": 15, "default": 6 } }
+                       "schema": { "type": "integer", "minimum": 0, "maximum": 15, "default": 6 } },
+        "crs": { "name": "crs", "in": "query", "required": false, "style": "form", "explode": false,
+                 "description": "The coordinate system of the geometries returned (a URI of the collection's crs list; default CRS84). The response's Content-Crs names it.",
+                 "schema": { "type": "string", "format": "uri" } },
+        "bbox-crs": { "name": "bbox-crs", "in": "query", "required": false, "style": "form", "explode": false,
+                      "description": "The coordinate system of bbox (default CRS84; EPSG:4326 is latitude first).",
+                      "schema": { "type": "string", "format": "uri" } }
     })
 }
 

@@ -1,8 +1,21 @@
 //! The query behind every read of features: which table, which columns, which filters
 //! (all request values bound as parameters), in primary-key order.
 
-use nexus_core::{DraftScope, FeatureFilter, FieldType, Layer};
+use nexus_core::{Crs, DraftScope, FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
+
+/// A feature's geometry as GeoJSON text in `crs` (RFC 7946 winding; never a `crs` member):
+/// CRS84 as stored, EPSG:4326 with its axes swapped, others transformed by PostGIS.
+fn geometry_json(precision: u8, crs: Crs) -> String {
+    let prec = i32::from(precision.min(15));
+    let g = "ST_ForcePolygonCCW(geom)";
+    match crs {
+        Crs::CRS84 => format!("ST_AsGeoJSON({g}, {prec})"),
+        Crs { srid: 4326, .. } => format!("ST_AsGeoJSON(ST_FlipCoordinates({g}), {prec}, 0)"),
+        // The code is one `Crs::parse` accepted: a number, safe in the text.
+        Crs { srid, .. } => format!("ST_AsGeoJSON(ST_Transform({g}, {srid}), {prec}, 0)"),
+    }
+}
 
 /// A set of features that can be listed.
 #[derive(Debug, Clone, Copy)]
@@ -56,8 +69,8 @@ impl Query {
         format!("${}", self.params.len())
     }
 
-    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8) -> Query {
-        let prec = i32::from(precision.min(15));
+    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8, crs: Crs) -> Query {
+        let geometry = geometry_json(precision, crs);
         let mut q = Query {
             from: String::new(),
             select: String::new(),
@@ -69,22 +82,25 @@ impl Query {
             keys: None,
         };
         match c {
-            Collection::Layer(l) => q.layer(l, f, prec),
-            Collection::Projects { drafts } => q.projects(drafts, f, prec),
+            Collection::Layer(l) => q.layer(l, f, &geometry),
+            Collection::Projects { drafts } => q.projects(drafts, f, &geometry),
         }
         if !f.bbox.is_empty() {
             q.bbox(f);
+        }
+        if let Some((srid, b)) = f.projected_bbox {
+            q.projected_bbox(srid, b);
         }
         q
     }
 
     /// A layer's features: one column per field, its filters on properties and time.
-    fn layer(&mut self, l: &Layer, f: &FeatureFilter, prec: i32) {
+    fn layer(&mut self, l: &Layer, f: &FeatureFilter, geometry: &str) {
         let q = self;
         q.from = format!("\"f_{}\"", l.id.as_str());
         // One column per field, so properties leave in the layer's field order (jsonb
         // keeps its own) without parsing them again here.
-        let mut select = format!("fid, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec})");
+        let mut select = format!("fid, {geometry}");
         for field in &l.fields {
             select.push_str(&format!(", (properties->{})::text", sql_literal(&field.name)));
         }
@@ -142,11 +158,11 @@ impl Query {
     }
 
     /// The projects (public ones unless drafts are asked for), their filters and dates.
-    fn projects(&mut self, drafts: &DraftScope, f: &FeatureFilter, prec: i32) {
+    fn projects(&mut self, drafts: &DraftScope, f: &FeatureFilter, geometry: &str) {
         let q = self;
         q.from = "projects".into();
         q.select = format!(
-            "id, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), {prec}), json_build_object(
+            "id, {geometry}, json_build_object(
                 'slug', slug, 'city', city, 'title', title, 'title_local', title_local,
                 'description', description, 'description_local', description_local,
                 'sectors', sectors, 'dimensions', dimensions, 'kind', kind, 'status', status,
@@ -219,6 +235,18 @@ impl Query {
             }
         }
         q.wheres.push(format!("({})", any.join(" OR ")));
+    }
+
+    /// Features meeting a box given in a projected coordinate system (EPSG code `srid`, a
+    /// checked whole number).
+    fn projected_bbox(&mut self, srid: i32, b: [f64; 4]) {
+        let q = self;
+        let (x0, y0, x1, y1) = (q.param(b[0]), q.param(b[1]), q.param(b[2]), q.param(b[3]));
+        let envelope = format!("ST_MakeEnvelope({x0}::float8, {y0}::float8, {x1}::float8, {y1}::float8, {srid})");
+        q.wheres.push(format!(
+            "(geom_3857 && ST_Transform({envelope}, 3857) AND ST_Intersects(geom, ST_Transform(ST_Segmentize({envelope}, \
+             ({x1}::float8 - {x0}::float8) / 16), 4326)))"
+        ));
     }
 
     pub(super) fn where_sql(&self) -> String {

@@ -130,7 +130,8 @@ async fn bad_parameters_are_400s_that_say_why_and_unknown_ids_404s() {
         ("bbox=0,0,200,1", "outside"),
         ("datetime=last-week", "not an RFC 3339"),
         ("f=xml", "f must be json or html"),
-        ("bbox-crs=EPSG:3857", "only CRS84"),
+        ("bbox-crs=EPSG:2000", "not a coordinate system this server takes"),
+        ("crs=http://example.org/crs", "crs 'http://example.org/crs'"),
     ] {
         let (status, body) = t.get_json(&format!("/collections/places/items?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");

@@ -65,5 +65,6 @@ fn local(href: &str) -> &str {
     &rest[rest.find('/').unwrap()..]
 }
 
+mod crs;
 mod items;
 mod service;
