@@ -118,7 +118,10 @@ async fn write(
     let audit = caller.actor.audit("feature.edit", "feature", None);
     let id = layer.id.as_str();
     let (fid, repaired, status) = match state.store.write_feature(&w, &guard, &audit).await? {
-        WriteOutcome::Written { etag: None, .. } => return Ok(StatusCode::NO_CONTENT.into_response()),
+        WriteOutcome::Written { etag: None, .. } => {
+            state.tiles.refresh_layer(id).await?;
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
         WriteOutcome::Written { fid, repaired, .. } => {
             (fid, repaired, if w.kind == EditKind::Create { StatusCode::CREATED } else { StatusCode::OK })
         }
@@ -148,11 +151,24 @@ async fn write(
             )))
         }
     };
+    // This instance's catalog has the new revision before the client hears back, so its next
+    // read (a count, a tile) sees the write.
+    state.tiles.refresh_layer(id).await?;
+    let layer = state.tiles.catalog().get(id).unwrap_or_else(|| Arc::new(layer.clone()));
     let now = state.store.current_feature(&layer.id, fid).await?.ok_or_else(ApiError::unavailable)?;
     let base = base_url(state, headers);
     let here = format!("{base}/collections/{id}/items/{fid}");
+    // As a read shows it: every field of the layer, null where the feature has none.
+    let mut properties: Map<String, Value> = layer
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), now.properties.get(&f.name).cloned().unwrap_or(Value::Null)))
+        .collect();
+    for (k, v) in now.properties.as_object().into_iter().flatten() {
+        properties.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     let mut feature = json!({
-        "type": "Feature", "id": fid, "geometry": now.geometry, "properties": now.properties,
+        "type": "Feature", "id": fid, "geometry": now.geometry, "properties": properties,
         "links": [link(here.clone(), "self", GEOJSON, "This feature"), link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection")],
     });
     if let Some(reason) = repaired {

@@ -204,6 +204,15 @@ impl Tiles {
         }
     }
 
+    /// Reads layer `id`'s catalog entry now, as its change notification soon will: the
+    /// instance that made a change answers its client from the new revision (read your writes).
+    ///
+    /// # Errors
+    /// When the catalog row cannot be read.
+    pub async fn refresh_layer(&self, id: &str) -> Result<(), StoreError> {
+        self.apply(Change::Layer { id: id.to_owned(), revision: 0 }).await
+    }
+
     async fn apply(&self, change: Change) -> Result<(), StoreError> {
         match change {
             Change::Layer { id, revision } if revision < 0 => {
