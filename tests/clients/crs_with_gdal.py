@@ -1,5 +1,6 @@
-"""Part 2 through GDAL's OAPIF driver (GDAL 3.12, bundled by pyogrio): a collection read in
-UTM zone 47N has the coordinates PostGIS computes, in metres, and says so.
+"""Parts 2 and 3 through GDAL's OAPIF driver (GDAL 3.12, bundled by pyogrio): a collection read
+in UTM zone 47N has the coordinates an independent projection gives, in metres, and says so;
+an attribute filter (which GDAL sends as CQL2 when the server offers it) reads the one tambon.
 
 Usage: crs_with_gdal.py URL
 """
@@ -34,4 +35,7 @@ def to_utm47(lon, lat):
 for p, q in zip(lonlat.geometry, utm.geometry):
     x, y = to_utm47(p.x, p.y)
     assert abs(q.x - x) < 0.5 and abs(q.y - y) < 0.5, (p, q, x, y)
-print(f"GDAL {pyogrio.__gdal_version_string__}: {layer} read in EPSG:32647 ({len(utm)} features, within 0.5 m)")
+hai_ya = pyogrio.read_dataframe(f"OAPIF:{url}/", layer="cm-tambon", where="name = 'Hai Ya'")
+assert list(hai_ya["name_th"]) == ["หายยา"], hai_ya
+print(f"GDAL {pyogrio.__gdal_version_string__}: {layer} read in EPSG:32647 ({len(utm)} features, within 0.5 m); "
+      "a filtered read found Hai Ya")

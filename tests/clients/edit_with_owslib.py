@@ -1,4 +1,4 @@
-"""Part 4 through OWSLib, as a GIS script would edit the atlas: create, read back, replace
+"""Parts 3 and 4 through OWSLib, as a GIS script would use the atlas: a CQL2 filter; create, read back, replace
 (PUT), patch (JSON Merge Patch: OWSLib has no PATCH, so requests, which OWSLib itself uses),
 a stale If-Match refused with 412, delete; and the history of the feature's edits.
 
@@ -19,6 +19,12 @@ conforms = api.conformance()["conformsTo"]
 for cls in ("create-replace-delete", "update", "optimistic-locking-etags"):
     assert f"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/{cls}" in conforms, cls
 before = api.collection_items(layer, limit=1000)["numberMatched"]
+
+# Part 3: a CQL2 filter read through OWSLib (the server evaluates it; a value with a quote is a value).
+landfills = api.collection_items(layer, filter="name LIKE '%landfill%' AND S_INTERSECTS(geometry, BBOX(98, 18, 100, 20))")
+assert landfills["numberMatched"] == len(landfills["features"]) >= 1, landfills
+assert all("landfill" in f["properties"]["name"] for f in landfills["features"]), landfills
+assert api.collection_items(layer, filter="name = 'x'' OR 1=1 --'")["numberMatched"] == 0
 
 site = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [98.95, 18.80]},
         "properties": {"name": "OWSLib transfer station", "status": "planned"}}

@@ -30,6 +30,6 @@ pub use export_format::ExportFormat;
 pub use ids::{CitySlug, IdError, LayerId, ProjectSlug};
 pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
-pub use query::{FeatureFilter, ItemsQuery, QueryError, TimeRange};
+pub use query::{CqlFilter, FeatureFilter, ItemsQuery, QueryError, TimeRange};
 pub use rules::{GridSettings, Override, Rule, RuleError, RuleSet, Selector, MAX_DISTANCE_M};
 pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

@@ -28,6 +28,27 @@ pub struct FeatureFilter {
     /// Only features meeting this box given in a projected coordinate system (`bbox` with a
     /// `bbox-crs` of web mercator or a UTM zone): its EPSG code and minX, minY, maxX, maxY.
     pub projected_bbox: Option<(i32, [f64; 4])>,
+    /// Only features this CQL2 expression holds for (`filter=`).
+    pub cql: Option<CqlFilter>,
+}
+
+/// A parsed CQL2 filter and the coordinate system of its geometry literals (`filter-crs`).
+#[derive(Debug, Clone)]
+pub struct CqlFilter {
+    /// The expression (the `cql2` crate's).
+    pub expr: cql2::Expr,
+    /// The coordinate system of its geometries (CRS84 by default).
+    pub crs: Crs,
+}
+
+/// Parses `filter` as `lang` (`cql2-text` or `cql2-json`). A syntax error says where.
+pub fn cql(filter: &str, lang: &str, crs: Crs) -> Result<CqlFilter, QueryError> {
+    let expr = match lang {
+        "cql2-text" => cql2::parse_text(filter).map_err(|e| bad(format!("filter is not valid CQL2 text: {e}")))?,
+        "cql2-json" => cql2::parse_json(filter).map_err(|e| bad(format!("filter is not valid CQL2 JSON: {e}")))?,
+        other => return Err(bad(format!("filter-lang '{}' is not cql2-text or cql2-json", other.escape_default()))),
+    };
+    Ok(CqlFilter { expr, crs })
 }
 
 /// A query parameter that is unknown or malformed, said in one sentence.
@@ -41,7 +62,19 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 10_000;
 
 /// The parameters items and downloads take besides property filters.
-pub const RESERVED: &[&str] = &["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "precision", "f"];
+pub const RESERVED: &[&str] = &[
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "precision",
+    "f",
+];
 
 /// Parsed items parameters.
 #[derive(Debug, Clone)]
@@ -155,6 +188,7 @@ pub fn items(
         filter: FeatureFilter::default(),
     };
     let (mut bbox_text, mut bbox_crs) = (None, Crs::CRS84);
+    let (mut filter, mut filter_lang, mut filter_crs) = (None, "cql2-text", Crs::CRS84);
     let mut keys: Vec<&String> = query.keys().collect();
     keys.sort();
     for k in keys {
@@ -166,6 +200,11 @@ pub fn items(
             "bbox" => bbox_text = Some(v.as_str()),
             "bbox-crs" => bbox_crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("bbox-crs", v)))?,
             "crs" => p.crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("crs", v)))?,
+            "filter" if with_paging => filter = Some(v.as_str()),
+            "filter-lang" if with_paging => filter_lang = v.as_str(),
+            "filter-crs" if with_paging => {
+                filter_crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("filter-crs", v)))?;
+            }
             "datetime" => p.filter.time = Some(datetime(v)?),
             "precision" => {
                 let n = integer("precision", v, 0)?;
@@ -173,7 +212,8 @@ pub fn items(
             }
             other if queryables.iter().any(|q| q == other) => p.filter.equals.push((other.to_owned(), v.clone())),
             other => {
-                let mut known = if with_paging { vec!["limit", "offset"] } else { vec![] };
+                let mut known =
+                    if with_paging { vec!["limit", "offset", "filter", "filter-lang", "filter-crs"] } else { vec![] };
                 known.extend(["bbox", "bbox-crs", "crs", "datetime", "precision", "f"]);
                 let props = if queryables.is_empty() {
                     String::new()
@@ -190,6 +230,9 @@ pub fn items(
     }
     if let Some(text) = bbox_text {
         bbox_in(&mut p.filter, text, bbox_crs)?;
+    }
+    if let Some(text) = filter {
+        p.filter.cql = Some(cql(text, filter_lang, filter_crs)?);
     }
     Ok(p)
 }
@@ -224,6 +267,23 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn cql2_filters_parse_and_say_where_they_are_wrong() {
+        let p = items(&q(&[("filter", "name = 'x'' OR 1=1 --'")]), &[], true).unwrap();
+        assert!(matches!(p.filter.cql.unwrap().expr, cql2::Expr::Operation { .. }));
+        let json = r#"{"op": "=", "args": [{"property": "name"}, "Hai Ya"]}"#;
+        assert!(items(&q(&[("filter", json), ("filter-lang", "cql2-json")]), &[], true).unwrap().filter.cql.is_some());
+        let err = items(&q(&[("filter", "name = = 3")]), &[], true).unwrap_err().0;
+        assert!(err.contains("not valid CQL2 text") && err.contains("1:"), "{err}");
+        assert!(items(&q(&[("filter", "a=1"), ("filter-lang", "sql")]), &[], true)
+            .unwrap_err()
+            .0
+            .contains("filter-lang"));
+        let utm =
+            items(&q(&[("filter", "S_INTERSECTS(geometry, POINT(1 2))"), ("filter-crs", "EPSG:32647")]), &[], true);
+        assert_eq!(utm.unwrap().filter.cql.unwrap().crs.srid, 32647);
     }
 
     #[test]

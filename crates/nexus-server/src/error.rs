@@ -22,7 +22,7 @@ pub struct ApiError {
     /// Human-readable explanation.
     pub message: String,
     /// Extra members of the body (an ingest report, say).
-    pub details: Option<(&'static str, serde_json::Value)>,
+    pub details: Option<Box<(&'static str, serde_json::Value)>>,
     /// Seconds to wait before trying again (429 and 503).
     pub retry_after: Option<u64>,
 }
@@ -84,6 +84,7 @@ impl From<&StoreError> for ApiError {
             }
             StoreError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
             StoreError::Forbidden(message) => ApiError::forbidden(message.clone()),
+            StoreError::Filter(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message.clone()),
             StoreError::Deleted(message) => ApiError::new(StatusCode::CONFLICT, "deleted", message.clone()),
             other => ApiError::internal(other),
         }
@@ -127,7 +128,8 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({ "error": { "code": self.code, "message": self.message } });
-        if let (Some((key, value)), Some(map)) = (self.details, body.as_object_mut()) {
+        if let (Some(details), Some(map)) = (self.details, body.as_object_mut()) {
+            let (key, value) = *details;
             map.insert(key.to_owned(), value);
         }
         let mut res = (self.status, Json(body)).into_response();

@@ -97,6 +97,10 @@ pub enum StoreError {
     /// The caller's roles do not allow the change, judged under its lock (a client error).
     #[error("{0}")]
     Forbidden(String),
+    /// A filter the collection cannot evaluate (an unknown property, a value of the wrong
+    /// type): a client error that says which.
+    #[error("{0}")]
+    Filter(String),
     /// The id belongs to something deleted, which must be restored or purged first.
     #[error("{0}")]
     Deleted(String),

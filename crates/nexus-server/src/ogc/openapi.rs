@@ -23,6 +23,9 @@ pub fn document(base: &str, sources: &[Source]) -> Value {
             json!({ "$ref": "#/components/parameters/precision" }),
             json!({ "$ref": "#/components/parameters/crs" }),
             json!({ "$ref": "#/components/parameters/bbox-crs" }),
+            json!({ "$ref": "#/components/parameters/filter" }),
+            json!({ "$ref": "#/components/parameters/filter-lang" }),
+            json!({ "$ref": "#/components/parameters/filter-crs" }),
             json!({ "$ref": "#/components/parameters/f" }),
         ];
         for (name, schema) in schema::queryables(s) {
@@ -125,7 +128,8 @@ fn paths() -> Value {
                 { "$ref": "#/components/parameters/offset" }, { "$ref": "#/components/parameters/bbox" },
                 { "$ref": "#/components/parameters/datetime" }, { "$ref": "#/components/parameters/precision" },
                 { "$ref": "#/components/parameters/crs" }, { "$ref": "#/components/parameters/bbox-crs" },
-                { "$ref": "#/components/parameters/f" }
+                { "$ref": "#/components/parameters/filter" }, { "$ref": "#/components/parameters/filter-lang" },
+                { "$ref": "#/components/parameters/filter-crs" }, { "$ref": "#/components/parameters/f" }
             ],
             "responses": { "200": ok("#/components/schemas/featureCollectionGeoJSON", &[geojson, "text/html"]),
                            "400": err("A parameter is unknown or malformed"), "404": err("No such collection") } } },
@@ -170,6 +174,14 @@ fn parameters() -> Value {
         "crs": { "name": "crs", "in": "query", "required": false, "style": "form", "explode": false,
                  "description": "The coordinate system of the geometries returned (a URI of the collection's crs list; default CRS84). The response's Content-Crs names it.",
                  "schema": { "type": "string", "format": "uri" } },
+        "filter": { "name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": "A CQL2 condition on the collection's queryables (see /collections/{collectionId}/queryables), e.g. name = 'Hai Ya' AND S_INTERSECTS(geometry, BBOX(98.9,18.7,99.1,18.9)); S_DWITHIN's distance is in metres. Every value is bound, never run as SQL.",
+                    "schema": { "type": "string" } },
+        "filter-lang": { "name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
+                         "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" } },
+        "filter-crs": { "name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,
+                        "description": "The coordinate system of the filter's geometries (default CRS84).",
+                        "schema": { "type": "string", "format": "uri" } },
         "bbox-crs": { "name": "bbox-crs", "in": "query", "required": false, "style": "form", "explode": false,
                       "description": "The coordinate system of bbox (default CRS84; EPSG:4326 is latitude first).",
                       "schema": { "type": "string", "format": "uri" } }

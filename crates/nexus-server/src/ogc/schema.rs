@@ -91,7 +91,11 @@ pub fn queryables_document(url: &str, title: &str, s: &Source) -> Value {
         "$id": url,
         "type": "object",
         "title": title,
-        "properties": object(queryables(s)),
+        "properties": object(
+            std::iter::once(("geometry".to_owned(), json!({ "format": "geometry-any", "description": "The feature's geometry, for the spatial operators of filter=" })))
+                .chain(queryables(s))
+                .collect()
+        ),
         "additionalProperties": false,
     })
 }

@@ -207,7 +207,7 @@ async fn upload(
         Err(IngestError::Refused(report)) => {
             let message = IngestError::Refused(report.clone()).to_string();
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
-            e.details = Some(("report", serde_json::to_value(&report).unwrap_or_default()));
+            e.details = Some(Box::new(("report", serde_json::to_value(&report).unwrap_or_default())));
             Err(e)
         }
         Err(IngestError::Store(e)) => Err(e.into()),

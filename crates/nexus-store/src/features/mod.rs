@@ -6,6 +6,7 @@
 //! no `crs` member. Every request value is a bound parameter; table and column names are
 //! constants or come from a validated layer id.
 
+mod cql;
 mod edit;
 mod edit_checks;
 mod export;

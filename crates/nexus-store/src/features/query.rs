@@ -4,6 +4,9 @@
 use nexus_core::{Crs, DraftScope, FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
+use super::cql::{Binds, Columns, Translator};
+use crate::error::{StoreError, StoreResult};
+
 /// A feature's geometry as GeoJSON text in `crs` (RFC 7946 winding; never a `crs` member):
 /// CRS84 as stored, EPSG:4326 with its axes swapped, others transformed by PostGIS.
 fn geometry_json(precision: u8, crs: Crs) -> String {
@@ -63,13 +66,23 @@ pub(super) struct Query {
     pub(super) keys: Option<Vec<String>>,
 }
 
+impl Binds for Query {
+    fn bind_value(&mut self, v: Box<dyn ToSql + Sync + Send>) -> String {
+        self.params.push(v);
+        format!("${}", self.params.len())
+    }
+}
+
 impl Query {
     pub(super) fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
         self.params.push(Box::new(v));
         format!("${}", self.params.len())
     }
 
-    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8, crs: Crs) -> Query {
+    /// # Errors
+    /// [`StoreError::Filter`] when the CQL2 filter names something the collection does not
+    /// have or compares values it cannot.
+    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8, crs: Crs) -> StoreResult<Query> {
         let geometry = geometry_json(precision, crs);
         let mut q = Query {
             from: String::new(),
@@ -91,7 +104,17 @@ impl Query {
         if let Some((srid, b)) = f.projected_bbox {
             q.projected_bbox(srid, b);
         }
-        q
+        if let Some(cql) = &f.cql {
+            let columns = match c {
+                Collection::Layer(l) => Columns::Layer(l),
+                Collection::Projects { .. } => Columns::Projects,
+            };
+            let condition = Translator::new(&mut q, columns, cql.crs)
+                .condition(&cql.expr)
+                .map_err(|e| StoreError::Filter(e.to_string()))?;
+            q.wheres.push(condition);
+        }
+        Ok(q)
     }
 
     /// A layer's features: one column per field, its filters on properties and time.

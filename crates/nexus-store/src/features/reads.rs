@@ -42,12 +42,16 @@ impl Store {
     pub async fn count_features(&self, c: Collection<'_>, f: &FeatureFilter) -> StoreResult<i64> {
         if let Collection::Layer(l) = c {
             // The catalog keeps the count of every revision; paging clients ask on every page.
-            let unfiltered = f.bbox.is_empty() && f.projected_bbox.is_none() && f.equals.is_empty() && f.time.is_none();
+            let unfiltered = f.bbox.is_empty()
+                && f.projected_bbox.is_none()
+                && f.cql.is_none()
+                && f.equals.is_empty()
+                && f.time.is_none();
             if l.feature_count == 0 || unfiltered {
                 return Ok(l.feature_count);
             }
         }
-        let query = Query::build(c, f, 6, Crs::CRS84);
+        let query = Query::build(c, f, 6, Crs::CRS84)?;
         let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
         let client = self.read_client().await?;
         let row = client.query_one(&sql, &query.refs()).await.map_err(StoreError::layer_query("count_features"))?;
@@ -72,7 +76,7 @@ impl Store {
                 return Ok(Vec::new());
             }
         }
-        let mut query = Query::build(c, f, precision, crs);
+        let mut query = Query::build(c, f, precision, crs)?;
         let (lim, off) = (query.param(limit), query.param(offset));
         // The page's ids come from the primary key alone; only those rows are turned into
         // GeoJSON, so a deep offset skips index entries rather than rendering geometries.
@@ -107,7 +111,7 @@ impl Store {
                 return Ok(None);
             }
         }
-        let mut query = Query::build(c, &FeatureFilter::default(), precision, crs);
+        let mut query = Query::build(c, &FeatureFilter::default(), precision, crs)?;
         let p = query.param(id);
         query.wheres.push(format!("{} = {p}", query.key));
         let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());

@@ -66,5 +66,6 @@ fn local(href: &str) -> &str {
 }
 
 mod crs;
+mod filter;
 mod items;
 mod service;
