@@ -89,6 +89,10 @@ pub struct ItemsQuery {
     pub precision: u8,
     /// The coordinate system geometries are served in (`crs=`; CRS84 by default).
     pub crs: Crs,
+    /// Only these properties in each feature (`properties=`); all of them when `None`.
+    pub properties: Option<Vec<String>>,
+    /// The order of a page (`sortby=name,-population`): each property, and whether descending.
+    pub sortby: Vec<(String, bool)>,
     /// The filter.
     pub filter: FeatureFilter,
 }
@@ -185,6 +189,8 @@ pub fn items(
         f: None,
         precision: 6,
         crs: Crs::CRS84,
+        properties: None,
+        sortby: Vec::new(),
         filter: FeatureFilter::default(),
     };
     let (mut bbox_text, mut bbox_crs) = (None, Crs::CRS84);
@@ -200,6 +206,20 @@ pub fn items(
             "bbox" => bbox_text = Some(v.as_str()),
             "bbox-crs" => bbox_crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("bbox-crs", v)))?,
             "crs" => p.crs = Crs::parse(v).ok_or_else(|| bad(Crs::unsupported("crs", v)))?,
+            "properties" => p.properties = Some(names(v)),
+            "sortby" if with_paging => {
+                // `+` arrives as a space when a client does not encode it.
+                p.sortby = names(v)
+                    .into_iter()
+                    .map(|n| match n.strip_prefix('-') {
+                        Some(rest) => (rest.to_owned(), true),
+                        None => (n.trim_start_matches('+').to_owned(), false),
+                    })
+                    .collect();
+                if p.sortby.iter().any(|(n, _)| n.is_empty()) {
+                    return Err(bad(format!("sortby '{}' names no property", v.escape_default())));
+                }
+            }
             "filter" if with_paging => filter = Some(v.as_str()),
             "filter-lang" if with_paging => filter_lang = v.as_str(),
             "filter-crs" if with_paging => {
@@ -237,6 +257,11 @@ pub fn items(
     Ok(p)
 }
 
+/// A comma-separated list of names, trimmed, without empty ones.
+fn names(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
+}
+
 /// `bbox` in the coordinate system `bbox-crs` names: CRS84 as it is, EPSG:4326 latitude first,
 /// a projected one kept in its own units for the database to transform.
 fn bbox_in(filter: &mut FeatureFilter, text: &str, crs: Crs) -> Result<(), QueryError> {
@@ -267,6 +292,15 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn sortby_and_properties_parse() {
+        let p = items(&q(&[("sortby", " name,-population,+since"), ("properties", "name, population")]), &[], true)
+            .unwrap();
+        assert_eq!(p.sortby, vec![("name".into(), false), ("population".into(), true), ("since".into(), false)]);
+        assert_eq!(p.properties, Some(vec!["name".to_owned(), "population".to_owned()]));
+        assert!(items(&q(&[("sortby", "-")]), &[], true).unwrap_err().0.contains("names no property"));
     }
 
     #[test]

@@ -39,6 +39,18 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// How the page is returned, as the parameters said.
+fn page(p: &nexus_core::ItemsQuery) -> nexus_store::Page<'_> {
+    nexus_store::Page {
+        limit: p.limit,
+        offset: p.offset,
+        precision: p.precision,
+        crs: p.crs,
+        properties: p.properties.as_deref(),
+        sortby: &p.sortby,
+    }
+}
+
 pub(super) async fn items(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,10 +62,9 @@ pub(super) async fn items(
     let p = nexus_core::query::items(&q, &s.queryables(), true)?;
     let f = format(&q, &headers)?;
     let c = s.collection();
-    let (matched, features) = tokio::try_join!(
-        state.store.count_features(c, &p.filter),
-        state.store.features_page(c, &p.filter, p.limit, p.offset, p.precision, p.crs)
-    )?;
+    let view = page(&p);
+    let (matched, features) =
+        tokio::try_join!(state.store.count_features(c, &p.filter), state.store.features_page(c, &p.filter, &view))?;
     let base = base_url(&state, &headers);
     let here = format!("{base}/collections/{id}/items");
     let returned = i64::try_from(features.len()).unwrap_or(i64::MAX);
@@ -138,7 +149,7 @@ pub(super) async fn item(
     let f = format(&q, &headers)?;
     let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));
     let n: i64 = fid.parse().map_err(|_| missing())?;
-    let feat = state.store.feature(s.collection(), n, p.precision, p.crs).await?.ok_or_else(missing)?;
+    let feat = state.store.feature(s.collection(), n, &page(&p)).await?.ok_or_else(missing)?;
     let base = base_url(&state, &headers);
     let mut v: Value = serde_json::from_slice(&feat).map_err(|e| ApiError::internal(&e))?;
     v["links"] = json!([

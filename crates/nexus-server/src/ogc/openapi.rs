@@ -26,6 +26,8 @@ pub fn document(base: &str, sources: &[Source]) -> Value {
             json!({ "$ref": "#/components/parameters/filter" }),
             json!({ "$ref": "#/components/parameters/filter-lang" }),
             json!({ "$ref": "#/components/parameters/filter-crs" }),
+            json!({ "$ref": "#/components/parameters/sortby" }),
+            json!({ "$ref": "#/components/parameters/properties" }),
             json!({ "$ref": "#/components/parameters/f" }),
         ];
         for (name, schema) in schema::queryables(s) {
@@ -129,7 +131,8 @@ fn paths() -> Value {
                 { "$ref": "#/components/parameters/datetime" }, { "$ref": "#/components/parameters/precision" },
                 { "$ref": "#/components/parameters/crs" }, { "$ref": "#/components/parameters/bbox-crs" },
                 { "$ref": "#/components/parameters/filter" }, { "$ref": "#/components/parameters/filter-lang" },
-                { "$ref": "#/components/parameters/filter-crs" }, { "$ref": "#/components/parameters/f" }
+                { "$ref": "#/components/parameters/filter-crs" }, { "$ref": "#/components/parameters/sortby" },
+                { "$ref": "#/components/parameters/properties" }, { "$ref": "#/components/parameters/f" }
             ],
             "responses": { "200": ok("#/components/schemas/featureCollectionGeoJSON", &[geojson, "text/html"]),
                            "400": err("A parameter is unknown or malformed"), "404": err("No such collection") } } },
@@ -177,6 +180,12 @@ fn parameters() -> Value {
         "filter": { "name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
                     "description": "A CQL2 condition on the collection's queryables (see /collections/{collectionId}/queryables), e.g. name = 'Hai Ya' AND S_INTERSECTS(geometry, BBOX(98.9,18.7,99.1,18.9)); S_DWITHIN's distance is in metres. Every value is bound, never run as SQL.",
                     "schema": { "type": "string" } },
+        "sortby": { "name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": "Properties to order by, comma-separated; '-' before one for descending (sortby=-population,name).",
+                    "schema": { "type": "array", "items": { "type": "string" } } },
+        "properties": { "name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+                        "description": "Only these properties in each feature, comma-separated.",
+                        "schema": { "type": "array", "items": { "type": "string" } } },
         "filter-lang": { "name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
                          "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" } },
         "filter-crs": { "name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,

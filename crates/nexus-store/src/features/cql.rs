@@ -88,6 +88,15 @@ impl<'q, 'c> Translator<'q, 'c> {
         }
     }
 
+    /// A property as a sort key.
+    pub(super) fn sort_key(&mut self, name: &str) -> Result<String, CqlError> {
+        let s = self.property(name)?;
+        if s.kind == Kind::Geometry {
+            return err("features are not sorted by their geometry");
+        }
+        Ok(s.text)
+    }
+
     fn property(&mut self, name: &str) -> Result<Sql, CqlError> {
         if name.eq_ignore_ascii_case("geometry") || name.eq_ignore_ascii_case("geom") {
             return Ok(Sql::new("geom", Kind::Geometry));

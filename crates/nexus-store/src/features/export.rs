@@ -38,7 +38,7 @@ impl Store {
         f: &FeatureFilter,
         precision: u8,
     ) -> StoreResult<impl Stream<Item = StoreResult<ExportChunk>> + Send + 'static> {
-        let mut query = Query::build(c, f, precision, nexus_core::Crs::CRS84)?;
+        let mut query = Query::build(c, f, precision, nexus_core::Crs::CRS84, None)?;
         let keys = query.keys.take();
         let empty = matches!(c, Collection::Layer(l) if l.feature_count == 0);
         // Without a box the primary key gives the order for free; the planner would rather

@@ -17,3 +17,4 @@ pub use edit::{CurrentFeature, EditGuard, EditKind, FeatureBody, FeatureEdit, Fe
 pub use export::ExportChunk;
 pub(crate) use query::sql_literal;
 pub use query::{time_field, Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};
+pub use reads::Page;

@@ -32,6 +32,43 @@ pub enum Collection<'a> {
     },
 }
 
+/// Projects' properties as items serve them, in order: each is the column of its name.
+const PROJECT_PROPERTIES: &[&str] = &[
+    "slug",
+    "city",
+    "title",
+    "title_local",
+    "description",
+    "description_local",
+    "sectors",
+    "dimensions",
+    "kind",
+    "status",
+    "budget",
+    "currency",
+    "start_date",
+    "end_date",
+    "partners",
+    "source",
+    "approximate",
+    "visibility",
+    "revision",
+    "updated_at",
+];
+
+/// The properties `properties=` keeps, in the collection's order; all without it.
+fn chosen<'a>(all: &[&'a str], wanted: Option<&[String]>) -> StoreResult<Vec<&'a str>> {
+    let Some(wanted) = wanted else { return Ok(all.to_vec()) };
+    if let Some(unknown) = wanted.iter().find(|w| !all.contains(&w.as_str())) {
+        return Err(StoreError::Filter(format!(
+            "properties: '{}' is not a property of this collection; it has: {}",
+            unknown.escape_default(),
+            all.join(", ")
+        )));
+    }
+    Ok(all.iter().copied().filter(|a| wanted.iter().any(|w| w == a)).collect())
+}
+
 /// Projects' queryable properties, and how each is filtered.
 pub const PROJECT_QUERYABLES: &[&str] = &["city", "status", "sector", "dimension", "kind", "slug"];
 
@@ -64,6 +101,8 @@ pub(super) struct Query {
     /// JSON-quoted property names, one per select column after the geometry; `None` when
     /// the third column is the whole properties object.
     pub(super) keys: Option<Vec<String>>,
+    /// `sortby`'s keys, before the primary key.
+    pub(super) order_by: Vec<String>,
 }
 
 impl Binds for Query {
@@ -82,7 +121,14 @@ impl Query {
     /// # Errors
     /// [`StoreError::Filter`] when the CQL2 filter names something the collection does not
     /// have or compares values it cannot.
-    pub(super) fn build(c: Collection<'_>, f: &FeatureFilter, precision: u8, crs: Crs) -> StoreResult<Query> {
+    /// `properties` keeps only those properties in each feature.
+    pub(super) fn build(
+        c: Collection<'_>,
+        f: &FeatureFilter,
+        precision: u8,
+        crs: Crs,
+        properties: Option<&[String]>,
+    ) -> StoreResult<Query> {
         let geometry = geometry_json(precision, crs);
         let mut q = Query {
             from: String::new(),
@@ -93,10 +139,17 @@ impl Query {
             order: "",
             key_prefix: String::new(),
             keys: None,
+            order_by: Vec::new(),
         };
         match c {
-            Collection::Layer(l) => q.layer(l, f, &geometry),
-            Collection::Projects { drafts } => q.projects(drafts, f, &geometry),
+            Collection::Layer(l) => {
+                let fields = chosen(&l.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), properties)?;
+                q.layer(l, f, &geometry, &fields);
+            }
+            Collection::Projects { drafts } => {
+                let fields = chosen(PROJECT_PROPERTIES, properties)?;
+                q.projects(drafts, f, &geometry, &fields);
+            }
         }
         if !f.bbox.is_empty() {
             q.bbox(f);
@@ -118,17 +171,17 @@ impl Query {
     }
 
     /// A layer's features: one column per field, its filters on properties and time.
-    fn layer(&mut self, l: &Layer, f: &FeatureFilter, geometry: &str) {
+    fn layer(&mut self, l: &Layer, f: &FeatureFilter, geometry: &str, fields: &[&str]) {
         let q = self;
         q.from = format!("\"f_{}\"", l.id.as_str());
         // One column per field, so properties leave in the layer's field order (jsonb
         // keeps its own) without parsing them again here.
         let mut select = format!("fid, {geometry}");
-        for field in &l.fields {
-            select.push_str(&format!(", (properties->{})::text", sql_literal(&field.name)));
+        for field in fields {
+            select.push_str(&format!(", (properties->{})::text", sql_literal(field)));
         }
         q.select = select;
-        q.keys = Some(l.fields.iter().map(|f| serde_json::Value::from(f.name.as_str()).to_string()).collect());
+        q.keys = Some(fields.iter().map(|f| serde_json::Value::from(*f).to_string()).collect());
         q.key = "fid";
         q.order = "layer_id, fid";
         // A literal, not a parameter: queries that do not use it must not carry it,
@@ -181,18 +234,12 @@ impl Query {
     }
 
     /// The projects (public ones unless drafts are asked for), their filters and dates.
-    fn projects(&mut self, drafts: &DraftScope, f: &FeatureFilter, geometry: &str) {
+    fn projects(&mut self, drafts: &DraftScope, f: &FeatureFilter, geometry: &str, fields: &[&str]) {
         let q = self;
         q.from = "projects".into();
-        q.select = format!(
-            "id, {geometry}, json_build_object(
-                'slug', slug, 'city', city, 'title', title, 'title_local', title_local,
-                'description', description, 'description_local', description_local,
-                'sectors', sectors, 'dimensions', dimensions, 'kind', kind, 'status', status,
-                'budget', budget, 'currency', currency, 'start_date', start_date, 'end_date', end_date,
-                'partners', partners, 'source', source, 'approximate', approximate,
-                'visibility', visibility, 'revision', revision, 'updated_at', updated_at)::text"
-        );
+        // Each property is the column of its name (constants, never request text).
+        let pairs: Vec<String> = fields.iter().map(|c| format!("'{c}', {c}")).collect();
+        q.select = format!("id, {geometry}, json_build_object({})::text", pairs.join(", "));
         q.key = "id";
         q.order = "id";
         if *drafts != DraftScope::All {
@@ -270,6 +317,24 @@ impl Query {
             "(geom_3857 && ST_Transform({envelope}, 3857) AND ST_Intersects(geom, ST_Transform(ST_Segmentize({envelope}, \
              ({x1}::float8 - {x0}::float8) / 16), 4326)))"
         ));
+    }
+
+    /// Orders by `sortby`'s properties (typed as the filters type them; missing values last).
+    ///
+    /// # Errors
+    /// [`StoreError::Filter`] for a property the collection does not have.
+    pub(super) fn sort(&mut self, c: Collection<'_>, sortby: &[(String, bool)]) -> StoreResult<()> {
+        for (name, desc) in sortby {
+            let columns = match c {
+                Collection::Layer(l) => Columns::Layer(l),
+                Collection::Projects { .. } => Columns::Projects,
+            };
+            let key = Translator::new(self, columns, Crs::CRS84)
+                .sort_key(name)
+                .map_err(|e| StoreError::Filter(format!("sortby: {}", e.0)))?;
+            self.order_by.push(format!("{key} {} NULLS LAST", if *desc { "DESC" } else { "ASC" }));
+        }
+        Ok(())
     }
 
     pub(super) fn where_sql(&self) -> String {

@@ -34,6 +34,23 @@ pub(super) fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: 
     out.put_u8(b'}');
 }
 
+/// How a page of features is returned.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// Most features.
+    pub limit: i64,
+    /// Features skipped.
+    pub offset: i64,
+    /// Decimals of coordinates.
+    pub precision: u8,
+    /// The coordinate system of the geometries.
+    pub crs: Crs,
+    /// Only these properties (all when `None`).
+    pub properties: Option<&'a [String]>,
+    /// Sorted by these properties (descending when `true`), then by id.
+    pub sortby: &'a [(String, bool)],
+}
+
 impl Store {
     /// How many features match.
     ///
@@ -51,7 +68,7 @@ impl Store {
                 return Ok(l.feature_count);
             }
         }
-        let query = Query::build(c, f, 6, Crs::CRS84)?;
+        let query = Query::build(c, f, 6, Crs::CRS84, None)?;
         let sql = format!("SELECT count(*) FROM {} {}", query.from, query.where_sql());
         let client = self.read_client().await?;
         let row = client.query_one(&sql, &query.refs()).await.map_err(StoreError::layer_query("count_features"))?;
@@ -66,29 +83,38 @@ impl Store {
         &self,
         c: Collection<'_>,
         f: &FeatureFilter,
-        limit: i64,
-        offset: i64,
-        precision: u8,
-        crs: Crs,
+        page: &Page<'_>,
     ) -> StoreResult<Vec<Bytes>> {
+        let Page { limit, offset, precision, crs, properties, sortby } = *page;
         if let Collection::Layer(l) = c {
             if l.feature_count == 0 {
                 return Ok(Vec::new());
             }
         }
-        let mut query = Query::build(c, f, precision, crs)?;
+        let mut query = Query::build(c, f, precision, crs, properties)?;
+        query.sort(c, sortby)?;
         let (lim, off) = (query.param(limit), query.param(offset));
         // The page's ids come from the primary key alone; only those rows are turned into
         // GeoJSON, so a deep offset skips index entries rather than rendering geometries.
         let (key, order, from) = (query.key, query.order, &query.from);
-        let sql = format!(
-            "SELECT {sel} FROM {from} WHERE {prefix}{key} = ANY(ARRAY(
+        let sql = if query.order_by.is_empty() {
+            format!(
+                "SELECT {sel} FROM {from} WHERE {prefix}{key} = ANY(ARRAY(
                  SELECT {key} FROM {from} {wheres} ORDER BY {order} LIMIT {lim} OFFSET {off}))
              ORDER BY {order}",
-            sel = query.select,
-            prefix = query.key_prefix,
-            wheres = query.where_sql(),
-        );
+                sel = query.select,
+                prefix = query.key_prefix,
+                wheres = query.where_sql(),
+            )
+        } else {
+            // Sorted by properties: the rows are ordered as a whole, ties by the primary key.
+            format!(
+                "SELECT {sel} FROM {from} {wheres} ORDER BY {sort}, {order} LIMIT {lim} OFFSET {off}",
+                sel = query.select,
+                wheres = query.where_sql(),
+                sort = query.order_by.join(", "),
+            )
+        };
         let client = self.read_client().await?;
         let rows = client.query(&sql, &query.refs()).await.map_err(StoreError::layer_query("features_page"))?;
         Ok(rows
@@ -105,13 +131,14 @@ impl Store {
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn feature(&self, c: Collection<'_>, id: i64, precision: u8, crs: Crs) -> StoreResult<Option<Bytes>> {
+    pub async fn feature(&self, c: Collection<'_>, id: i64, page: &Page<'_>) -> StoreResult<Option<Bytes>> {
+        let Page { precision, crs, properties, .. } = *page;
         if let Collection::Layer(l) = c {
             if l.feature_count == 0 {
                 return Ok(None);
             }
         }
-        let mut query = Query::build(c, &FeatureFilter::default(), precision, crs)?;
+        let mut query = Query::build(c, &FeatureFilter::default(), precision, crs, properties)?;
         let p = query.param(id);
         query.wheres.push(format!("{} = {p}", query.key));
         let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());

@@ -130,3 +130,48 @@ async fn a_filter_that_cannot_be_evaluated_is_a_400_that_says_why() {
         assert!(c["conformsTo"].to_string().contains(cls), "{cls}");
     }
 }
+
+#[tokio::test]
+async fn sortby_orders_pages_and_properties_picks_what_each_feature_carries() {
+    let t = atlas().await;
+    // By population, largest first, in pages of two that follow on.
+    let mut by_population = Vec::new();
+    for offset in [0, 2, 4] {
+        let (s, fc) =
+            t.get_json(&format!("/collections/places/items?sortby=-population&limit=2&offset={offset}")).await;
+        assert_eq!(s, StatusCode::OK, "{fc}");
+        by_population
+            .extend(fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["population"].as_f64().unwrap()));
+    }
+    let mut want = by_population.clone();
+    want.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!((by_population.len(), &by_population), (6, &want));
+    // Text ascending, `+` written out or sent unencoded (a space).
+    for sortby in ["%2Bname", "+name", "name"] {
+        let (_, fc) = t.get_json(&format!("/collections/places/items?sortby={sortby}")).await;
+        let names: Vec<&str> =
+            fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "{sortby}");
+    }
+    // Only the properties asked for, in the layer's order; projects too.
+    let (_, fc) = t.get_json("/collections/places/items?properties=population,name&limit=1").await;
+    let keys: Vec<&String> = fc["features"][0]["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["name", "population"]);
+    let (_, p) = t.get_json("/collections/projects/items?properties=title,city&sortby=-title&limit=3").await;
+    let f = &p["features"][0]["properties"];
+    assert_eq!(f.as_object().unwrap().len(), 2, "{f}");
+    let titles: Vec<&str> =
+        p["features"].as_array().unwrap().iter().map(|f| f["properties"]["title"].as_str().unwrap()).collect();
+    assert!(titles.windows(2).all(|w| w[0] >= w[1]), "{titles:?}");
+    for (query, says) in [
+        ("sortby=altitude", "sortby: 'altitude'"),
+        ("properties=altitude", "properties: 'altitude'"),
+        ("sortby=geometry", "geometry"),
+    ] {
+        let (s, body) = t.get_json(&format!("/collections/places/items?{query}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(says), "{query}: {body}");
+    }
+}
