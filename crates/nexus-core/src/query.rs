@@ -269,7 +269,11 @@ fn bbox_in(filter: &mut FeatureFilter, text: &str, crs: Crs) -> Result<(), Query
         filter.bbox = bbox(text)?;
         return Ok(());
     }
-    let nums: Vec<f64> = text.split(',').filter_map(|p| p.trim().parse::<f64>().ok()).collect();
+    let nums: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad(format!("bbox must be numbers, not '{}'", text.escape_default())))?;
     let [a, b, c, d] = nums.as_slice() else {
         return Err(bad(format!(
             "bbox must be 4 comma-separated numbers in its bbox-crs, not '{}'",

@@ -117,12 +117,14 @@ async fn write(
     let guard = |s: &LayerState| caller.may(Action::for_save(Some(s.visibility), s.visibility), s.city.as_deref());
     let audit = caller.actor.audit("feature.edit", "feature", None);
     let id = layer.id.as_str();
+    let written_etag: Option<String>;
     let (fid, repaired, status) = match state.store.write_feature(&w, &guard, &audit).await? {
         WriteOutcome::Written { etag: None, .. } => {
-            state.tiles.refresh_layer(id).await?;
+            refresh(state, id).await;
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        WriteOutcome::Written { fid, repaired, .. } => {
+        WriteOutcome::Written { fid, repaired, etag, .. } => {
+            written_etag = etag;
             (fid, repaired, if w.kind == EditKind::Create { StatusCode::CREATED } else { StatusCode::OK })
         }
         WriteOutcome::Missing => {
@@ -153,9 +155,16 @@ async fn write(
     };
     // This instance's catalog has the new revision before the client hears back, so its next
     // read (a count, a tile) sees the write.
-    state.tiles.refresh_layer(id).await?;
+    refresh(state, id).await;
     let layer = state.tiles.catalog().get(id).unwrap_or_else(|| Arc::new(layer.clone()));
-    let now = state.store.current_feature(&layer.id, fid).await?.ok_or_else(ApiError::unavailable)?;
+    // The write is committed: an answer without the feature beats an error a client would retry.
+    let Ok(Some(now)) = state.store.current_feature(&layer.id, fid).await else {
+        let mut res = (status, Json(json!({ "type": "Feature", "id": fid }))).into_response();
+        if let Some(etag) = written_etag {
+            res.headers_mut().insert(header::ETAG, quoted(&etag));
+        }
+        return Ok(res);
+    };
     let base = base_url(state, headers);
     let here = format!("{base}/collections/{id}/items/{fid}");
     // As a read shows it: every field of the layer, null where the feature has none.
@@ -183,6 +192,14 @@ async fn write(
         }
     }
     Ok(res)
+}
+
+/// This instance's catalog takes the new revision now (the notification follows anyway, so a
+/// failure here only delays it).
+async fn refresh(state: &AppState, id: &str) {
+    if let Err(e) = state.tiles.refresh_layer(id).await {
+        tracing::warn!(layer = id, error = %e, "cannot read the catalog after an edit; the notification will");
+    }
 }
 
 pub(crate) fn quoted(etag: &str) -> HeaderValue {
@@ -240,7 +257,11 @@ pub(super) async fn update(
     let mut merged = json!({ "type": "Feature", "geometry": now.geometry, "properties": now.properties });
     merge_patch(&mut merged, &patch);
     merged["type"] = json!("Feature");
-    let b = feature_body(&merged, &headers)?;
+    let mut b = feature_body(&merged, &headers)?;
+    if patch.get("geometry").is_none() {
+        // The geometry kept is the stored one, in CRS84 whatever Content-Crs says.
+        (b.srid, b.lat_first) = (4326, false);
+    }
     // Without If-Match the patch applies to the version it was merged into, never to a newer one.
     let expected = if_match(&headers).or(Some(now.etag));
     let w = FeatureWrite { layer: &layer.id, kind: EditKind::Update, fid: Some(n), body: Some(b), expected };
@@ -294,7 +315,7 @@ pub(super) async fn options_item(
 }
 
 /// `GET /collections/{id}/items/{fid}/history`: the feature's edits, newest first, each with
-/// the feature before and after.
+/// the feature before and after; for the members of the layer's city.
 pub(super) async fn history(
     State(state): State<AppState>,
     caller: Caller,
@@ -304,6 +325,11 @@ pub(super) async fn history(
         return Err(ApiError::not_found("project history is at /api/projects/{slug}/history"));
     };
     let n = fid_of(&id, &fid)?;
+    // For the layer's city's members, as a project's history: it names who edited and holds
+    // what the feature was, including while the layer was a draft.
+    if !caller.may(Action::ReadDrafts, layer.city.as_ref().map(nexus_core::CitySlug::as_str)) {
+        return Err(no_feature(&id, &fid));
+    }
     let edits = state.store.feature_history(&layer.id, n, 500).await?;
     Ok(Json(json!({ "collection": id, "feature": n, "edits": edits })))
 }

@@ -115,6 +115,10 @@ async fn a_filter_that_cannot_be_evaluated_is_a_400_that_says_why() {
         ("name", "not a condition"),
         ("FOO(name) = 1", "not one this server evaluates"),
         ("S_INTERSECTS(name, POINT(1 2))", "spatial operator takes the geometry"),
+        ("name = population", "a text cannot be compared with a number"),
+        ("population LIKE '1%'", "LIKE compares text"),
+        ("since > DATE('2021-13-45')", "not a date"),
+        ("partner = 'maybe'", "true/false"),
     ] {
         let (s, body) = filtered(&t, "places", filter, "").await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{filter}: {body}");

@@ -10,6 +10,8 @@ use nexus_core::{Crs, FieldType};
 
 use tokio_postgres::types::ToSql;
 
+mod space_time;
+
 /// A filter this collection cannot evaluate, said in one sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("filter: {0}")]
@@ -68,6 +70,41 @@ fn err<T>(msg: impl Into<String>) -> Result<T, CqlError> {
     Err(CqlError(msg.into()))
 }
 
+/// A date (`2021-03-01`) or an RFC 3339 time, checked here: the database would read anything
+/// else as no time at all, and the filter would quietly match nothing.
+fn instant(t: &str) -> Result<String, CqlError> {
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    let ok = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).is_ok()
+        || time::Date::parse(t, date).is_ok();
+    if ok {
+        Ok(t.to_owned())
+    } else {
+        err(format!("'{}' is not a date (2021-03-01) or an RFC 3339 time", t.escape_default()))
+    }
+}
+
+/// Two sides of one comparison must be of one kind (a literal takes the other's).
+fn same(a: &Sql, b: &Sql) -> Result<(), CqlError> {
+    let known = |k: Kind| !matches!(k, Kind::Untyped | Kind::Null);
+    if known(a.kind) && known(b.kind) && a.kind != b.kind {
+        return err(format!("a {} cannot be compared with a {}", a.kind.word(), b.kind.word()));
+    }
+    Ok(())
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Bool => "true/false value",
+            Kind::Text => "text",
+            Kind::Number => "number",
+            Kind::Instant => "date or time",
+            Kind::Geometry => "geometry",
+            Kind::Null | Kind::Untyped => "value",
+        }
+    }
+}
+
 const PROJECT_TEXT: &[&str] = &["slug", "city", "title", "title_local", "status", "kind", "visibility", "currency"];
 
 impl<'q, 'c> Translator<'q, 'c> {
@@ -82,6 +119,7 @@ impl<'q, 'c> Translator<'q, 'c> {
     /// The condition `e` states.
     pub(super) fn condition(&mut self, e: &Expr) -> Result<String, CqlError> {
         let s = self.expr(e)?;
+        let s = if matches!(s.literal, Some(Expr::Bool(_))) { self.bind(s, Kind::Bool)? } else { s };
         match s.kind {
             Kind::Bool => Ok(s.text),
             _ => err("the filter is not a condition (true or false for each feature)"),
@@ -168,7 +206,9 @@ impl<'q, 'c> Translator<'q, 'c> {
                 "true" | "false" => Sql::new(format!("{}::boolean", self.param(text == "true")), Kind::Bool),
                 _ => return err(format!("'{}' is compared with true/false", text.escape_default())),
             },
-            Kind::Instant => Sql::new(format!("nexus_try_timestamptz({}::text)", self.param(text)), Kind::Instant),
+            Kind::Instant => {
+                Sql::new(format!("nexus_try_timestamptz({}::text)", self.param(instant(&text)?)), Kind::Instant)
+            }
             _ => Sql::new(format!("{}::text", self.param(text)), Kind::Text),
         })
     }
@@ -179,11 +219,12 @@ impl<'q, 'c> Translator<'q, 'c> {
             Expr::Literal(_) | Expr::Float(_) => {
                 Ok(Sql { text: String::new(), kind: Kind::Untyped, literal: Some(e.clone()) })
             }
-            Expr::Bool(b) => Ok(Sql::new(format!("{}::boolean", self.param(*b)), Kind::Bool)),
+            Expr::Bool(_) => Ok(Sql { text: String::new(), kind: Kind::Untyped, literal: Some(e.clone()) }),
             Expr::Null => Ok(Sql::new("NULL", Kind::Null)),
             Expr::Date { date } | Expr::Timestamp { timestamp: date } => {
                 let Expr::Literal(t) = date.as_ref() else { return err("DATE and TIMESTAMP take a quoted value") };
-                Ok(Sql::new(format!("nexus_try_timestamptz({}::text)", self.param(t.clone())), Kind::Instant))
+                let t = instant(t)?;
+                Ok(Sql::new(format!("nexus_try_timestamptz({}::text)", self.param(t)), Kind::Instant))
             }
             Expr::Geometry(g) => {
                 let wkt = g.to_wkt().map_err(|e| CqlError(format!("a geometry cannot be read: {e}")))?;
@@ -232,6 +273,9 @@ impl<'q, 'c> Translator<'q, 'c> {
                 let [a, b] = args else { return err("LIKE takes two sides") };
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
                 let (a, b) = (self.bind(a, Kind::Text)?, self.bind(b, Kind::Text)?);
+                if a.kind != Kind::Text || b.kind != Kind::Text {
+                    return err("LIKE compares text");
+                }
                 Ok(Sql::new(format!("({} LIKE {})", a.text, b.text), Kind::Bool))
             }
             "between" => {
@@ -240,6 +284,8 @@ impl<'q, 'c> Translator<'q, 'c> {
                 let kind = if x.kind == Kind::Untyped { Kind::Number } else { x.kind };
                 let (lo, hi) = (self.expr(lo)?, self.expr(hi)?);
                 let (lo, hi) = (self.bind(lo, kind)?, self.bind(hi, kind)?);
+                same(&x, &lo)?;
+                same(&x, &hi)?;
                 Ok(Sql::new(format!("({} BETWEEN {} AND {})", self.bind(x, kind)?.text, lo.text, hi.text), Kind::Bool))
             }
             "in" => {
@@ -250,7 +296,9 @@ impl<'q, 'c> Translator<'q, 'c> {
                 let mut values = Vec::new();
                 for item in items {
                     let v = self.expr(item)?;
-                    values.push(self.bind(v, kind)?.text);
+                    let v = self.bind(v, kind)?;
+                    same(&x, &v)?;
+                    values.push(v.text);
                 }
                 Ok(Sql::new(format!("({} IN ({}))", self.bind(x, kind)?.text, values.join(", ")), Kind::Bool))
             }
@@ -287,79 +335,8 @@ impl<'q, 'c> Translator<'q, 'c> {
         if kind == Kind::Geometry {
             return err("geometries are compared with the S_ operators, not with =");
         }
+        same(&a, &b)?;
         let (a, b) = (self.bind(a, kind)?, self.bind(b, kind)?);
         Ok(Sql::new(format!("({} {op} {})", a.text, b.text), Kind::Bool))
-    }
-
-    fn spatial(&mut self, op: &str, args: &[Box<Expr>]) -> Result<Sql, CqlError> {
-        let f = match op {
-            "s_intersects" => "ST_Intersects",
-            "s_within" => "ST_Within",
-            "s_contains" => "ST_Contains",
-            "s_disjoint" => "ST_Disjoint",
-            "s_equals" => "ST_Equals",
-            "s_touches" => "ST_Touches",
-            "s_overlaps" => "ST_Overlaps",
-            "s_crosses" => "ST_Crosses",
-            "s_dwithin" => {
-                let [a, b, d] = args else { return err("S_DWITHIN takes two geometries and a distance in metres") };
-                let (a, b) = (self.geometry(a)?, self.geometry(b)?);
-                let d = match d.as_ref() {
-                    Expr::Float(x) if *x >= 0.0 => self.param(*x),
-                    _ => return err("S_DWITHIN's distance is a number of metres"),
-                };
-                // On the spheroid: metres whatever the latitude.
-                return Ok(Sql::new(format!("ST_DWithin({a}::geography, {b}::geography, {d}::float8)"), Kind::Bool));
-            }
-            _ => return err(format!("spatial operator '{op}' is not one this server evaluates")),
-        };
-        let [a, b] = args else { return err(format!("{op} takes two geometries")) };
-        let (a, b) = (self.geometry(a)?, self.geometry(b)?);
-        Ok(Sql::new(format!("{f}({a}, {b})"), Kind::Bool))
-    }
-
-    fn geometry(&mut self, e: &Expr) -> Result<String, CqlError> {
-        let s = self.expr(e)?;
-        if s.kind != Kind::Geometry {
-            return err("a spatial operator takes the geometry property and a geometry (POINT(…), BBOX(…), …)");
-        }
-        Ok(s.text)
-    }
-
-    /// An instant or interval as its first and last moments (open ends are infinite).
-    fn moments(&mut self, e: &Expr) -> Result<(String, String), CqlError> {
-        if let Expr::Interval { interval } = e {
-            let [a, b] = interval.as_slice() else { return err("an INTERVAL has a start and an end") };
-            let mut end = |x: &Expr, inf: &str| -> Result<String, CqlError> {
-                match x {
-                    Expr::Literal(t) if t == ".." => Ok(format!("'{inf}'::timestamptz")),
-                    other => {
-                        let s = self.expr(other)?;
-                        Ok(self.bind(s, Kind::Instant)?.text)
-                    }
-                }
-            };
-            return Ok((end(a, "-infinity")?, end(b, "infinity")?));
-        }
-        let s = self.expr(e)?;
-        let s = self.bind(s, Kind::Instant)?;
-        if s.kind != Kind::Instant {
-            return err("a temporal operator takes a date or time property, DATE(…), TIMESTAMP(…) or INTERVAL(…)");
-        }
-        Ok((s.text.clone(), s.text))
-    }
-
-    fn temporal(&mut self, op: &str, args: &[Box<Expr>]) -> Result<Sql, CqlError> {
-        let [a, b] = args else { return err(format!("{op} takes two times")) };
-        let ((a0, a1), (b0, b1)) = (self.moments(a)?, self.moments(b)?);
-        let cond = match op {
-            "t_before" => format!("{a1} < {b0}"),
-            "t_after" => format!("{a0} > {b1}"),
-            "t_during" => format!("{a0} > {b0} AND {a1} < {b1}"),
-            "t_equals" => format!("{a0} = {b0} AND {a1} = {b1}"),
-            "t_intersects" => format!("{a0} <= {b1} AND {a1} >= {b0}"),
-            _ => return err(format!("temporal operator '{op}' is not one this server evaluates")),
-        };
-        Ok(Sql::new(format!("({cond})"), Kind::Bool))
     }
 }
