@@ -48,3 +48,18 @@ stale() {
   [ -e "$target" ] || return 0
   [ -n "$(find "$@" -newer "$target" -print -quit 2>/dev/null)" ]
 }
+
+# free_port: a free TCP port on loopback, for a throwaway server.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_healthy PORT LOG: waits up to 10 s for nexus serve's /health; shows LOG and stops if it never answers.
+wait_healthy() {
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$2"
+  die "nexus serve did not start"
+}

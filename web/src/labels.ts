@@ -52,45 +52,36 @@ function ink(l: Layer): string {
  *  areas (boundaries from zoom 10, the rest from 11, so the overview stays clear). */
 export function catalogLabels(l: Layer, visible: boolean): LayerSpecification[] {
   const source = `L:${l.id}`;
-  const visibility = visible ? 'visible' : 'none';
   const named: ExpressionSpecification = ['!=', featureName(), ''];
-  const meta = { [KIND]: 'feature' satisfies LabelKind };
+  const base = { type: 'symbol', source, 'source-layer': l.id, metadata: { [KIND]: 'feature' satisfies LabelKind } };
+  const text = { visibility: visible ? 'visible' : 'none', 'text-field': featureName(), 'text-font': FONT };
   const areas = l.kind === 'boundary' || l.kind === 'land_use' || l.kind === 'heritage_zone';
-  const road = l.kind === 'road';
-  const lines = l.geometry_type === 'line' || l.geometry_type === 'mixed' || l.geometry_type === null;
-  const others = l.geometry_type !== 'line';
-  const specs = [
-    {
+  const out: unknown[] = [];
+  // A layer of one geometry gets the one label layer it needs: each costs layout in every tile.
+  if (l.geometry_type !== 'point' && l.geometry_type !== 'polygon') {
+    out.push({
+      ...base,
       id: `${source}:label-line`,
-      type: 'symbol',
-      source,
-      'source-layer': l.id,
-      metadata: meta,
-      minzoom: road ? 14 : 11,
+      minzoom: l.kind === 'road' ? 14 : 11,
       filter: ['all', ['==', ['geometry-type'], 'LineString'], named],
       layout: {
-        visibility,
+        ...text,
         'symbol-placement': 'line',
-        'text-field': featureName(),
-        'text-font': FONT,
         'text-size': ['interpolate', ['linear'], ['zoom'], 11, 11, 16, 14],
         'text-max-angle': 35,
         'symbol-spacing': 320,
       },
       paint: { 'text-color': ink(l), ...HALO },
-    },
-    {
+    });
+  }
+  if (l.geometry_type !== 'line') {
+    out.push({
+      ...base,
       id: `${source}:label`,
-      type: 'symbol',
-      source,
-      'source-layer': l.id,
-      metadata: meta,
       minzoom: areas ? 10 : 11,
       filter: ['all', ['!=', ['geometry-type'], 'LineString'], named],
       layout: {
-        visibility,
-        'text-field': featureName(),
-        'text-font': FONT,
+        ...text,
         'text-size': areas ? ['interpolate', ['linear'], ['zoom'], 10, 11, 15, 14] : 12,
         'text-max-width': 9,
         // Points: the name below the dot; areas: in their middle.
@@ -100,10 +91,9 @@ export function catalogLabels(l: Layer, visible: boolean): LayerSpecification[] 
         ...(areas ? { 'text-letter-spacing': 0.04 } : {}),
       },
       paint: { 'text-color': areas ? '#52606d' : ink(l), ...HALO },
-    },
-  ] as LayerSpecification[];
-  // A layer of one geometry gets the one label layer it needs: each costs layout in every tile.
-  return specs.filter((_, i) => (i === 0 ? lines : others));
+    });
+  }
+  return out as LayerSpecification[];
 }
 
 /** Titles of projects (public ones from tiles, drafts from GeoJSON), above the layers' names:

@@ -115,6 +115,12 @@ pub fn bbox(v: &str) -> Result<Vec<Bbox>, QueryError> {
         [a, b, _, d, e, _] => (*a, *b, *d, *e),
         _ => return Err(bad(format!("bbox must be 4 or 6 numbers, got {}", nums.len()))),
     };
+    lonlat_boxes(w, s, e, n)
+}
+
+/// A longitude/latitude box as CRS84 boxes: clamped to the world, and split in two where it
+/// crosses the antimeridian.
+fn lonlat_boxes(w: f64, s: f64, e: f64, n: f64) -> Result<Vec<Bbox>, QueryError> {
     // Clients round outward; a box up to a degree past the edges means "to the edge".
     let clamp = |x: f64, limit: f64| if x.abs() > limit && x.abs() <= limit + 1.0 { x.signum() * limit } else { x };
     let (w, s, e, n) = (clamp(w, 180.0), clamp(s, 90.0), clamp(e, 180.0), clamp(n, 90.0));
@@ -281,7 +287,7 @@ fn bbox_in(filter: &mut FeatureFilter, text: &str, crs: Crs) -> Result<(), Query
         )));
     };
     if crs.lat_first {
-        filter.bbox = bbox(&format!("{b},{a},{d},{c}"))?;
+        filter.bbox = lonlat_boxes(*b, *a, *d, *c)?;
     } else if a < c && b < d && nums.iter().all(|x| x.is_finite()) {
         filter.projected_bbox = Some((crs.srid, [*a, *b, *c, *d]));
     } else {

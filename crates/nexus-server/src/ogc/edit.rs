@@ -117,22 +117,13 @@ async fn write(
     let guard = |s: &LayerState| caller.may(Action::for_save(Some(s.visibility), s.visibility), s.city.as_deref());
     let audit = caller.actor.audit("feature.edit", "feature", None);
     let id = layer.id.as_str();
-    let written_etag: Option<String>;
-    let (fid, repaired, status) = match state.store.write_feature(&w, &guard, &audit).await? {
-        WriteOutcome::Written { etag: None, .. } => {
+    let (fid, now, repaired) = match state.store.write_feature(&w, &guard, &audit).await? {
+        WriteOutcome::Written { stored: None, .. } => {
             refresh(state, id).await;
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        WriteOutcome::Written { fid, repaired, etag, .. } => {
-            written_etag = etag;
-            (fid, repaired, if w.kind == EditKind::Create { StatusCode::CREATED } else { StatusCode::OK })
-        }
-        WriteOutcome::Missing => {
-            return Err(ApiError::not_found(format!(
-                "collection '{id}' has no feature '{}'",
-                w.fid.unwrap_or_default()
-            )))
-        }
+        WriteOutcome::Written { fid, stored: Some(now), repaired, .. } => (fid, now, repaired),
+        WriteOutcome::Missing => return Err(no_feature(id, &w.fid.unwrap_or_default().to_string())),
         WriteOutcome::Stale { current } => {
             let mut res = ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -157,14 +148,7 @@ async fn write(
     // read (a count, a tile) sees the write.
     refresh(state, id).await;
     let layer = state.tiles.catalog().get(id).unwrap_or_else(|| Arc::new(layer.clone()));
-    // The write is committed: an answer without the feature beats an error a client would retry.
-    let Ok(Some(now)) = state.store.current_feature(&layer.id, fid).await else {
-        let mut res = (status, Json(json!({ "type": "Feature", "id": fid }))).into_response();
-        if let Some(etag) = written_etag {
-            res.headers_mut().insert(header::ETAG, quoted(&etag));
-        }
-        return Ok(res);
-    };
+    let status = if w.kind == EditKind::Create { StatusCode::CREATED } else { StatusCode::OK };
     let base = base_url(state, headers);
     let here = format!("{base}/collections/{id}/items/{fid}");
     // As a read shows it: every field of the layer, null where the feature has none.

@@ -149,7 +149,8 @@ pub(super) async fn item(
     let f = format(&q, &headers)?;
     let missing = || ApiError::not_found(format!("collection '{id}' has no feature '{}'", fid.escape_default()));
     let n: i64 = fid.parse().map_err(|_| missing())?;
-    let feat = state.store.feature(s.collection(), n, &page(&p)).await?.ok_or_else(missing)?;
+    // A layer's feature carries its version, which an edit sends back as `If-Match`.
+    let (feat, etag) = state.store.feature(s.collection(), n, &page(&p)).await?.ok_or_else(missing)?;
     let base = base_url(&state, &headers);
     let mut v: Value = serde_json::from_slice(&feat).map_err(|e| ApiError::internal(&e))?;
     v["links"] = json!([
@@ -157,11 +158,6 @@ pub(super) async fn item(
         link(format!("{base}/collections/{id}/items/{n}?f=html"), "alternate", "text/html", "This feature as HTML"),
         link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection"),
     ]);
-    // A layer's feature carries its version, which an edit sends back as `If-Match`.
-    let etag = match &s {
-        super::source::Source::Layer(l) => state.store.current_feature(&l.id, n).await?.map(|c| c.etag),
-        super::source::Source::Projects { .. } => None,
-    };
     Ok(match f {
         Format::Json => {
             let mut res = json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default());

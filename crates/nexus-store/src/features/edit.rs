@@ -79,14 +79,14 @@ pub struct CurrentFeature {
 }
 
 /// How a write went.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum WriteOutcome {
-    /// Stored (or deleted: no `etag`), as the layer's new `revision`.
+    /// Stored (or deleted: no `stored`), as the layer's new `revision`.
     Written {
         /// The feature's id.
         fid: i64,
-        /// Its new version.
-        etag: Option<String>,
+        /// The feature as stored, with its new version (none after a delete).
+        stored: Option<CurrentFeature>,
         /// What was wrong with the geometry, when it was repaired.
         repaired: Option<String>,
         /// The layer's revision now.
@@ -274,7 +274,7 @@ impl Store {
                 .map_err(StoreError::query("feature_next_id"))?
                 .get(0),
         };
-        let (etag, after, repaired, checked) = match &w.body {
+        let (stored, after, repaired, checked) = match &w.body {
             Some(body) => {
                 let checked = check_geometry(&tx, body, family.as_deref()).await?;
                 check_properties(&body.properties, &mut fields)?;
@@ -291,8 +291,9 @@ impl Store {
                     .query_one(sql, &[&id, &fid, &checked.ewkb, &props])
                     .await
                     .map_err(StoreError::query("feature_write"))?;
-                let after = serde_json::json!({ "geometry": r.get::<_, Value>(1), "properties": props });
-                (Some(r.get::<_, String>(0)), Some(after), checked.repaired.clone(), Some(checked))
+                let stored = CurrentFeature { geometry: r.get(1), properties: props, etag: r.get(0) };
+                let after = snapshot(&stored);
+                (Some(stored), Some(after), checked.repaired.clone(), Some(checked))
             }
             None => {
                 tx.execute("DELETE FROM features WHERE layer_id = $1 AND fid = $2", &[&id, &fid])
@@ -305,7 +306,7 @@ impl Store {
             Edit { kind: w.kind, fid, before: before.as_ref(), after: after.as_ref(), checked: checked.as_ref() };
         let revision = record(&tx, id, &state, &fields, &edit, audit).await?;
         tx.commit().await.map_err(StoreError::query("feature_write_commit"))?;
-        Ok(WriteOutcome::Written { fid, etag, repaired, revision })
+        Ok(WriteOutcome::Written { fid, stored, repaired, revision })
     }
 
     /// The edits of feature `fid` of `layer`, newest first (at most `limit`).

@@ -127,11 +127,16 @@ impl Store {
             .collect())
     }
 
-    /// One feature by id.
+    /// One feature by id, and a layer feature's version.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn feature(&self, c: Collection<'_>, id: i64, page: &Page<'_>) -> StoreResult<Option<Bytes>> {
+    pub async fn feature(
+        &self,
+        c: Collection<'_>,
+        id: i64,
+        page: &Page<'_>,
+    ) -> StoreResult<Option<(Bytes, Option<String>)>> {
         let Page { precision, crs, properties, .. } = *page;
         if let Collection::Layer(l) = c {
             if l.feature_count == 0 {
@@ -141,13 +146,15 @@ impl Store {
         let mut query = Query::build(c, &FeatureFilter::default(), precision, crs, properties)?;
         let p = query.param(id);
         query.wheres.push(format!("{} = {p}", query.key));
-        let sql = format!("SELECT {} FROM {} {}", query.select, query.from, query.where_sql());
+        // A layer's feature comes with its version (`ETag`), read in the same statement.
+        let etag = if matches!(c, Collection::Layer(_)) { ", nexus_feature_etag(geom, properties)" } else { "" };
+        let sql = format!("SELECT {}{etag} FROM {} {}", query.select, query.from, query.where_sql());
         let client = self.read_client().await?;
         let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
         Ok(row.map(|r| {
             let mut b = BytesMut::with_capacity(256);
             feature_json(&mut b, &r, query.keys.as_deref());
-            b.freeze()
+            (b.freeze(), (!etag.is_empty()).then(|| r.get(r.len() - 1)))
         }))
     }
 }
