@@ -169,6 +169,10 @@ pub struct Layer {
     pub minzoom: u8,
     /// Highest zoom served.
     pub maxzoom: u8,
+    /// The revision of the last change to the layer as a whole: every later revision was one
+    /// feature edit, which redraws only the tiles that feature touches.
+    #[serde(skip)]
+    pub edit_base: i64,
     /// The revision whose low-zoom tiles are pre-rendered, if any.
     pub prerendered_revision: Option<i64>,
     /// The deepest pre-rendered zoom of that revision.

@@ -51,12 +51,26 @@ pub struct SourceState {
     pub city: Option<String>,
     /// Where its features are.
     pub bbox: Option<Box3857>,
+    /// The revision of its last change as a whole; every later one edited one feature (a
+    /// layer's `edit_base`; a project's own revision).
+    pub base: i64,
 }
 
 impl SourceState {
     /// Whether nothing the links depend on changed.
     pub fn same_state(&self, other: &SourceState) -> bool {
         self.revision == other.revision && self.public == other.public
+    }
+
+    /// Whether this state follows `recorded` by feature edits alone, so that only the edited
+    /// features' links and cells need redoing: no change as a whole since, public then and
+    /// now, in the same city.
+    pub fn edited_since(&self, recorded: &SourceState) -> bool {
+        self.revision > recorded.revision
+            && self.base <= recorded.revision
+            && self.public
+            && recorded.public
+            && self.city == recorded.city
     }
 }
 
@@ -192,7 +206,7 @@ mod tests {
     use crate::enums::Effect;
 
     fn state(revision: i64, public: bool, city: &str, bbox: Box3857) -> SourceState {
-        SourceState { revision, public, city: Some(city.to_owned()), bbox: Some(bbox) }
+        SourceState { revision, public, city: Some(city.to_owned()), bbox: Some(bbox), base: revision }
     }
 
     fn rule(id: &str, from: &[LayerKind], to: &[LayerKind]) -> Rule {
@@ -241,6 +255,21 @@ mod tests {
     }
 
     #[test]
+    fn feature_edits_alone_are_redone_feature_by_feature() {
+        let b = [0.0, 0.0, 1.0, 1.0];
+        let recorded = state(5, true, "cm", b);
+        let edited = SourceState { base: 4, ..state(7, true, "cm", b) };
+        assert!(edited.edited_since(&recorded));
+        let uploaded = SourceState { base: 6, ..state(7, true, "cm", b) };
+        assert!(!uploaded.edited_since(&recorded), "a change as a whole since: every link again");
+        let drafted = SourceState { base: 4, ..state(7, false, "cm", b) };
+        assert!(!drafted.edited_since(&recorded));
+        let moved = SourceState { base: 4, ..state(7, true, "naga", b) };
+        assert!(!moved.edited_since(&recorded), "another city: another grid");
+        assert!(!state(5, true, "cm", b).edited_since(&recorded), "nothing changed");
+    }
+
+    #[test]
     fn the_grid_is_recounted_where_a_change_was_and_is() {
         let old = [0.0, 0.0, 10.0, 10.0];
         let new = [1000.0, 0.0, 1010.0, 10.0];
@@ -249,7 +278,7 @@ mod tests {
             [("project:moved".to_owned(), state(2, true, "cm", new))].into();
         current.insert(
             "layer:cityless".to_owned(),
-            SourceState { revision: 1, public: true, city: None, bbox: Some(old) },
+            SourceState { revision: 1, public: true, city: None, bbox: Some(old), base: 1 },
         );
         let changed: BTreeSet<String> = ["project:moved", "layer:cityless"].map(str::to_owned).into();
         let dirty = dirty_areas(&changed, &recorded, &current);

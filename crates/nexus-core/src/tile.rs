@@ -87,6 +87,33 @@ impl TileCoord {
     }
 }
 
+impl TileCoord {
+    /// Whether a web-mercator box `[xmin, ymin, xmax, ymax]` meets the tile grown by `margin`
+    /// (a fraction of its side: what a tile draws beyond its edge, its MVT buffer).
+    pub fn touches(self, b: [f64; 4], margin: f64) -> bool {
+        let t = self.bounds_3857();
+        let m = (t[2] - t[0]) * margin;
+        b[0] <= t[2] + m && b[2] >= t[0] - m && b[1] <= t[3] + m && b[3] >= t[1] - m
+    }
+
+    /// Every tile of zoom `z` that a web-mercator box meets with `margin` (see
+    /// [`TileCoord::touches`]), row by row.
+    pub fn covering(b: [f64; 4], z: u8, margin: f64) -> impl Iterator<Item = TileCoord> {
+        let z = z.min(MAX_ZOOM);
+        let n = 1u32 << z;
+        let size = 2.0 * WEB_MERCATOR_HALF / f64::from(n);
+        let m = size * margin;
+        let index = |v: f64| {
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..2^24")]
+            let i = (v / size).floor().clamp(0.0, f64::from(n - 1)) as u32;
+            i
+        };
+        let (x0, x1) = (index(b[0] - m + WEB_MERCATOR_HALF), index(b[2] + m + WEB_MERCATOR_HALF));
+        let (y0, y1) = (index(WEB_MERCATOR_HALF - b[3] - m), index(WEB_MERCATOR_HALF - b[1] + m));
+        (y0..=y1).flat_map(move |y| (x0..=x1).map(move |x| TileCoord { z, x, y }))
+    }
+}
+
 impl fmt::Display for TileCoord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)
@@ -120,6 +147,27 @@ mod tests {
         let cm = TileCoord::new(12, 3174, 1830).unwrap().bounds_3857();
         let x = 98.99_f64.to_radians() * 6_378_137.0;
         assert!(cm[0] <= x && x < cm[2]);
+    }
+
+    #[test]
+    fn a_box_touches_the_tiles_that_cover_it_and_no_others() {
+        let cm = TileCoord::new(12, 3174, 1830).unwrap().bounds_3857();
+        // A point well inside the tile: that tile alone, and its parent at every zoom above.
+        let mid = [(cm[0] + cm[2]) / 2.0, (cm[1] + cm[3]) / 2.0];
+        let dot = [mid[0], mid[1], mid[0], mid[1]];
+        for z in 0..=12u8 {
+            let got: Vec<TileCoord> = TileCoord::covering(dot, z, 1.0 / 64.0).collect();
+            let shift = 12 - z;
+            assert_eq!(got, vec![TileCoord { z, x: 3174 >> shift, y: 1830 >> shift }]);
+            assert!(got[0].touches(dot, 1.0 / 64.0));
+        }
+        // At the edge, the margin brings in the neighbour, which `touches` agrees with.
+        let edge = [cm[2] - 1.0, mid[1], cm[2] - 1.0, mid[1]];
+        let got: Vec<TileCoord> = TileCoord::covering(edge, 12, 1.0 / 64.0).collect();
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|t| t.touches(edge, 1.0 / 64.0)));
+        assert!(!TileCoord { z: 12, x: 3176, y: 1830 }.touches(edge, 1.0 / 64.0));
+        assert_eq!(TileCoord::covering(edge, 12, 0.0).count(), 1);
     }
 
     #[test]

@@ -55,4 +55,6 @@ pub use pool::{Budgets, Store, StoreConfig, DEFAULT_LAYER_HISTORY};
 pub use project_history::{HistoryOutcome, ProjectRevision};
 pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;
-pub use tiles::{PrerenderReader, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES};
+pub use tiles::{
+    EditPlace, PrerenderReader, RedrawnTile, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES,
+};

@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_feature_edits.sql",
         sql: include_str!("../migrations/0017_feature_edits.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_tiles_per_feature.sql",
+        sql: include_str!("../migrations/0018_tiles_per_feature.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

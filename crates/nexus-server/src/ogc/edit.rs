@@ -122,7 +122,7 @@ async fn write(
             refresh(state, id).await;
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        WriteOutcome::Written { fid, stored: Some(now), repaired, .. } => (fid, now, repaired),
+        WriteOutcome::Written { fid, stored: Some(now), repaired, .. } => (fid, *now, repaired),
         WriteOutcome::Missing => return Err(no_feature(id, &w.fid.unwrap_or_default().to_string())),
         WriteOutcome::Stale { current } => {
             let mut res = ApiError::new(

@@ -2,6 +2,7 @@
 
 mod cache;
 mod catalog;
+mod edits;
 pub mod encoding;
 pub mod prerender;
 mod service;

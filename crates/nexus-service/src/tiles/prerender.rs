@@ -3,6 +3,8 @@
 //! level per query from geometry simplified to that zoom's grid, gzip-compressed, and kept
 //! in the database's tile store under the layer's revision. A cold request at those zooms
 //! is then a lookup. One server instance renders each revision (an advisory lock decides).
+//! A feature edit does not start over: the tiles its feature touched are redrawn and their
+//! rows replaced (`redraw`), the rest keep theirs.
 
 use std::sync::Arc;
 
@@ -10,12 +12,45 @@ use futures_util::StreamExt;
 use nexus_core::{Layer, LayerId, TileCoord};
 use nexus_store::{Store, StoreError};
 
+use crate::tiles::edits::MARGIN;
 use crate::tiles::encoding;
 
 /// Most tiles pre-rendered per layer, over all its pre-rendered zooms.
 const BUDGET: u64 = 50_000;
 /// Simplification tolerance, in grid units of the zoom (below one unit MVT cannot show it).
-const TOLERANCE: f64 = 1.0;
+pub const TOLERANCE: f64 = 1.0;
+/// Most tiles one redraw renders; edits that touch more (a feature the size of a province)
+/// pre-render the layer again instead.
+const REDRAW_BUDGET: usize = 400;
+
+/// Work for the pre-render worker.
+#[derive(Debug)]
+pub(crate) enum Job {
+    /// The layer's whole store, unless it holds the current generation (or `force`).
+    Whole { layer: LayerId, force: bool },
+    /// The stored tiles that feature edits touched, at `places`.
+    Redraw { layer: LayerId, places: Vec<[f64; 4]> },
+}
+
+/// `jobs` in order, each layer's redraws joined into its first one.
+pub(crate) fn merge_redraws(jobs: Vec<Job>) -> Vec<Job> {
+    let mut out: Vec<Job> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Job::Redraw { layer, places } = job {
+            let earlier = out.iter_mut().find_map(|j| match j {
+                Job::Redraw { layer: l, places: p } if *l == layer => Some(p),
+                _ => None,
+            });
+            match earlier {
+                Some(p) => p.extend(places),
+                None => out.push(Job::Redraw { layer, places }),
+            }
+        } else {
+            out.push(job);
+        }
+    }
+    out
+}
 
 /// Tiles of zoom `z` that a bounding box touches.
 fn tile_count(bounds: [f64; 4], z: u8) -> u64 {
@@ -50,8 +85,16 @@ pub fn plan(layer: &Layer, limit: u8) -> Option<u8> {
 /// # Errors
 /// When the database fails.
 pub async fn prerender(store: &Store, id: &LayerId, limit: u8) -> Result<u64, StoreError> {
+    prerender_with(store, id, limit, false).await
+}
+
+/// [`prerender`], also when the store holds the current generation already (`force`).
+///
+/// # Errors
+/// When the database fails.
+pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool) -> Result<u64, StoreError> {
     let Some(layer) = store.layer(id).await? else { return Ok(0) };
-    if layer.prerendered_revision == Some(layer.revision) {
+    if !force && layer.prerendered_revision.is_some_and(|p| p >= layer.edit_base) {
         return Ok(0);
     }
     let Some(maxzoom) = plan(&layer, limit) else { return Ok(0) };
@@ -85,9 +128,54 @@ pub async fn prerender(store: &Store, id: &LayerId, limit: u8) -> Result<u64, St
     Ok(if kept { tiles } else { 0 })
 }
 
+/// The stored tiles of zooms `minzoom..=maxzoom` that `places` touch, in order; `None` when
+/// there are more than a redraw renders.
+pub fn touched(places: &[[f64; 4]], minzoom: u8, maxzoom: u8) -> Option<Vec<TileCoord>> {
+    let mut wanted: Vec<TileCoord> = Vec::new();
+    for z in minzoom..=maxzoom {
+        for p in places {
+            wanted.extend(TileCoord::covering(*p, z, MARGIN).take(REDRAW_BUDGET + 1));
+        }
+        wanted.sort_by_key(|t| (t.z, t.y, t.x));
+        wanted.dedup();
+        if wanted.len() > REDRAW_BUDGET {
+            return None;
+        }
+    }
+    Some(wanted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_redraws_of_a_layer_are_one() {
+        let id = |s: &str| LayerId::new(s).unwrap();
+        let b = [0.0, 0.0, 1.0, 1.0];
+        let jobs = vec![
+            Job::Redraw { layer: id("a"), places: vec![b] },
+            Job::Whole { layer: id("b"), force: false },
+            Job::Redraw { layer: id("c"), places: vec![b] },
+            Job::Redraw { layer: id("a"), places: vec![b, b] },
+        ];
+        let merged = merge_redraws(jobs);
+        assert_eq!(merged.len(), 3);
+        assert!(matches!(&merged[0], Job::Redraw { layer, places } if layer.as_str() == "a" && places.len() == 3));
+        assert!(matches!(&merged[1], Job::Whole { .. }));
+    }
+
+    #[test]
+    fn an_edit_redraws_one_tile_per_zoom_and_a_province_the_layer() {
+        let cm = TileCoord::new(12, 3174, 1830).unwrap().bounds_3857();
+        let mid = [(cm[0] + cm[2]) / 2.0, (cm[1] + cm[3]) / 2.0];
+        let dot = [mid[0], mid[1], mid[0] + 5.0, mid[1] + 5.0];
+        let tiles = touched(&[dot, dot], 0, 10).unwrap();
+        assert_eq!(tiles.len(), 11, "{tiles:?}");
+        assert_eq!(tiles[10], TileCoord::new(10, 3174 >> 2, 1830 >> 2).unwrap());
+        let province = [mid[0], mid[1], mid[0] + 1_000_000.0, mid[1] + 1_000_000.0];
+        assert_eq!(touched(&[province], 0, 10), None);
+    }
 
     #[test]
     fn counts_follow_the_pyramid() {

@@ -9,7 +9,11 @@ use tokio::sync::mpsc;
 
 use crate::tiles::cache::{new_cache, CachedTile, TileCache, TileKey};
 use crate::tiles::catalog::Catalog;
-use crate::tiles::prerender;
+use crate::tiles::edits::{EditLog, EditLogs};
+use crate::tiles::encoding::Encoding;
+use crate::tiles::prerender::{self, Job};
+
+mod changes;
 
 /// How the tile service behaves.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +35,9 @@ pub struct Tiles {
     store: Store,
     catalog: Catalog,
     cache: TileCache,
-    prerender: Option<mpsc::UnboundedSender<LayerId>>,
+    /// Per layer, the feature edits since its last change as a whole (which tiles they retired).
+    edits: EditLogs,
+    prerender: Option<mpsc::UnboundedSender<Job>>,
     /// Whether the catalog is known to be current: changes are being heard and the last one
     /// was applied. While it is not, who may see a layer is asked of the database.
     trusted: std::sync::atomic::AtomicBool,
@@ -56,18 +62,29 @@ impl Tiles {
             store: store.clone(),
             catalog,
             cache: new_cache(settings.cache_bytes),
+            edits: EditLogs::default(),
             prerender: settings.prerender_maxzoom.map(|_| tx),
             // Until the listener says it follows changes, one may have been missed.
             trusted: std::sync::atomic::AtomicBool::new(false),
         });
+        for l in tiles.catalog.all() {
+            tiles.start_log(&l).await?;
+        }
         if let Some(limit) = settings.prerender_maxzoom {
-            tokio::spawn(prerender_worker(store.clone(), rx, limit));
+            tokio::spawn(prerender_worker(Arc::downgrade(&tiles), store.clone(), rx, limit));
             for l in tiles.catalog.all() {
                 tiles.queue_prerender(&l);
+                // Edits whose redraw a stopped instance did not finish.
+                if let (Some(log), Some(stored)) = (tiles.edits.get(l.id.as_str()), l.prerendered_revision) {
+                    if stored >= log.base && log.upto > stored {
+                        let places = log.places.iter().filter(|p| p.0 > stored).map(|p| p.1).collect();
+                        tiles.queue(Job::Redraw { layer: l.id.clone(), places });
+                    }
+                }
             }
         }
         let changes = store.listen();
-        tokio::spawn(follow_changes(Arc::downgrade(&tiles), changes));
+        tokio::spawn(Tiles::follow_changes(Arc::downgrade(&tiles), changes));
         Ok(tiles)
     }
 
@@ -128,16 +145,39 @@ impl Tiles {
         Ok(all)
     }
 
+    /// Layer `layer`'s edit log read afresh: its base and the places of the edits since.
+    async fn start_log(&self, layer: &Layer) -> Result<Arc<EditLog>, StoreError> {
+        let places = if layer.revision > layer.edit_base {
+            self.store.edit_places(&layer.id, layer.edit_base, layer.revision).await?
+        } else {
+            Vec::new()
+        };
+        let log = EditLog::new(layer.edit_base, layer.revision, places);
+        Ok(self.edits.put(layer.id.as_str(), log))
+    }
+
+    fn queue(&self, job: Job) {
+        if let Some(tx) = &self.prerender {
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Queues a pre-render of the layer's whole store when it does not hold the layer's
+    /// current drawing: none yet, an older generation, or an edit log started over.
     fn queue_prerender(&self, layer: &Layer) {
         // The projects change one by one and are few: they are always rendered on demand.
-        if layer.id.as_str() == nexus_store::PROJECTS_TILES {
+        if layer.id.as_str() == nexus_store::PROJECTS_TILES || layer.feature_count == 0 {
             return;
         }
-        if let Some(tx) = &self.prerender {
-            if layer.prerendered_revision != Some(layer.revision) && layer.feature_count > 0 {
-                let _ = tx.send(layer.id.clone());
-            }
+        let base = self.edits.get(layer.id.as_str()).map_or(layer.edit_base, |l| l.base);
+        if layer.prerendered_revision.is_none_or(|p| p < base) {
+            self.queue(Job::Whole { layer: layer.id.clone(), force: base > layer.edit_base });
         }
+    }
+
+    /// The revision of the newest drawing of `tile` of `layer`.
+    fn version(&self, layer: &Layer, tile: TileCoord) -> i64 {
+        self.edits.get(layer.id.as_str()).map_or(layer.revision, |l| l.version(tile))
     }
 
     /// One layer's tile: from the cache, else the pre-rendered store, else PostGIS.
@@ -148,23 +188,35 @@ impl Tiles {
         if tile.z < layer.minzoom || tile.z > layer.maxzoom || layer.feature_count == 0 {
             return Ok(Arc::new(CachedTile::new(Vec::new())));
         }
-        let key =
-            TileKey { sources: Arc::from(format!("{}@{}", layer.id, layer.revision)), z: tile.z, x: tile.x, y: tile.y };
+        let version = self.version(layer, tile);
+        let key = TileKey { sources: Arc::from(format!("{}@{version}", layer.id)), z: tile.z, x: tile.x, y: tile.y };
         let store = self.store.clone();
         let id = layer.id.clone();
-        let stored = layer.prerendered_revision == Some(layer.revision)
-            && layer.prerendered_maxzoom.is_some_and(|m| tile.z <= m);
-        let revision = layer.revision;
+        let base = self.edits.get(layer.id.as_str()).map_or(layer.revision, |l| l.base);
+        // The pre-rendered zooms, when the store holds this generation of the layer.
+        let prerendered = layer.prerendered_maxzoom.is_some_and(|m| tile.z <= m);
+        let stored = layer.prerendered_revision.filter(|p| *p >= base && prerendered);
         self.cache
             .try_get_with(key, async move {
-                if stored {
-                    // Every non-empty tile of those zooms is in the store; absence means empty.
-                    return Ok(Arc::new(match store.stored_tile(&id, revision, tile).await? {
-                        Some(t) => CachedTile::with_gzip(t.mvt, t.gzip),
-                        None => CachedTile::new(Vec::new()),
-                    }));
+                if let Some(full) = stored {
+                    // Every non-empty tile of those zooms is in the store as of the full
+                    // pre-render (absence means empty then); a row says which revision it draws.
+                    match store.stored_tile(&id, tile).await? {
+                        Some((rev, t)) if rev >= version && t.mvt.is_empty() => {
+                            return Ok(Arc::new(CachedTile::new(Vec::new())))
+                        }
+                        Some((rev, t)) if rev >= version => return Ok(Arc::new(CachedTile::with_gzip(t.mvt, t.gzip))),
+                        None if full >= version => return Ok(Arc::new(CachedTile::new(Vec::new()))),
+                        _ => {}
+                    }
                 }
-                Ok(Arc::new(CachedTile::new(store.render_tile(&id, tile).await?)))
+                let mvt = if prerendered {
+                    // Drawn as the pre-render draws it: at these zooms, from simplified geometry.
+                    store.render_simplified_tile(&id, tile, prerender::TOLERANCE).await?
+                } else {
+                    store.render_tile(&id, tile).await?
+                };
+                Ok(Arc::new(CachedTile::new(mvt)))
             })
             .await
     }
@@ -181,15 +233,14 @@ impl Tiles {
         if let [one] = layers {
             return self.layer_tile(one, tile).await;
         }
-        let sources: Vec<String> = layers.iter().map(|l| format!("{}@{}", l.id, l.revision)).collect();
+        let sources: Vec<String> = layers.iter().map(|l| format!("{}@{}", l.id, self.version(l, tile))).collect();
         let key = TileKey { sources: Arc::from(sources.join(",")), z: tile.z, x: tile.x, y: tile.y };
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
         let parts = futures_util::future::try_join_all(layers.iter().map(|l| self.layer_tile(l, tile))).await?;
         // MVT layers are independent protobuf messages: concatenating tiles merges them.
-        let bytes: Vec<u8> =
-            parts.iter().flat_map(|p| p.body(crate::tiles::encoding::Encoding::Identity).to_vec()).collect();
+        let bytes: Vec<u8> = parts.iter().flat_map(|p| p.body(Encoding::Identity).to_vec()).collect();
         let merged = Arc::new(CachedTile::new(bytes));
         self.cache.insert(key, Arc::clone(&merged)).await;
         Ok(merged)
@@ -197,11 +248,42 @@ impl Tiles {
 
     /// Forgets every cached tile of layer `id`.
     fn invalidate(&self, id: &str) {
+        self.invalidate_where(id, Vec::new());
+    }
+
+    /// Forgets the cached tiles of layer `id` that `places` touch (all of them when none are
+    /// given). Their keys are retired anyway (a new version); this frees their memory now.
+    fn invalidate_where(&self, id: &str, places: Vec<[f64; 4]>) {
         let id = id.to_owned();
-        if let Err(e) = self.cache.invalidate_entries_if(move |k, _| k.involves(&id)) {
+        let touched = move |k: &TileKey| {
+            let Ok(t) = TileCoord::new(u32::from(k.z), u64::from(k.x), u64::from(k.y)) else { return true };
+            places.is_empty() || places.iter().any(|p| t.touches(*p, crate::tiles::edits::MARGIN))
+        };
+        if let Err(e) = self.cache.invalidate_entries_if(move |k, _| k.involves(&id) && touched(k)) {
             tracing::warn!(error = %e, "cannot invalidate tiles; clearing the cache");
             self.cache.invalidate_all();
         }
+    }
+
+    /// Redraws the stored tiles that `places` touch, through the cache (a request waiting for
+    /// the same tile shares its render), and replaces their rows with the drawing as of the
+    /// edit log's newest revision.
+    async fn redraw(&self, id: &LayerId, places: &[[f64; 4]]) -> Result<u64, StoreError> {
+        let Some(layer) = self.layer(id).await? else { return Ok(0) };
+        let Some(log) = self.edits.get(id.as_str()) else { return Ok(0) };
+        let (Some(_), Some(maxzoom)) = (layer.prerendered_revision, layer.prerendered_maxzoom) else { return Ok(0) };
+        let Some(wanted) = prerender::touched(places, layer.minzoom, maxzoom) else {
+            self.queue(Job::Whole { layer: id.clone(), force: true });
+            return Ok(0);
+        };
+        let mut drawn = Vec::with_capacity(wanted.len());
+        for tile in wanted {
+            let t = self.layer_tile(&layer, tile).await.map_err(|e| StoreError::Pool(e.to_string()))?;
+            let gz = if t.is_empty() { Vec::new() } else { t.body(Encoding::Gzip).to_vec() };
+            // Drawn as of the tile's version, which no edit up to the log's newest touched.
+            drawn.push((tile, t.body(Encoding::Identity).to_vec(), gz));
+        }
+        self.store.store_redrawn_tiles(id, log.upto, &drawn).await
     }
 
     /// Reads layer `id`'s catalog entry now, as its change notification soon will: the
@@ -212,98 +294,36 @@ impl Tiles {
     pub async fn refresh_layer(&self, id: &str) -> Result<(), StoreError> {
         self.apply(Change::Layer { id: id.to_owned(), revision: 0 }).await
     }
+}
 
-    async fn apply(&self, change: Change) -> Result<(), StoreError> {
-        match change {
-            Change::Layer { id, revision } if revision < 0 => {
-                self.catalog.remove(&id);
-                self.invalidate(&id);
-            }
-            Change::Layer { id, .. } => {
-                let Ok(layer_id) = LayerId::new(id.clone()) else { return Ok(()) };
-                match self.store.layer(&layer_id).await? {
-                    Some(layer) => {
-                        self.queue_prerender(&layer);
-                        let old = self.catalog.put(layer.clone());
-                        if !old.as_ref().is_some_and(|o| same_tiles(o, &layer)) {
-                            self.invalidate(&id);
-                        }
-                    }
-                    None => {
-                        self.catalog.remove(&id);
-                        self.invalidate(&id);
-                    }
+/// Runs the pre-render jobs one at a time; the redraws of one layer waiting together are done
+/// as one.
+async fn prerender_worker(
+    tiles: std::sync::Weak<Tiles>,
+    store: Store,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    limit: u8,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = queue.try_recv() {
+            batch.push(more);
+        }
+        for job in prerender::merge_redraws(batch) {
+            let (id, done) = match job {
+                Job::Whole { layer, force } => {
+                    let done = prerender::prerender_with(&store, &layer, limit, force).await;
+                    (layer, done.map(|_| ()))
                 }
-            }
-            Change::Resync => self.reload().await?,
-            Change::Lost => self.set_trusted(false),
-            Change::Projects => {
-                self.catalog.put(self.store.projects_tile_source().await?);
-                self.invalidate(nexus_store::PROJECTS_TILES);
-            }
-            Change::Rules | Change::Accounts => {}
-        }
-        Ok(())
-    }
-
-    /// Reads the whole catalog again; the tiles of layers that changed meanwhile are
-    /// forgotten, and the catalog is trusted again.
-    async fn reload(&self) -> Result<(), StoreError> {
-        let mut fresh = self.store.layers(&nexus_core::DraftScope::All).await?;
-        fresh.push(self.store.projects_tile_source().await?);
-        let before = self.catalog.all();
-        for l in &before {
-            if !fresh.iter().any(|f| f.id == l.id) {
-                self.invalidate(l.id.as_str());
-            }
-        }
-        for l in &fresh {
-            let old = before.iter().find(|o| o.id == l.id);
-            if !old.is_some_and(|o| same_tiles(o, l)) {
-                self.invalidate(l.id.as_str());
-            }
-            self.queue_prerender(l);
-        }
-        self.catalog.replace_all(fresh);
-        self.set_trusted(true);
-        Ok(())
-    }
-}
-
-/// Whether two states of a layer serve the same tiles to the same people.
-fn same_tiles(a: &Layer, b: &Layer) -> bool {
-    a.revision == b.revision && a.minzoom == b.minzoom && a.maxzoom == b.maxzoom && a.visibility == b.visibility
-}
-
-async fn follow_changes(tiles: std::sync::Weak<Tiles>, mut changes: mpsc::Receiver<Change>) {
-    while let Some(change) = changes.recv().await {
-        let Some(tiles) = tiles.upgrade() else { return };
-        tracing::debug!(?change, "change notification");
-        if let Err(e) = tiles.apply(change).await {
-            // The catalog may now be stale: distrust it until a reload succeeds.
-            tracing::warn!(error = %e, "cannot apply a change; reading the catalog again");
-            tiles.set_trusted(false);
-            tiles.cache.invalidate_all();
-            let retry = std::sync::Arc::downgrade(&tiles);
-            tokio::spawn(async move {
-                let mut wait = std::time::Duration::from_millis(200);
-                while let Some(tiles) = retry.upgrade() {
-                    if tiles.trusted() || tiles.reload().await.is_ok() {
-                        return;
-                    }
-                    drop(tiles);
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(std::time::Duration::from_secs(10));
+                Job::Redraw { layer, places } => {
+                    let Some(tiles) = tiles.upgrade() else { return };
+                    let done = tiles.redraw(&layer, &places).await;
+                    (layer, done.map(|_| ()))
                 }
-            });
-        }
-    }
-}
-
-async fn prerender_worker(store: Store, mut queue: mpsc::UnboundedReceiver<LayerId>, limit: u8) {
-    while let Some(id) = queue.recv().await {
-        if let Err(e) = prerender::prerender(&store, &id, limit).await {
-            tracing::warn!(layer.id = %id, error = %e, "pre-rendering failed; tiles are rendered on demand");
+            };
+            if let Err(e) = done {
+                tracing::warn!(layer.id = %id, error = %e, "pre-rendering failed; tiles are rendered on demand");
+            }
         }
     }
 }

@@ -76,6 +76,8 @@ pub struct CurrentFeature {
     pub properties: Value,
     /// Its version (`ETag`).
     pub etag: String,
+    /// Where it is, in web mercator: the tiles and intensity cells its edit redoes.
+    pub(crate) box_3857: Option<Vec<f64>>,
 }
 
 /// How a write went.
@@ -86,7 +88,7 @@ pub enum WriteOutcome {
         /// The feature's id.
         fid: i64,
         /// The feature as stored, with its new version (none after a delete).
-        stored: Option<CurrentFeature>,
+        stored: Option<Box<CurrentFeature>>,
         /// What was wrong with the geometry, when it was repaired.
         repaired: Option<String>,
         /// The layer's revision now.
@@ -124,6 +126,9 @@ pub struct FeatureEdit {
     pub after: Option<Value>,
 }
 
+/// A feature's web-mercator box, as `float8[]`.
+const BOX: &str = "ARRAY[ST_XMin(geom_3857), ST_YMin(geom_3857), ST_XMax(geom_3857), ST_YMax(geom_3857)]";
+
 async fn current_in(
     db: &impl deadpool_postgres::GenericClient,
     layer: &str,
@@ -131,12 +136,12 @@ async fn current_in(
     lock: bool,
 ) -> StoreResult<Option<CurrentFeature>> {
     let sql = format!(
-        "SELECT ST_AsGeoJSON(geom, 9)::jsonb, properties, nexus_feature_etag(geom, properties)
+        "SELECT ST_AsGeoJSON(geom, 9)::jsonb, properties, nexus_feature_etag(geom, properties), {BOX}
          FROM features WHERE layer_id = $1 AND fid = $2{}",
         if lock { " FOR UPDATE" } else { "" }
     );
     let row = db.query_opt(&sql, &[&layer, &fid]).await.map_err(StoreError::query("feature_current"))?;
-    Ok(row.map(|r| CurrentFeature { geometry: r.get(0), properties: r.get(1), etag: r.get(2) }))
+    Ok(row.map(|r| CurrentFeature { geometry: r.get(0), properties: r.get(1), etag: r.get(2), box_3857: r.get(3) }))
 }
 
 fn snapshot(f: &CurrentFeature) -> Value {
@@ -149,6 +154,7 @@ struct Edit<'a> {
     fid: i64,
     before: Option<&'a CurrentFeature>,
     after: Option<&'a Value>,
+    stored: Option<&'a CurrentFeature>,
     checked: Option<&'a Checked>,
 }
 
@@ -183,10 +189,24 @@ async fn record(
         .map_err(StoreError::query("feature_write_catalog"))?
         .get(0);
     let before_json = e.before.map(snapshot);
+    let box_before = e.before.and_then(|b| b.box_3857.clone());
+    let box_after = e.stored.and_then(|s| s.box_3857.clone());
     tx.execute(
-        "INSERT INTO feature_edits (layer_id, fid, action, actor_id, actor_name, revision, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&id, &e.fid, &e.kind.as_str(), &audit.actor_id, &audit.actor_name, &revision, &before_json, &e.after],
+        "INSERT INTO feature_edits (layer_id, fid, action, actor_id, actor_name, revision, before, after,
+                                    box_before, box_after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &id,
+            &e.fid,
+            &e.kind.as_str(),
+            &audit.actor_id,
+            &audit.actor_name,
+            &revision,
+            &before_json,
+            &e.after,
+            &box_before,
+            &box_after,
+        ],
     )
     .await
     .map_err(StoreError::query("feature_edit_history"))?;
@@ -202,6 +222,31 @@ async fn record(
     }
     append_on(tx, &entry).await?;
     Ok(revision)
+}
+
+/// Checks `body` as an ingest would and writes it as feature `fid` (new, or replacing the
+/// stored one).
+async fn write_body(
+    tx: &deadpool_postgres::Transaction<'_>,
+    id: &str,
+    fid: i64,
+    exists: bool,
+    body: &FeatureBody,
+    family: Option<&str>,
+    fields: &mut Vec<FieldDef>,
+) -> StoreResult<(CurrentFeature, Checked)> {
+    let checked = check_geometry(tx, body, family).await?;
+    check_properties(&body.properties, fields)?;
+    let props = Value::Object(body.properties.clone());
+    let returning = format!("RETURNING nexus_feature_etag(geom, properties), ST_AsGeoJSON(geom, 9)::jsonb, {BOX}");
+    let sql = if exists {
+        format!("UPDATE features SET geom = ST_GeomFromEWKB($3), properties = $4 WHERE layer_id = $1 AND fid = $2 {returning}")
+    } else {
+        format!("INSERT INTO features (layer_id, fid, geom, properties) VALUES ($1, $2, ST_GeomFromEWKB($3), $4) {returning}")
+    };
+    let r =
+        tx.query_one(&sql, &[&id, &fid, &checked.ewkb, &props]).await.map_err(StoreError::query("feature_write"))?;
+    Ok((CurrentFeature { geometry: r.get(1), properties: props, etag: r.get(0), box_3857: r.get(2) }, checked))
 }
 
 impl Store {
@@ -228,6 +273,11 @@ impl Store {
         let tx = client.transaction().await.map_err(StoreError::query("feature_write_begin"))?;
         set_actor(&tx, audit).await?;
         let id = w.layer.as_str();
+        // Tells the catalog's trigger that this revision is one feature's edit (see
+        // migration 0018): the layer's other tiles and links stay as they are.
+        tx.execute("SELECT set_config('nexus.feature_edit', $1, true)", &[&id])
+            .await
+            .map_err(StoreError::query("feature_write_mark"))?;
         let Some(row) = tx
             .query_opt(
                 "SELECT city, visibility, revision, geometry_type, fields FROM layers WHERE id = $1 FOR UPDATE",
@@ -274,39 +324,32 @@ impl Store {
                 .map_err(StoreError::query("feature_next_id"))?
                 .get(0),
         };
-        let (stored, after, repaired, checked) = match &w.body {
+        let (stored, checked) = match &w.body {
             Some(body) => {
-                let checked = check_geometry(&tx, body, family.as_deref()).await?;
-                check_properties(&body.properties, &mut fields)?;
-                let props = Value::Object(body.properties.clone());
-                let sql = if before.is_some() {
-                    "UPDATE features SET geom = ST_GeomFromEWKB($3), properties = $4
-                     WHERE layer_id = $1 AND fid = $2
-                     RETURNING nexus_feature_etag(geom, properties), ST_AsGeoJSON(geom, 9)::jsonb"
-                } else {
-                    "INSERT INTO features (layer_id, fid, geom, properties) VALUES ($1, $2, ST_GeomFromEWKB($3), $4)
-                     RETURNING nexus_feature_etag(geom, properties), ST_AsGeoJSON(geom, 9)::jsonb"
-                };
-                let r = tx
-                    .query_one(sql, &[&id, &fid, &checked.ewkb, &props])
-                    .await
-                    .map_err(StoreError::query("feature_write"))?;
-                let stored = CurrentFeature { geometry: r.get(1), properties: props, etag: r.get(0) };
-                let after = snapshot(&stored);
-                (Some(stored), Some(after), checked.repaired.clone(), Some(checked))
+                let (stored, checked) =
+                    write_body(&tx, id, fid, before.is_some(), body, family.as_deref(), &mut fields).await?;
+                (Some(stored), Some(checked))
             }
             None => {
                 tx.execute("DELETE FROM features WHERE layer_id = $1 AND fid = $2", &[&id, &fid])
                     .await
                     .map_err(StoreError::query("feature_delete"))?;
-                (None, None, None, None)
+                (None, None)
             }
         };
-        let edit =
-            Edit { kind: w.kind, fid, before: before.as_ref(), after: after.as_ref(), checked: checked.as_ref() };
+        let after = stored.as_ref().map(snapshot);
+        let repaired = checked.as_ref().and_then(|c| c.repaired.clone());
+        let edit = Edit {
+            kind: w.kind,
+            fid,
+            before: before.as_ref(),
+            after: after.as_ref(),
+            stored: stored.as_ref(),
+            checked: checked.as_ref(),
+        };
         let revision = record(&tx, id, &state, &fields, &edit, audit).await?;
         tx.commit().await.map_err(StoreError::query("feature_write_commit"))?;
-        Ok(WriteOutcome::Written { fid, stored, repaired, revision })
+        Ok(WriteOutcome::Written { fid, stored: stored.map(Box::new), repaired, revision })
     }
 
     /// The edits of feature `fid` of `layer`, newest first (at most `limit`).

@@ -119,24 +119,7 @@ impl LayerLoad {
             )));
         }
         if self.existing.is_none() {
-            let deleted: bool = self
-                .client()
-                .query_one("SELECT EXISTS (SELECT 1 FROM layer_revisions WHERE layer_id = $1)", &[&id])
-                .await
-                .map_err(StoreError::query("load_deleted"))?
-                .get(0);
-            if deleted {
-                return Err(StoreError::Deleted(format!(
-                    "layer '{id}' was deleted: restore it (POST /api/layers/{id}/restore) or remove it for good \
-                     (nexus purge) before using its id again"
-                )));
-            }
-            let title = self.meta.title.clone().unwrap_or_else(|| id.clone());
-            let kind = self.meta.kind.unwrap_or(LayerKind::Other).as_str();
-            self.client()
-                .execute("INSERT INTO layers (id, title, kind) VALUES ($1, $2, $3)", &[&id, &title, &kind])
-                .await
-                .map_err(StoreError::query("load_create_layer"))?;
+            self.create_layer(&id).await?;
         }
         let oid: u32 = self
             .client()
@@ -279,5 +262,38 @@ impl LayerLoad {
         } else {
             Repair::Collapsed { reason }
         })
+    }
+}
+
+impl LayerLoad {
+    /// The catalog row of a layer loaded for the first time (refused for the id of a deleted
+    /// layer, whose history waits for a restore or a purge).
+    async fn create_layer(&self, id: &str) -> StoreResult<()> {
+        let deleted: bool = self
+            .client()
+            .query_one("SELECT EXISTS (SELECT 1 FROM layer_revisions WHERE layer_id = $1)", &[&id])
+            .await
+            .map_err(StoreError::query("load_deleted"))?
+            .get(0);
+        if deleted {
+            return Err(StoreError::Deleted(format!(
+                "layer '{id}' was deleted: restore it (POST /api/layers/{id}/restore) or remove it for good \
+                 (nexus purge) before using its id again"
+            )));
+        }
+        let title = self.meta.title.clone().unwrap_or_else(|| id.to_owned());
+        let kind = self.meta.kind.unwrap_or(LayerKind::Other).as_str();
+        // A purged layer's id used again counts on from the old layer's edits, so that no
+        // revision means two things to the tiles and overlays that follow feature edits.
+        self.client()
+            .execute(
+                "INSERT INTO layers (id, title, kind, revision, edit_base)
+                 SELECT $1, $2, $3, r, r FROM (SELECT coalesce(max(revision), 0) AS r FROM feature_edits
+                                               WHERE layer_id = $1) x",
+                &[&id, &title, &kind],
+            )
+            .await
+            .map_err(StoreError::query("load_create_layer"))?;
+        Ok(())
     }
 }

@@ -23,12 +23,41 @@ pub(crate) enum End {
         sectors: Vec<Sector>,
         /// Its title (features without a name are called by it and their number).
         title: String,
+        /// Which of its features.
+        part: Part,
     },
     /// Projects with a geometry (public ones, or drafts too): `only` these slugs when given,
     /// and never `except`.
     Projects { only: Option<Vec<String>>, except: Vec<String>, drafts: DraftScope },
     /// The sketch being evaluated (`$1` is its GeoJSON geometry), with its kinds and sectors.
     Draft { kinds: Vec<LayerKind>, sectors: Vec<Sector>, city: Option<String> },
+}
+
+/// Which features of a layer an end holds: after feature edits, the edited ones are matched
+/// apart from the others, so that only pairs with an edited feature are matched again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Part {
+    /// All of them.
+    All,
+    /// Only these ids.
+    Only(Vec<i64>),
+    /// All but these ids.
+    Except(Vec<i64>),
+}
+
+impl Part {
+    fn filter(&self, x: &str) -> String {
+        let list = |ids: &[i64]| {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{x}.fid = ANY(ARRAY[{}]::bigint[])", ids.join(","))
+        };
+        match self {
+            Part::All => "true".into(),
+            Part::Only(ids) => list(ids),
+            Part::Except(ids) if ids.is_empty() => "true".into(),
+            Part::Except(ids) => format!("NOT ({})", list(ids)),
+        }
+    }
 }
 
 /// The SQL of one end under an alias.
@@ -63,14 +92,14 @@ impl End {
     /// drafts are filtered here; a layer is picked or not as a whole by the caller).
     pub(crate) fn sql(&self, x: &str, selector: &Selector) -> EndSql {
         match self {
-            End::Layer { id, city, country, kind, sectors, title } => {
+            End::Layer { id, city, country, kind, sectors, title, part } => {
                 let text = |v: Option<&String>| v.map_or_else(|| "NULL::text".to_owned(), |t| sql_literal(t));
                 EndSql {
                     // The layer's own partition, and what the catalog says as constants: a plan
                     // over the partitioned parent joined to the catalog cost more to make than
                     // to run.
                     from: format!("\"f_{id}\" {x}"),
-                    filter: "true".into(),
+                    filter: part.filter(x),
                     reference: format!("'layer:{id}'"),
                     layer: format!("'{id}'"),
                     id: format!("{x}.fid"),
@@ -145,7 +174,9 @@ impl End {
         }
     }
 
-    /// Whether both ends may hold the same feature (so a feature must not link to itself).
+    /// Whether both ends may hold the same feature (so a feature must not link to itself). Two
+    /// parts of one layer count as one layer: each pair of its features is matched once, the
+    /// smaller id first, whichever part holds which.
     pub(crate) fn overlaps(&self, other: &End) -> bool {
         match (self, other) {
             (End::Layer { id: a, .. }, End::Layer { id: b, .. }) => a == b,

@@ -7,7 +7,7 @@ use nexus_core::nexus_plan::{PlanEnd, SourceState};
 use nexus_core::{LayerKind, RuleSet, Sector};
 use tokio_postgres::Transaction;
 
-use super::ends::End;
+use super::ends::{End, Part};
 use super::overlay::{HEX, LINKS};
 use super::rules::read_rule_set;
 use crate::error::{StoreError, StoreResult};
@@ -50,6 +50,7 @@ impl LayerEnd {
             kind: self.kind,
             sectors: self.sectors.clone(),
             title: self.title.clone(),
+            part: Part::All,
         }
     }
 }
@@ -105,9 +106,10 @@ pub(crate) fn grid_layers(layers: &[LayerEnd], city: &str) -> Vec<String> {
         .collect()
 }
 
-/// A source's state from its stored columns (a box that is not four numbers is no box).
+/// A source's state from its stored columns (a box that is not four numbers is no box), with
+/// no feature edits since `base`.
 pub(super) fn state(revision: i64, public: bool, city: Option<String>, bbox: Option<Vec<f64>>) -> SourceState {
-    SourceState { revision, public, city, bbox: bbox.and_then(|b| <[f64; 4]>::try_from(b).ok()) }
+    SourceState { revision, public, city, bbox: bbox.and_then(|b| <[f64; 4]>::try_from(b).ok()), base: revision }
 }
 
 /// Rules, their digest, the public layers and every source's state, read in the refresh's
@@ -145,7 +147,7 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec
     let layer_sql = format!(
                 "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0,
                         feature_count, title, (SELECT country FROM cities WHERE slug = layers.city) AS country,
-                        ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)]
+                        ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)], edit_base
                  FROM layers
                  LEFT JOIN LATERAL (SELECT ST_Transform(ST_MakeEnvelope(bounds[1], greatest(bounds[2], -85.05),
                                                                         bounds[3], least(bounds[4], 85.05), 4326), 3857) AS b
@@ -170,7 +172,11 @@ async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec
         let public: bool = r.get(5);
         let bbox: Option<Vec<Option<f64>>> = r.get(9);
         let bbox = bbox.and_then(|b| b.into_iter().collect::<Option<Vec<f64>>>());
-        inputs.insert(format!("layer:{}", r.get::<_, String>(0)), state(r.get(4), public, r.get(3), bbox));
+        let base = r.get::<_, i64>(10);
+        inputs.insert(
+            format!("layer:{}", r.get::<_, String>(0)),
+            SourceState { base, ..state(r.get(4), public, r.get(3), bbox) },
+        );
         if public {
             layers.extend(layer_end(r));
         }
@@ -209,4 +215,51 @@ pub(crate) async fn record_inputs(tx: &Transaction<'_>, digest: &str, current: &
     .await
     .map_err(StoreError::query("nexus_record"))?;
     Ok(())
+}
+
+/// The features edited in a layer since the last refresh, and where they were and are.
+#[derive(Debug, Default)]
+pub(crate) struct EditedFeatures {
+    pub fids: Vec<i64>,
+    pub places: Vec<nexus_core::nexus_plan::Box3857>,
+}
+
+/// Of the `changed` sources, the layers that changed by feature edits alone since `recorded`
+/// (by layer id): their links are redone for the edited features only.
+pub(crate) async fn edited_features(
+    tx: &Transaction<'_>,
+    changed: &std::collections::BTreeSet<String>,
+    recorded: &Sources,
+    current: &Sources,
+) -> StoreResult<BTreeMap<String, EditedFeatures>> {
+    let mut out = BTreeMap::new();
+    for source in changed {
+        let (Some(id), Some(then), Some(now)) =
+            (source.strip_prefix("layer:"), recorded.get(source), current.get(source))
+        else {
+            continue;
+        };
+        if !now.edited_since(then) {
+            continue;
+        }
+        let rows = tx
+            .query(
+                "SELECT fid, box_before, box_after FROM feature_edits
+                 WHERE layer_id = $1 AND revision > $2 AND revision <= $3",
+                &[&id, &then.revision, &now.revision],
+            )
+            .await
+            .map_err(StoreError::query("nexus_edited"))?;
+        let mut edited = EditedFeatures::default();
+        for r in &rows {
+            edited.fids.push(r.get(0));
+            for b in [r.get::<_, Option<Vec<f64>>>(1), r.get(2)].into_iter().flatten() {
+                edited.places.extend(<[f64; 4]>::try_from(b).ok());
+            }
+        }
+        edited.fids.sort_unstable();
+        edited.fids.dedup();
+        out.insert(id.to_owned(), edited);
+    }
+    Ok(out)
 }

@@ -11,8 +11,11 @@ use serde::Serialize;
 use tokio_postgres::Transaction;
 
 use super::ends::End;
+use super::ends::Part;
 use super::fill::{cost, count_of, HELPERS};
-use super::inputs::{grid_layers, plan_end, read_inputs, record_inputs, state, Inputs};
+use super::inputs::{
+    edited_features, grid_layers, plan_end, read_inputs, record_inputs, state, EditedFeatures, Inputs,
+};
 use super::overlay::{HEX, LINKS};
 use super::{hex, matches, overlay};
 use crate::error::{StoreError, StoreResult};
@@ -98,14 +101,27 @@ impl Store {
         phase("inputs read");
         let full = force || recorded_digest.as_deref() != Some(inputs.digest.as_str());
         let changed = nexus_plan::changed_sources(&recorded, &inputs.current, full);
-        let plan = Plan::new(&inputs, &changed, full);
+        let edited =
+            if full { BTreeMap::new() } else { edited_features(&tx, &changed, &recorded, &inputs.current).await? };
+        let plan = Plan::new(&inputs, &changed, &edited, full);
         let mut out = NexusRefresh { full, sources: changed.len(), ..NexusRefresh::default() };
         let mut delta = Delta::default();
         if full {
             self.rebuild(&tx, &inputs, &plan, &mut out).await?;
         } else if !changed.is_empty() {
-            let mut dirty = nexus_plan::dirty_areas(&changed, &recorded, &inputs.current);
-            delta = update(&tx, &inputs, &plan, &changed, &mut dirty, &mut out).await?;
+            let whole: BTreeSet<String> = changed
+                .iter()
+                .filter(|s| !s.strip_prefix("layer:").is_some_and(|id| edited.contains_key(id)))
+                .cloned()
+                .collect();
+            let mut dirty = nexus_plan::dirty_areas(&whole, &recorded, &inputs.current);
+            for (id, e) in &edited {
+                let city = inputs.current.get(&format!("layer:{id}")).and_then(|s| s.city.as_ref());
+                for place in &e.places {
+                    nexus_plan::mark(&mut dirty, city, Some(*place));
+                }
+            }
+            delta = update(&tx, &inputs, &plan, (&whole, &edited), &mut dirty, &mut out).await?;
         }
         phase("overlays written");
         if full || !changed.is_empty() {
@@ -215,14 +231,31 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// The ends each rule joins: every public layer, and the public projects (those that
-    /// changed apart, so only pairs that involve a change are recomputed); then the pairs
-    /// `nexus_plan::rule_pairs` picks.
-    fn new(inputs: &'a Inputs, changed: &BTreeSet<String>, full: bool) -> Plan<'a> {
+    /// The ends each rule joins: every public layer (its edited features apart from the
+    /// others), and the public projects (those that changed apart), so only pairs that
+    /// involve a change are recomputed; then the pairs `nexus_plan::rule_pairs` picks.
+    fn new(
+        inputs: &'a Inputs,
+        changed: &BTreeSet<String>,
+        edited: &BTreeMap<String, EditedFeatures>,
+        full: bool,
+    ) -> Plan<'a> {
         let changed_projects: Vec<String> =
             changed.iter().filter_map(|s| s.strip_prefix("project:")).map(str::to_owned).collect();
-        let mut ends: Vec<(End, bool)> =
-            inputs.layers.iter().map(|l| (l.end(), changed.contains(&format!("layer:{}", l.id)))).collect();
+        let mut ends: Vec<(End, bool)> = Vec::new();
+        for l in &inputs.layers {
+            let Some(e) = edited.get(&l.id) else {
+                ends.push((l.end(), changed.contains(&format!("layer:{}", l.id))));
+                continue;
+            };
+            for (part, changed) in [(Part::Only(e.fids.clone()), true), (Part::Except(e.fids.clone()), false)] {
+                let mut end = l.end();
+                if let End::Layer { part: p, .. } = &mut end {
+                    *p = part;
+                }
+                ends.push((end, changed));
+            }
+        }
         if full {
             ends.push((End::Projects { only: None, except: vec![], drafts: DraftScope::None }, true));
         } else {
@@ -252,15 +285,16 @@ fn link_select(rule: &Rule, from: &End, to: &End) -> String {
     )
 }
 
-/// An incremental update: the links of the changed sources are deleted and matched again
-/// (all pairs in one statement: one round trip, one plan), then the intensity cells around
-/// what moved are recounted — old and new places, links gone and come; places far apart
-/// apart, so a project moved across town recounts two small areas, not the town between.
+/// An incremental update: the links of the changed sources (of a layer changed by feature
+/// edits, of its edited features) are deleted and matched again (all pairs in one statement:
+/// one round trip, one plan), then the intensity cells around what moved are recounted — old
+/// and new places, links gone and come; places far apart apart, so a project moved across
+/// town recounts two small areas, not the town between.
 async fn update(
     tx: &Transaction<'_>,
     inputs: &Inputs,
     plan: &Plan<'_>,
-    changed: &BTreeSet<String>,
+    (changed, edited): (&BTreeSet<String>, &BTreeMap<String, EditedFeatures>),
     dirty: &mut BTreeMap<String, Vec<Box3857>>,
     out: &mut NexusRefresh,
 ) -> StoreResult<Delta> {
@@ -271,14 +305,18 @@ async fn update(
         .get(0);
     let mut delta = Delta { since, hex: 0 };
     let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
+    let features: Vec<String> =
+        edited.iter().flat_map(|(id, e)| e.fids.iter().map(move |f| format!("layer:{id}#{f}"))).collect();
     let sql = format!(
         "WITH gone AS (DELETE FROM \"f_{LINKS}\"
                        WHERE properties->>'from_ref' = ANY($1) OR properties->>'to_ref' = ANY($1)
+                          OR (properties->>'from_ref') || '#' || (properties->>'from_id') = ANY($2)
+                          OR (properties->>'to_ref') || '#' || (properties->>'to_id') = ANY($2)
                        RETURNING properties->>'city' AS city, geom_3857)
          {boxes}",
         boxes = boxes_by_city("gone")
     );
-    for row in tx.query(&sql, &[&refs]).await.map_err(StoreError::query("nexus_forget"))? {
+    for row in tx.query(&sql, &[&refs, &features]).await.map_err(StoreError::query("nexus_forget"))? {
         out.links_removed += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
         nexus_plan::mark(dirty, row.get::<_, Option<String>>(0).as_ref(), box_of(&row, 2));
     }

@@ -114,6 +114,7 @@ impl Store {
             maxzoom: 22,
             created_at: updated,
             updated_at: updated,
+            edit_base: r.get(0),
             prerendered_revision: None,
             prerendered_maxzoom: None,
             cache_max_age: 60,
@@ -162,28 +163,24 @@ fn projects_tile_sql() -> String {
 }
 
 impl Store {
-    /// A tile from the pre-rendered store, if that revision has it. `Some` with empty bytes
-    /// is never returned: empty tiles are not stored.
+    /// A tile's row in the pre-rendered store, whatever its revision (the caller decides
+    /// whether that drawing is still true), with that revision. An empty `mvt` is a tile that
+    /// became empty after an edit; a tile with no row was empty at the pre-render.
     ///
     /// # Errors
     /// When the query fails.
-    pub async fn stored_tile(
-        &self,
-        layer: &LayerId,
-        revision: i64,
-        tile: TileCoord,
-    ) -> StoreResult<Option<StoredTile>> {
+    pub async fn stored_tile(&self, layer: &LayerId, tile: TileCoord) -> StoreResult<Option<(i64, StoredTile)>> {
         let client = self.read_client().await?;
         let stmt = client
-            .prepare_cached("SELECT mvt, mvt_gzip FROM tile_store WHERE layer_id = $1 AND revision = $2 AND z = $3 AND x = $4 AND y = $5")
+            .prepare_cached(
+                "SELECT revision, mvt, mvt_gzip FROM tile_store WHERE layer_id = $1 AND z = $2 AND x = $3 AND y = $4",
+            )
             .await
             .map_err(StoreError::query("stored_tile_prepare"))?;
         let (z, x, y) = zxy(tile);
         let z = i16::try_from(z).unwrap_or(i16::MAX);
-        let row = client
-            .query_opt(&stmt, &[&layer.as_str(), &revision, &z, &x, &y])
-            .await
-            .map_err(StoreError::query("stored_tile"))?;
-        Ok(row.map(|r| StoredTile { mvt: r.get(0), gzip: r.get(1) }))
+        let row =
+            client.query_opt(&stmt, &[&layer.as_str(), &z, &x, &y]).await.map_err(StoreError::query("stored_tile"))?;
+        Ok(row.map(|r| (r.get(0), StoredTile { mvt: r.get(1), gzip: r.get(2) })))
     }
 }

@@ -56,12 +56,23 @@ impl Store {
             client.batch_execute("ROLLBACK").await.map_err(StoreError::query("tile_store_rollback"))?;
             return Ok(None);
         }
+        // Rows newer than this revision are tiles redrawn after feature edits made while it
+        // rendered: they stay, and the new rows join them through a staging table. Rows from
+        // beyond the layer's revision belong to an earlier layer of the same id.
         client
-            .execute("DELETE FROM tile_store WHERE layer_id = $1", &[&layer.as_str()])
+            .execute(
+                "DELETE FROM tile_store WHERE layer_id = $1
+                     AND (revision <= $2 OR revision > (SELECT revision FROM layers WHERE id = $1))",
+                &[&layer.as_str(), &revision],
+            )
             .await
             .map_err(StoreError::query("tile_store_clear"))?;
+        client
+            .batch_execute("CREATE TEMP TABLE nexus_tile_stage (LIKE tile_store) ON COMMIT DROP")
+            .await
+            .map_err(StoreError::query("tile_store_stage"))?;
         let sink = client
-            .copy_in("COPY tile_store (layer_id, revision, z, x, y, mvt, mvt_gzip) FROM STDIN (FORMAT binary)")
+            .copy_in("COPY nexus_tile_stage (layer_id, revision, z, x, y, mvt, mvt_gzip) FROM STDIN (FORMAT binary)")
             .await
             .map_err(StoreError::query("tile_store_copy"))?;
         let types = [Type::TEXT, Type::INT8, Type::INT2, Type::INT4, Type::INT4, Type::BYTEA, Type::BYTEA];
@@ -186,7 +197,7 @@ impl TileStoreWriter {
     }
 
     /// Records that zooms `0..=maxzoom` of the revision are complete and commits, unless the
-    /// layer moved on to a newer revision meanwhile (then nothing is kept). Returns whether
+    /// layer changed as a whole meanwhile (then nothing is kept; feature edits do not count). Returns whether
     /// the tiles were kept.
     ///
     /// # Errors
@@ -196,9 +207,20 @@ impl TileStoreWriter {
             w.as_mut().finish().await.map_err(StoreError::query("tile_store_copy_end"))?;
         }
         let client = self.client.take().ok_or_else(|| StoreError::Pool("tile store writer finished".into()))?;
+        client
+            .batch_execute(
+                "INSERT INTO tile_store SELECT * FROM nexus_tile_stage
+                 ON CONFLICT (layer_id, z, x, y) DO UPDATE
+                     SET revision = EXCLUDED.revision, mvt = EXCLUDED.mvt, mvt_gzip = EXCLUDED.mvt_gzip
+                     WHERE tile_store.revision < EXCLUDED.revision",
+            )
+            .await
+            .map_err(StoreError::query("tile_store_unstage"))?;
         let kept = client
             .execute(
-                "UPDATE layers SET prerendered_revision = $2, prerendered_maxzoom = $3 WHERE id = $1 AND revision = $2",
+                // Kept while the layer is of the same generation: edits made during the render
+                // are redrawn tile by tile after it (`edit_places` since this revision).
+                "UPDATE layers SET prerendered_revision = $2, prerendered_maxzoom = $3 WHERE id = $1 AND edit_base <= $2",
                 &[&self.layer.as_str(), &self.revision, &i16::from(maxzoom)],
             )
             .await

@@ -285,6 +285,7 @@ fn has(links: &[(String, String, String, f64)], rule: &str, from: &str, to: &str
     links.iter().find(|l| l.0 == rule && l.1 == from && l.2 == to).map(|l| l.3)
 }
 
+mod edited;
 mod history;
 mod links;
 mod rules;
