@@ -31,6 +31,8 @@ export interface Layer {
   updated_at: string;
   /** The fields a click on a feature shows, in this order (all, when null). */
   popup_fields?: string[] | null;
+  /** Its properties' names and types. */
+  fields?: { name: string; type: string }[];
 }
 
 /** Properties a project's answer carries that a save must not send back. */
@@ -256,4 +258,46 @@ export async function signOut(everywhere = false): Promise<void> {
   }
   setToken('');
   setCsrf(undefined);
+}
+
+/** One feature of a layer as stored, with its version (`ETag`). */
+export interface StoredFeature {
+  feature: GeoJSON.Feature;
+  etag: string;
+}
+
+/** How a feature write went: stored (with the feature as stored and its new version), stale
+ *  (someone saved another version first), or refused with the server's reason. */
+export type FeatureWrite =
+  | { ok: true; stored: StoredFeature | null }
+  | { ok: false; stale: boolean; message: string };
+
+const items = (layer: string) => `/collections/${encodeURIComponent(layer)}/items`;
+
+export async function feature(layer: string, fid: number | string): Promise<StoredFeature> {
+  const res = await fetch(`${items(layer)}/${encodeURIComponent(fid)}`, { headers: headers({ accept: 'application/geo+json' }) });
+  const body = await answer<GeoJSON.Feature>(res, 'feature');
+  return { feature: body, etag: res.headers.get('etag') ?? '' };
+}
+
+/** Creates (`POST`, no `fid`), replaces (`PUT`) or deletes (`DELETE`) a feature; a replace
+ *  or delete sends the version it started from (`If-Match`). */
+export async function writeFeature(
+  method: 'POST' | 'PUT' | 'DELETE',
+  layer: string,
+  fid: number | string | null,
+  body: GeoJSON.Feature | null,
+  etag: string | null,
+): Promise<FeatureWrite> {
+  const extra: Record<string, string> = { accept: 'application/geo+json' };
+  if (body) extra['content-type'] = 'application/geo+json';
+  if (etag) extra['if-match'] = etag;
+  const path = fid === null ? items(layer) : `${items(layer)}/${encodeURIComponent(fid)}`;
+  const res = await fetch(path, { method, headers: headers(extra, true), body: body ? JSON.stringify(body) : undefined });
+  if (res.status === 204) return { ok: true, stored: null };
+  const answered = (await res.json().catch(() => null)) as (GeoJSON.Feature & { error?: { message?: string } }) | null;
+  if (!res.ok) {
+    return { ok: false, stale: res.status === 412, message: answered?.error?.message ?? `HTTP ${res.status}` };
+  }
+  return { ok: true, stored: { feature: answered as GeoJSON.Feature, etag: res.headers.get('etag') ?? '' } };
 }

@@ -14,7 +14,7 @@ export interface Go {
 
 export function setupClicks(map: maplibregl.Map, state: AtlasState, popups: Popups, go: Go): void {
   map.on('click', (e) => {
-    if (map.getCanvas().style.cursor === 'crosshair') return; // sketching
+    if (map.getCanvas().style.cursor === 'crosshair' || state.editing) return; // sketching or editing
     // What answers a click, by rank: links, projects, cities, then a layer's points, lines and
     // areas (boundaries last: they are under everything).
     const rank = (id: string): number => {

@@ -31,6 +31,8 @@ import { layerVisibility, syncCatalogLayers, tileJson } from './catalog-layers';
 import { setupClicks } from './clicks';
 import { besideCard, showSelected } from './framing';
 import { makePopups } from './popups';
+import { setupFeatureEditor } from './feature-edit';
+import { addFeatureButton } from './feature-actions';
 import { renderSummary } from './summary';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -60,6 +62,7 @@ map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
 // Exposed for end-to-end tests and for the curious: the map, and a promise of the first data.
 const w = window as unknown as { nexusMap: maplibregl.Map; nexusReady: Promise<void> };
 w.nexusMap = map;
+const editor = setupFeatureEditor({ map, state, changed: refreshData });
 
 function banner(message: string | null): void {
   const b = byId('banner');
@@ -170,7 +173,8 @@ function panelLayers(): Layer[] {
 function renderPanels(): void {
   byId('status').textContent = `${state.cities.features.length} ${t('cities')} · ${state.projects.length} ${t('projects').toLowerCase()}`;
   for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
-  renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer, (l) => layerHistoryPanel(l, state.me, () => refreshData(l.id)));
+  renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer, (l) =>
+    el('div', {}, addFeatureButton(l, state.me, editor), layerHistoryPanel(l, state.me, () => refreshData(l.id))));
   renderLegend(byId('legend'), panelLayers(), state.visible);
   renderNexusLegend();
   fillFilterOptions();
@@ -278,7 +282,7 @@ function goTo(hit: api.SearchHit): void {
   else map.fitBounds(hit.bbox, { padding: 40, maxZoom: 15, duration: 600 });
 }
 
-const popups = makePopups(map, state, (slug) => selectProject(slug));
+const popups = makePopups(map, state, (slug) => selectProject(slug), editor);
 
 setupClicks(map, state, popups, { selectProject: (slug) => selectProject(slug, false), setCity: (slug) => setCity(slug) });
 

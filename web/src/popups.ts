@@ -4,6 +4,8 @@
 
 import * as maplibregl from 'maplibre-gl';
 import { EFFECT_COLOUR } from './colours';
+import { editFeatureButton } from './feature-actions';
+import type { FeatureEditor } from './feature-edit';
 import { el } from './dom';
 import { local, t, tf } from './i18n';
 import { layerTitle } from './layers';
@@ -16,7 +18,12 @@ export interface Popups {
   link(f: maplibregl.MapGeoJSONFeature, at: maplibregl.LngLat): void;
 }
 
-export function makePopups(map: maplibregl.Map, state: AtlasState, selectProject: (slug: string) => void): Popups {
+export function makePopups(
+  map: maplibregl.Map,
+  state: AtlasState,
+  selectProject: (slug: string) => void,
+  editor: FeatureEditor,
+): Popups {
   /** Fields that only style a feature (KML's drawing hints, ids): never shown to people. */
   const STYLING = new Set(['tessellate', 'extrude', 'visibility', 'draworder', 'icon', 'altitudemode', 'styleurl', 'snippet', 'fid', 'begin', 'end', 'timestamp']);
 
@@ -35,9 +42,11 @@ export function makePopups(map: maplibregl.Map, state: AtlasState, selectProject
         .sort(([a], [b]) => Number(!/^(name|nama|title)/i.test(a)) - Number(!/^(name|nama|title)/i.test(b)))
         .slice(0, 12);
     for (const [k, v] of shown) dl.append(el('dt', {}, k), el('dd', {}, String(v)));
-    new maplibregl.Popup({ maxWidth: '320px' })
+    const popup = new maplibregl.Popup({ maxWidth: '320px' });
+    const edit = editFeatureButton(layer, f.id, state.me, editor, () => popup.remove());
+    popup
       .setLngLat(at)
-      .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer ? layerTitle(layer) : f.source), dl))
+      .setDOMContent(el('div', { class: 'feature-popup' }, el('strong', {}, layer ? layerTitle(layer) : f.source), dl, edit))
       .addTo(map);
   }
 

@@ -35,6 +35,8 @@ export interface AtlasState {
   failedAt: number;
   /** Counts data refreshes, so a late answer does not undo a newer one. */
   generation: number;
+  /** A feature is being edited: map clicks belong to the editor. */
+  editing: boolean;
 }
 
 export function newState(view: View): AtlasState {
@@ -54,5 +56,6 @@ export function newState(view: View): AtlasState {
     ready: false,
     failedAt: 0,
     generation: 0,
+    editing: false,
   };
 }
