@@ -85,6 +85,34 @@ impl Store {
         stored_in(&self.client().await?, slug).await
     }
 
+    /// The id of project `slug` (its feature id in `/collections/projects`).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn project_id(&self, slug: &str) -> StoreResult<Option<i64>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT id FROM projects WHERE slug = $1", &[&slug])
+            .await
+            .map_err(StoreError::query("project_id"))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// The slug of the project with id `id` (its feature id in `/collections/projects`).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn project_slug(&self, id: i64) -> StoreResult<Option<String>> {
+        let row = self
+            .read_client()
+            .await?
+            .query_opt("SELECT slug FROM projects WHERE id = $1", &[&id])
+            .await
+            .map_err(StoreError::query("project_slug"))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// The city project `slug` is in now, or was in when it was deleted.
     ///
     /// # Errors

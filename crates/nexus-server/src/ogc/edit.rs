@@ -3,7 +3,8 @@
 //! `OPTIONS` answers `Allow` with what the caller may do; writes with an `If-Match` that no
 //! longer matches get 412 and store nothing; `GET …/items/{fid}/history` lists the edits.
 //! Editing a draft layer's features is an editor's, a public layer's a publisher's (the same
-//! policy as uploading into the layer); the store asks again under the layer's lock.
+//! policy as uploading into the layer); the store asks again under the layer's lock. The
+//! `projects` collection is edited as `/api/projects` edits it (`edit_projects.rs`).
 
 use std::sync::Arc;
 
@@ -17,7 +18,9 @@ use serde_json::{json, Map, Value};
 
 use super::common::{link, GEOJSON};
 use super::crs::content_crs;
+use super::edit_projects;
 use super::source::{source, Source};
+use super::versions::{merge_patch, quoted};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::links::base_url;
@@ -40,11 +43,7 @@ async fn writable(state: &AppState, caller: &Caller, id: &str) -> Result<Arc<Lay
             )?;
             Ok(l)
         }
-        Source::Projects { .. } => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "projects are saved through POST /api/projects and PUT /api/projects/{slug}",
-        )),
+        Source::Projects { .. } => Err(ApiError::not_found("collection 'projects' is not a layer")),
     }
 }
 
@@ -84,26 +83,6 @@ fn feature_body(v: &Value, headers: &HeaderMap) -> Result<FeatureBody, ApiError>
     };
     let crs = content_crs(headers)?;
     Ok(FeatureBody { geometry, srid: crs.srid, lat_first: crs.lat_first, properties })
-}
-
-/// RFC 7396: `patch` merged into `target`.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    match (target.as_object_mut(), patch) {
-        (Some(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (_, p) if p.is_object() => {
-            *target = json!({});
-            merge_patch(target, p);
-        }
-        _ => *target = patch.clone(),
-    }
 }
 
 /// Writes, then answers with the feature as stored (or 204 for a delete).
@@ -186,10 +165,6 @@ async fn refresh(state: &AppState, id: &str) {
     }
 }
 
-pub(crate) fn quoted(etag: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{etag}\"")).unwrap_or(HeaderValue::from_static("\"\""))
-}
-
 pub(super) async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -197,6 +172,9 @@ pub(super) async fn create(
     Path(id): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    if id == edit_projects::PROJECTS {
+        return edit_projects::create(state, caller, headers, &bytes).await;
+    }
     let layer = writable(&state, &caller, &id).await?;
     let b = body(&bytes, &headers)?;
     let w = FeatureWrite { layer: &layer.id, kind: EditKind::Create, fid: None, body: Some(b), expected: None };
@@ -210,6 +188,9 @@ pub(super) async fn replace(
     Path((id, fid)): Path<(String, String)>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    if id == edit_projects::PROJECTS {
+        return edit_projects::replace(state, caller, headers, &fid, &bytes).await;
+    }
     let layer = writable(&state, &caller, &id).await?;
     let n = fid_of(&id, &fid)?;
     let b = body(&bytes, &headers)?;
@@ -230,6 +211,9 @@ pub(super) async fn update(
     Path((id, fid)): Path<(String, String)>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    if id == edit_projects::PROJECTS {
+        return edit_projects::update(state, caller, headers, &fid, &bytes).await;
+    }
     let layer = writable(&state, &caller, &id).await?;
     let n = fid_of(&id, &fid)?;
     let patch: Value =
@@ -258,6 +242,9 @@ pub(super) async fn delete(
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    if id == edit_projects::PROJECTS {
+        return edit_projects::delete(state, caller, headers, &fid).await;
+    }
     let layer = writable(&state, &caller, &id).await?;
     let n = fid_of(&id, &fid)?;
     let w = FeatureWrite {
@@ -274,7 +261,8 @@ pub(super) async fn delete(
 async fn allow(state: &AppState, caller: &Caller, id: &str, writes: &str) -> Result<Response, ApiError> {
     let may = match source(state, &caller.drafts(), id).await? {
         Source::Layer(l) => caller.may(action(&l), l.city.as_ref().map(nexus_core::CitySlug::as_str)),
-        Source::Projects { .. } => false,
+        // Any editor may propose a project in their city; the save says which.
+        Source::Projects { .. } => caller.actor.principal.may_somewhere(Action::EditDraft),
     };
     let methods = if may { format!("GET, HEAD, OPTIONS, {writes}") } else { "GET, HEAD, OPTIONS".to_owned() };
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -320,7 +308,7 @@ pub(super) async fn history(
 
 #[cfg(test)]
 mod tests {
-    use super::merge_patch;
+    use super::super::versions::merge_patch;
     use serde_json::json;
 
     #[test]

@@ -164,7 +164,7 @@ pub(super) async fn item(
             let (name, value) = content_crs_header(p.crs);
             res.headers_mut().insert(name, value);
             if let Some(etag) = etag {
-                res.headers_mut().insert(axum::http::header::ETAG, super::edit::quoted(&etag));
+                res.headers_mut().insert(axum::http::header::ETAG, super::versions::quoted(&etag));
             }
             res
         }

@@ -8,12 +8,14 @@ mod collections;
 mod common;
 mod crs;
 mod edit;
+mod edit_projects;
 pub mod html;
 mod items;
 mod landing;
 mod openapi;
 mod schema;
 mod source;
+mod versions;
 
 use axum::routing::get;
 use axum::Router;

@@ -129,7 +129,7 @@ async fn restore(
 }
 
 /// `DELETE /api/projects/{slug}` (routed with the project's other methods).
-pub(super) async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,

@@ -78,7 +78,7 @@ fn missing(slug: &str) -> ApiError {
     ApiError::not_found(format!("no project '{}'", slug.escape_default()))
 }
 
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     bytes: axum::body::Bytes,
@@ -139,7 +139,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .map_err(|_| ApiError::bad_request("If-Match takes the project's revision, as in If-Match: \"7\"".to_owned()))
 }
 
-async fn replace(
+pub(crate) async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,

@@ -7,6 +7,7 @@ mod accounts;
 mod api;
 mod edge;
 mod edit;
+mod edit_projects;
 mod edit_tiles;
 mod export;
 mod history;

@@ -146,15 +146,20 @@ impl Store {
         let mut query = Query::build(c, &FeatureFilter::default(), precision, crs, properties)?;
         let p = query.param(id);
         query.wheres.push(format!("{} = {p}", query.key));
-        // A layer's feature comes with its version (`ETag`), read in the same statement.
-        let etag = if matches!(c, Collection::Layer(_)) { ", nexus_feature_etag(geom, properties)" } else { "" };
+        // A feature comes with its version (`ETag`), read in the same statement: a layer's is a
+        // digest of what it holds, a project's its revision (what `/api/projects` edits send).
+        let etag = if matches!(c, Collection::Layer(_)) {
+            ", nexus_feature_etag(geom, properties)"
+        } else {
+            ", revision::text"
+        };
         let sql = format!("SELECT {}{etag} FROM {} {}", query.select, query.from, query.where_sql());
         let client = self.read_client().await?;
         let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
         Ok(row.map(|r| {
             let mut b = BytesMut::with_capacity(256);
             feature_json(&mut b, &r, query.keys.as_deref());
-            (b.freeze(), (!etag.is_empty()).then(|| r.get(r.len() - 1)))
+            (b.freeze(), Some(r.get(r.len() - 1)))
         }))
     }
 }
