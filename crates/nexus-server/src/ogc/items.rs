@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::common::{format, json_encoded, json_with_type, link, GEOJSON};
+use super::common::{format, json_encoded, link, GEOJSON};
 use super::crs::content_crs_header;
 use super::html;
 use super::source::source;
@@ -62,18 +62,30 @@ pub(super) async fn items(
     let p = nexus_core::query::items(&q, &s.queryables(), true)?;
     let f = format(&q, &headers)?;
     let c = s.collection();
-    let view = page(&p);
-    let (matched, features) =
-        tokio::try_join!(state.store.count_features(c, &p.filter), state.store.features_page(c, &p.filter, &view))?;
+    // One feature more than the page says whether another page follows. `numberMatched` is
+    // given when it costs nothing (a short page ends the matches); counting a full page's
+    // matches would re-test every candidate's geometry, as much work as the page itself, so
+    // it is left out then, as the standard allows, and `next` leads on.
+    let mut view = page(&p);
+    view.limit = p.limit.saturating_add(1);
+    let mut features = state.store.features_page(c, &p.filter, &view).await?;
+    let more = i64::try_from(features.len()).unwrap_or(i64::MAX) > p.limit;
+    features.truncate(usize::try_from(p.limit).unwrap_or(usize::MAX));
+    let returned = i64::try_from(features.len()).unwrap_or(i64::MAX);
+    let matched = match (more, returned, p.offset) {
+        (true, _, _) => None,
+        // Past the end: how far the matches went is not known from an empty page.
+        (false, 0, o) if o > 0 => Some(state.store.count_features(c, &p.filter).await?),
+        (false, n, o) => Some(o + n),
+    };
     let base = base_url(&state, &headers);
     let here = format!("{base}/collections/{id}/items");
-    let returned = i64::try_from(features.len()).unwrap_or(i64::MAX);
     let mut links = vec![
         link(format!("{here}?{}", with_offset(&q, p.offset, "json")), "self", GEOJSON, "This page"),
         link(format!("{here}?{}", with_offset(&q, p.offset, "html")), "alternate", "text/html", "This page as HTML"),
         link(format!("{base}/collections/{id}"), "collection", "application/json", "The collection"),
     ];
-    if p.offset + returned < matched {
+    if more {
         links.push(link(
             format!("{here}?{}", with_offset(&q, p.offset + returned, "json")),
             "next",
@@ -116,7 +128,8 @@ pub(super) async fn items(
                 })
                 .collect(),
         ));
-        let body = format!("<p>{returned} of {matched} features, from {}.</p>{rows}{nav}", p.offset + 1);
+        let of = matched.map_or_else(String::new, |m| format!(" of {m}"));
+        let body = format!("<p>{returned}{of} features, from {}.</p>{rows}{nav}", p.offset + 1);
         return Ok(Html(html::page(&format!("{id}: features"), &body)).into_response());
     }
     let mut body: Vec<u8> = Vec::with_capacity(features.iter().map(Bytes::len).sum::<usize>() + 1024);
@@ -127,7 +140,10 @@ pub(super) async fn items(
         }
         body.extend_from_slice(feat);
     }
-    let tail = json!({ "numberMatched": matched, "numberReturned": returned, "timeStamp": stamp, "links": links });
+    let mut tail = json!({ "numberReturned": returned, "timeStamp": stamp, "links": links });
+    if let Some(m) = matched {
+        tail["numberMatched"] = json!(m);
+    }
     body.extend_from_slice(b"],");
     let tail = serde_json::to_vec(&tail).unwrap_or_default();
     body.extend_from_slice(&tail[1..]);
@@ -160,7 +176,7 @@ pub(super) async fn item(
     ]);
     Ok(match f {
         Format::Json => {
-            let mut res = json_with_type(GEOJSON, serde_json::to_vec(&v).unwrap_or_default());
+            let mut res = json_encoded(&headers, GEOJSON, serde_json::to_vec(&v).unwrap_or_default());
             let (name, value) = content_crs_header(p.crs);
             res.headers_mut().insert(name, value);
             if let Some(etag) = etag {

@@ -101,6 +101,17 @@ pub fn brotli(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Brotli at quality 4, for a body made for one request (an items page): smaller than fast
+/// gzip at about its speed.
+pub fn brotli_fast(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() / 4 + 64);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 4, 22);
+        let _ = w.write_all(raw);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read;
