@@ -83,14 +83,6 @@ pub fn gzip(raw: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-/// gzip at level 1, for a body compressed once for one client (an items page): most of the
-/// gain at a fraction of the default level's time.
-pub fn gzip_fast(raw: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 4 + 64), flate2::Compression::fast());
-    let _ = enc.write_all(raw);
-    enc.finish().unwrap_or_default()
-}
-
 /// Brotli at quality 6, Martin's choice: most of the gain for a fraction of the time of 11.
 pub fn brotli(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() / 2 + 64);
@@ -101,8 +93,34 @@ pub fn brotli(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Brotli at quality 4, for a body made for one request (an items page): smaller than fast
-/// gzip at about its speed.
+thread_local! {
+    /// A libdeflate compressor per thread (making one allocates its match finder).
+    static DEFLATE: std::cell::RefCell<Option<(i32, libdeflater::Compressor)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn gzip_json_at(raw: &[u8], level: i32) -> Vec<u8> {
+    DEFLATE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(l, _)| *l != level) {
+            let lvl = libdeflater::CompressionLvl::new(level).unwrap_or_default();
+            *slot = Some((level, libdeflater::Compressor::new(lvl)));
+        }
+        let Some((_, c)) = slot.as_mut() else { return Vec::new() };
+        let mut out = vec![0; c.gzip_compress_bound(raw.len())];
+        let n = c.gzip_compress(raw, &mut out).unwrap_or(0);
+        out.truncate(n);
+        out
+    })
+}
+
+/// Gzip for a body made for one request (an items page): libdeflate at level 5, about as fast
+/// as zlib at level 4 and a twentieth smaller than zlib at 6 (138 KB of villages: 2 ms).
+pub fn gzip_json(raw: &[u8]) -> Vec<u8> {
+    gzip_json_at(raw, 5)
+}
+
+/// Brotli at quality 4, for a body made for one request when the client takes brotli alone
+/// (on GeoJSON, libdeflate's gzip is smaller and faster).
 pub fn brotli_fast(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() / 4 + 64);
     {
@@ -138,6 +156,14 @@ mod tests {
         assert_eq!(back, raw);
         let mut back = Vec::new();
         brotli::Decompressor::new(&brotli(&raw)[..], 4096).read_to_end(&mut back).unwrap();
+        assert_eq!(back, raw);
+        for body in [gzip_json(&raw), gzip_json(b"{}"), gzip_json(&raw)] {
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut back).unwrap();
+            assert!(back == raw || back == b"{}");
+        }
+        let mut back = Vec::new();
+        brotli::Decompressor::new(&brotli_fast(&raw)[..], 4096).read_to_end(&mut back).unwrap();
         assert_eq!(back, raw);
     }
 }
