@@ -28,6 +28,17 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A copy of an error that several requests waited on together (a shared cache miss).
+    pub fn shared(e: &ApiError) -> ApiError {
+        ApiError {
+            status: e.status,
+            code: e.code,
+            message: e.message.clone(),
+            details: e.details.clone(),
+            retry_after: e.retry_after,
+        }
+    }
+
     /// 404 with a message.
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)

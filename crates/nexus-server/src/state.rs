@@ -6,6 +6,7 @@ use std::sync::Arc;
 use nexus_service::accounts::{Accounts, SessionSettings};
 use nexus_service::gis::GisFiles;
 use nexus_service::glyphs::Glyphs;
+use nexus_service::pages::PageCache;
 use nexus_service::tiles::Tiles;
 use nexus_store::{Store, StoreError};
 
@@ -113,7 +114,12 @@ pub struct AppState {
     pub in_flight: Arc<crate::shares::InFlight>,
     /// The glyphs of the map's labels.
     pub glyphs: Arc<Glyphs>,
+    /// Items pages of public layers, encoded, until their layer's next revision.
+    pub pages: PageCache,
 }
+
+/// Bytes of items pages kept in memory.
+const PAGE_CACHE_BYTES: u64 = 64 << 20;
 
 impl AppState {
     /// Bundles a store, settings and the door to GIS files, and starts the background work
@@ -130,6 +136,7 @@ impl AppState {
         let accounts = Accounts::start(&store, config.planner_token.clone(), config.sessions);
         let in_flight = Arc::default();
         let glyphs = Arc::new(Glyphs::load(&config.font_dirs));
-        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight, glyphs })
+        let pages = PageCache::new(PAGE_CACHE_BYTES);
+        Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight, glyphs, pages })
     }
 }

@@ -15,5 +15,6 @@ pub mod accounts;
 pub mod gis;
 pub mod glyphs;
 pub mod nexus_worker;
+pub mod pages;
 pub mod scratch;
 pub mod tiles;

@@ -50,7 +50,17 @@ fn served(port: u16) -> Vec<Vec<u8>> {
     out
 }
 
-fn serve(wd: &Workdir, port: u16, database_url: Option<&str>) -> Child {
+/// A running `nexus serve`, stopped when dropped (also when an assertion fails first).
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(wd: &Workdir, port: u16, database_url: Option<&str>) -> Serving {
     let mut cmd = nexus(&wd.path);
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--prerender-maxzoom", "-1"]);
     if let Some(url) = database_url {
@@ -58,7 +68,7 @@ fn serve(wd: &Workdir, port: u16, database_url: Option<&str>) -> Child {
     }
     let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_healthy(&mut child, port, Duration::from_secs(60));
-    child
+    Serving(child)
 }
 
 #[tokio::test]
@@ -72,7 +82,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_cluster_unchanged() 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let port = free_port();
-    let mut server = serve(&wd, port, Some(&db.url));
+    let server = serve(&wd, port, Some(&db.url));
     let before = served(port);
     // Readers keep the server busy while the backup runs.
     let stop = Arc::new(AtomicBool::new(false));
@@ -106,8 +116,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_cluster_unchanged() 
     assert!(answered.load(Ordering::Relaxed) > 0, "the server served while the backup ran");
     let original = fingerprint(&db.url).await;
     assert!(original.iter().any(|t| t.starts_with("nexus_history.")), "the layers' history is covered: {original:?}");
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     // Into a fresh embedded cluster.
     let fresh = Workdir::new("restored");
@@ -123,7 +132,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_cluster_unchanged() 
     assert_eq!(fingerprint(&restored_url).await, original, "the restored content differs");
 
     let port = free_port();
-    let mut server = serve(&fresh, port, None);
+    let server = serve(&fresh, port, None);
     let after = served(port);
     for (i, (a, b)) in after.iter().zip(&before).enumerate() {
         assert!(
@@ -133,8 +142,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_cluster_unchanged() 
             b.len()
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     // A database that holds an atlas is not overwritten by accident, and a broken archive
     // changes nothing even when forced.

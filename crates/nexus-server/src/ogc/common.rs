@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
+use nexus_service::tiles::encoding::{self, Encoding};
+
 use crate::error::ApiError;
 use crate::links::{negotiate, Format};
 
@@ -29,28 +31,42 @@ pub(super) fn json_with_type(content_type: &'static str, body: Vec<u8>) -> Respo
 /// Pages below this are sent as they are: compressing them saves less than it costs.
 const COMPRESS_FROM: usize = 1400;
 
-/// A JSON body, compressed when the client takes it (`Accept-Encoding`), as items pages and
-/// items are: a page of 100 villages is 275 KB of JSON and 62 KB gzipped. Gzip whenever it is
+/// How a JSON body of `len` bytes goes to this client (`Accept-Encoding`), as items pages and
+/// items do: a page of 100 villages is 275 KB of JSON and 62 KB gzipped. Gzip whenever it is
 /// taken: libdeflate's gzip at level 5 is both smaller and faster on GeoJSON than brotli at the
 /// levels a body made for one request can afford; brotli for clients that take nothing else.
-pub(super) fn json_encoded(headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
-    use nexus_service::tiles::encoding::{self, Encoding};
+pub(super) fn json_encoding(headers: &HeaderMap, len: usize) -> Encoding {
     let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
-    let chosen = match encoding::negotiate(accept) {
-        _ if body.len() < COMPRESS_FROM => Encoding::Identity,
+    match encoding::negotiate(accept) {
+        _ if len < COMPRESS_FROM => Encoding::Identity,
         Encoding::Brotli if encoding::accepts_gzip(accept) => Encoding::Gzip,
         e => e,
-    };
-    let mut res = match chosen {
-        Encoding::Brotli => json_with_type(content_type, encoding::brotli_fast(&body)),
-        Encoding::Gzip => json_with_type(content_type, encoding::gzip_json(&body)),
-        Encoding::Identity => json_with_type(content_type, body),
-    };
-    if let Some(word) = chosen.header() {
+    }
+}
+
+/// `body` compressed as `chosen` says.
+pub(super) fn encode(chosen: Encoding, body: Vec<u8>) -> Vec<u8> {
+    match chosen {
+        Encoding::Brotli => encoding::brotli_fast(&body),
+        Encoding::Gzip => encoding::gzip_json(&body),
+        Encoding::Identity => body,
+    }
+}
+
+/// A body already encoded (`Content-Encoding: coding`), with `Vary`.
+pub(super) fn encoded_response(content_type: &'static str, coding: Option<&'static str>, body: Bytes) -> Response {
+    let mut res = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Some(word) = coding {
         res.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static(word));
     }
     res.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept, Accept-Encoding"));
     res
+}
+
+/// A JSON body, compressed as [`json_encoding`] chooses.
+pub(super) fn json_encoded(headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+    let chosen = json_encoding(headers, body.len());
+    encoded_response(content_type, chosen.header(), Bytes::from(encode(chosen, body)))
 }
 
 pub(super) fn link(href: impl Into<String>, rel: &str, ty: &str, title: &str) -> Value {

@@ -11,6 +11,7 @@ mod edit;
 mod edit_projects;
 pub mod html;
 mod items;
+mod items_page;
 mod landing;
 mod openapi;
 mod schema;
@@ -34,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/collections", get(collections::collections))
         .route("/collections/{id}", get(collections::collection))
         .route("/collections/{id}/{doc}", get(collections::described))
-        .route("/collections/{id}/items", get(items::items).post(edit::create).options(edit::options_items))
+        .route("/collections/{id}/items", get(items_page::items).post(edit::create).options(edit::options_items))
         .route(
             "/collections/{id}/items/{fid}",
             get(items::item).put(edit::replace).patch(edit::update).delete(edit::delete).options(edit::options_item),

@@ -313,3 +313,30 @@ async fn items_pages_are_gzipped_for_clients_that_take_it() {
         assert_eq!(fetch(Some(refused)).await.0, None, "{refused}");
     }
 }
+
+#[tokio::test]
+async fn a_kept_page_is_sent_again_until_its_layer_changes() {
+    let t = atlas().await;
+    let uri = "/collections/places/items?limit=100&bbox=90,0,130,60";
+    let first = t.get(uri).await.2;
+    assert_eq!(t.get(uri).await.2, first, "the same page, kept");
+    // An edit makes a new revision: the next read shows it, never the kept page.
+    let (_, page) = t.get_json(uri).await;
+    let fid = page["features"][0]["id"].as_i64().unwrap();
+    let patch = serde_json::json!({ "properties": { "name": "Renamed while kept" } });
+    let req = axum::http::Request::builder()
+        .method("PATCH")
+        .uri(format!("/collections/places/items/{fid}"))
+        .header("authorization", format!("Bearer {PLANNER_TOKEN}"))
+        .header("host", "atlas.test")
+        .body(axum::body::Body::from(patch.to_string()))
+        .unwrap();
+    let (status, _, body) = t.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, after) = t.get_json(uri).await;
+    assert_eq!(after["features"][0]["properties"]["name"], "Renamed while kept");
+    // Drafts seen by a planner are kept apart from what the public is sent.
+    let (_, _, planner) = get_with(&t, uri, &[("authorization", &format!("Bearer {PLANNER_TOKEN}"))]).await;
+    let planner: Value = serde_json::from_slice(&planner).unwrap();
+    assert_eq!(planner["features"][0]["properties"]["name"], "Renamed while kept");
+}
