@@ -119,7 +119,7 @@ pub struct AppState {
 }
 
 /// Bytes of items pages kept in memory.
-const PAGE_CACHE_BYTES: u64 = 64 << 20;
+const PAGE_CACHE_BYTES: u64 = 128 << 20;
 
 impl AppState {
     /// Bundles a store, settings and the door to GIS files, and starts the background work
