@@ -12,16 +12,20 @@ UPDATE layers SET edit_base = revision;
 -- says so for its own transaction (`nexus.feature_edit` = the layer's id). A trigger rather
 -- than each writer: a path added later that forgets it would leave stale tiles, this way it
 -- only costs a full redraw.
+-- A row inserted (a new layer, or a deleted one restored from a catalog kept before this
+-- column existed) starts at its own revision.
 CREATE FUNCTION nexus_layer_edit_base() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.revision IS DISTINCT FROM OLD.revision
+    IF TG_OP = 'INSERT' THEN
+        NEW.edit_base := NEW.revision;
+    ELSIF NEW.revision IS DISTINCT FROM OLD.revision
        AND current_setting('nexus.feature_edit', true) IS DISTINCT FROM NEW.id THEN
         NEW.edit_base := NEW.revision;
     END IF;
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER layers_edit_base BEFORE UPDATE ON layers
+CREATE TRIGGER layers_edit_base BEFORE INSERT OR UPDATE ON layers
     FOR EACH ROW EXECUTE FUNCTION nexus_layer_edit_base();
 
 -- Where an edit's feature was and is, as web-mercator boxes [xmin, ymin, xmax, ymax]: the

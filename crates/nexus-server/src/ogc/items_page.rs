@@ -166,7 +166,9 @@ fn cache_key(
     let mut pairs: Vec<(&String, &String)> = q.iter().collect();
     pairs.sort();
     let params: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect();
-    Some(format!("{}@{}|{:?}|{here}|{coding}|{}", l.id, l.revision, caller.drafts(), params.join("&")))
+    // The layer's creation too: a layer made again under a purged one's id counts from 1 again.
+    let made = l.created_at.unix_timestamp_nanos();
+    Some(format!("{}@{}.{made}|{:?}|{here}|{coding}|{}", l.id, l.revision, caller.drafts(), params.join("&")))
 }
 
 pub(super) async fn items(

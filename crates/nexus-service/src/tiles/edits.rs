@@ -11,8 +11,9 @@ use nexus_core::TileCoord;
 use nexus_store::{EditPlace, BUFFER, EXTENT};
 
 /// What a tile draws beyond its edge, as a fraction of its side: an edit this close to a
-/// tile changes it.
-pub const MARGIN: f64 = BUFFER as f64 / EXTENT as f64;
+/// tile changes it. One grid unit more than the MVT buffer: geometry is snapped to the grid
+/// before it is clipped, so a vertex half a unit beyond the buffer still shows.
+pub const MARGIN: f64 = (BUFFER + 1) as f64 / EXTENT as f64;
 
 /// Most edit places a log keeps; beyond them the log starts over from the newest revision
 /// (every tile redrawn once), so that finding a tile's version stays a short scan.

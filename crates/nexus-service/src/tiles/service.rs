@@ -37,6 +37,9 @@ pub struct Tiles {
     cache: TileCache,
     /// Per layer, the feature edits since its last change as a whole (which tiles they retired).
     edits: EditLogs,
+    /// Held while a layer's new state is taken, so that a state read earlier never replaces a
+    /// newer one (a write's own refresh and the change listener race otherwise).
+    taking: tokio::sync::Mutex<()>,
     prerender: Option<mpsc::UnboundedSender<Job>>,
     /// Whether the catalog is known to be current: changes are being heard and the last one
     /// was applied. While it is not, who may see a layer is asked of the database.
@@ -63,12 +66,15 @@ impl Tiles {
             catalog,
             cache: new_cache(settings.cache_bytes),
             edits: EditLogs::default(),
+            taking: tokio::sync::Mutex::new(()),
             prerender: settings.prerender_maxzoom.map(|_| tx),
             // Until the listener says it follows changes, one may have been missed.
             trusted: std::sync::atomic::AtomicBool::new(false),
         });
         for l in tiles.catalog.all() {
-            tiles.start_log(&l).await?;
+            if l.id.as_str() != nexus_store::PROJECTS_TILES {
+                tiles.start_log(&l).await?;
+            }
         }
         if let Some(limit) = settings.prerender_maxzoom {
             tokio::spawn(prerender_worker(Arc::downgrade(&tiles), store.clone(), rx, limit));
@@ -175,9 +181,19 @@ impl Tiles {
         }
     }
 
+    /// The edit log that describes `layer` as given: none for the projects (they change as a
+    /// whole) or when the layer was read past what the log knows (a notification not applied
+    /// yet, or a catalog not trusted): then every tile is as new as the layer.
+    fn log_for(&self, layer: &Layer) -> Option<Arc<EditLog>> {
+        if layer.id.as_str() == nexus_store::PROJECTS_TILES {
+            return None;
+        }
+        self.edits.get(layer.id.as_str()).filter(|l| l.upto >= layer.revision && l.base >= layer.edit_base)
+    }
+
     /// The revision of the newest drawing of `tile` of `layer`.
     fn version(&self, layer: &Layer, tile: TileCoord) -> i64 {
-        self.edits.get(layer.id.as_str()).map_or(layer.revision, |l| l.version(tile))
+        self.log_for(layer).map_or(layer.revision, |l| l.version(tile))
     }
 
     /// One layer's tile: from the cache, else the pre-rendered store, else PostGIS.
@@ -192,7 +208,7 @@ impl Tiles {
         let key = TileKey { sources: Arc::from(format!("{}@{version}", layer.id)), z: tile.z, x: tile.x, y: tile.y };
         let store = self.store.clone();
         let id = layer.id.clone();
-        let base = self.edits.get(layer.id.as_str()).map_or(layer.revision, |l| l.base);
+        let base = self.log_for(layer).map_or(layer.revision, |l| l.base);
         // The pre-rendered zooms, when the store holds this generation of the layer.
         let prerendered = layer.prerendered_maxzoom.is_some_and(|m| tile.z <= m);
         let stored = layer.prerendered_revision.filter(|p| *p >= base && prerendered);

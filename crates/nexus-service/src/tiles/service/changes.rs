@@ -43,13 +43,15 @@ impl Tiles {
     /// edits, those the edited features touched (and their stored rows are redrawn); after a
     /// change as a whole, all of them.
     async fn take(&self, layer: Layer) -> Result<(), StoreError> {
+        let _one_at_a_time = self.taking.lock().await;
         let id = layer.id.as_str().to_owned();
         let before = self.edits.get(&id);
         // The same layer (not one deleted and made again under its id) with no change as a
         // whole since the log began (a log started over has a base past the layer's).
         let same_layer = self.catalog.get(&id).is_some_and(|o| o.created_at == layer.created_at);
         let same_generation = before.as_ref().filter(|l| same_layer && layer.edit_base <= l.base);
-        if same_generation.is_some_and(|l| layer.revision < l.upto) {
+        let newer_here = self.catalog.get(&id).is_some_and(|o| same_layer && o.revision > layer.revision);
+        if newer_here || same_generation.is_some_and(|l| layer.revision < l.upto) {
             // Read before a newer state another task has already taken.
             return Ok(());
         }
@@ -66,7 +68,7 @@ impl Tiles {
         let same_view = old.as_ref().is_some_and(|o| {
             o.minzoom == layer.minzoom && o.maxzoom == layer.maxzoom && o.visibility == layer.visibility
         });
-        if !same_view || before.is_none_or(|b| b.base != log.base) {
+        if !same_layer || !same_view || before.is_none_or(|b| b.base != log.base) {
             self.invalidate(&id);
         } else if !added.is_empty() {
             let places: Vec<[f64; 4]> = added.iter().map(|p| p.1).collect();
