@@ -99,20 +99,6 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
-    /// The slug of the project with id `id` (its feature id in `/collections/projects`).
-    ///
-    /// # Errors
-    /// When the query fails.
-    pub async fn project_slug(&self, id: i64) -> StoreResult<Option<String>> {
-        let row = self
-            .read_client()
-            .await?
-            .query_opt("SELECT slug FROM projects WHERE id = $1", &[&id])
-            .await
-            .map_err(StoreError::query("project_slug"))?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
     /// The city project `slug` is in now, or was in when it was deleted.
     ///
     /// # Errors

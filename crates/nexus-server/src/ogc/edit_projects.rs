@@ -14,6 +14,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::common::GEOJSON;
+use super::items::page;
 use super::source::source;
 use super::versions::{merge_patch, quoted};
 use crate::auth::Caller;
@@ -36,19 +37,17 @@ fn missing(fid: &str) -> ApiError {
 async fn read(state: &AppState, caller: &Caller, id: i64) -> Result<Option<(Value, String)>, ApiError> {
     let s = source(state, &caller.drafts(), PROJECTS).await?;
     let q = nexus_core::query::items(&HashMap::new(), &[], false)?;
-    let page =
-        nexus_store::Page { limit: 1, offset: 0, precision: q.precision, crs: q.crs, properties: None, sortby: &[] };
-    let Some((bytes, etag)) = state.store.feature(s.collection(), id, &page).await? else { return Ok(None) };
+    let Some((bytes, etag)) = state.store.feature(s.collection(), id, &page(&q)).await? else { return Ok(None) };
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(&e))?;
     Ok(Some((v, etag.unwrap_or_default())))
 }
 
-/// The slug of feature `fid`, when the caller may see it.
-async fn slug_of(state: &AppState, caller: &Caller, fid: &str) -> Result<(i64, String), ApiError> {
+/// Feature `fid` as the caller may see it: its id, the feature, its revision and its slug.
+async fn current(state: &AppState, caller: &Caller, fid: &str) -> Result<(i64, Value, String, String), ApiError> {
     let id: i64 = fid.parse().map_err(|_| missing(fid))?;
-    let (feature, _) = read(state, caller, id).await?.ok_or_else(|| missing(fid))?;
+    let (feature, revision) = read(state, caller, id).await?.ok_or_else(|| missing(fid))?;
     let slug = feature["properties"]["slug"].as_str().ok_or_else(|| missing(fid))?.to_owned();
-    Ok((id, slug))
+    Ok((id, feature, revision, slug))
 }
 
 /// A body as `/api/projects` takes it: a Feature without the server's own properties.
@@ -75,11 +74,10 @@ async fn stored(
     state: &AppState,
     caller: &Caller,
     headers: &HeaderMap,
-    slug: &str,
+    id: i64,
     created: bool,
 ) -> Result<Response, ApiError> {
-    let id = state.store.project_id(slug).await?.ok_or_else(|| missing(slug))?;
-    let (feature, etag) = read(state, caller, id).await?.ok_or_else(|| missing(slug))?;
+    let (feature, etag) = read(state, caller, id).await?.ok_or_else(|| missing(&id.to_string()))?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     let mut res = (status, [(header::CONTENT_TYPE, GEOJSON)], Json(feature)).into_response();
     res.headers_mut().insert(header::ETAG, quoted(&etag));
@@ -101,8 +99,9 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let body = as_record(parsed(bytes)?)?;
     let (_, Json(answer)) = projects::create(State(state.clone()), caller.clone(), body).await?;
-    let slug = answer["slug"].as_str().unwrap_or_default().to_owned();
-    stored(&state, &caller, &headers, &slug, true).await
+    let slug = answer["slug"].as_str().unwrap_or_default();
+    let id = state.store.project_id(slug).await?.ok_or_else(|| missing(slug))?;
+    stored(&state, &caller, &headers, id, true).await
 }
 
 /// `PUT /collections/projects/items/{id}`: the whole project.
@@ -113,11 +112,10 @@ pub(super) async fn replace(
     fid: &str,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
-    let (_, slug) = slug_of(&state, &caller, fid).await?;
+    let (id, _, _, slug) = current(&state, &caller, fid).await?;
     let body = as_record(parsed(bytes)?)?;
-    let Json(_) =
-        projects::replace(State(state.clone()), caller.clone(), Path(slug.clone()), headers.clone(), body).await?;
-    stored(&state, &caller, &headers, &slug, false).await
+    let Json(_) = projects::replace(State(state.clone()), caller.clone(), Path(slug), headers.clone(), body).await?;
+    stored(&state, &caller, &headers, id, false).await
 }
 
 /// `PATCH /collections/projects/items/{id}`: a JSON Merge Patch of the project as stored,
@@ -133,18 +131,15 @@ pub(super) async fn update(
     if !patch.is_object() {
         return Err(ApiError::bad_request("a PATCH body is a JSON Merge Patch of the feature (an object)"));
     }
-    let id: i64 = fid.parse().map_err(|_| missing(fid))?;
-    let (mut feature, revision) = read(&state, &caller, id).await?.ok_or_else(|| missing(fid))?;
-    let slug = feature["properties"]["slug"].as_str().unwrap_or_default().to_owned();
+    let (id, mut feature, revision, slug) = current(&state, &caller, fid).await?;
     merge_patch(&mut feature, &patch);
     feature["type"] = json!("Feature");
     if !headers.contains_key(header::IF_MATCH) {
         headers.insert(header::IF_MATCH, quoted(&revision));
     }
     let body = as_record(feature)?;
-    let Json(_) =
-        projects::replace(State(state.clone()), caller.clone(), Path(slug.clone()), headers.clone(), body).await?;
-    stored(&state, &caller, &headers, &slug, false).await
+    let Json(_) = projects::replace(State(state.clone()), caller.clone(), Path(slug), headers.clone(), body).await?;
+    stored(&state, &caller, &headers, id, false).await
 }
 
 /// `DELETE /collections/projects/items/{id}`: the project deleted (kept in its history, to
@@ -155,9 +150,7 @@ pub(super) async fn delete(
     headers: HeaderMap,
     fid: &str,
 ) -> Result<Response, ApiError> {
-    let id: i64 = fid.parse().map_err(|_| missing(fid))?;
-    let (feature, revision) = read(&state, &caller, id).await?.ok_or_else(|| missing(fid))?;
-    let slug = feature["properties"]["slug"].as_str().unwrap_or_default().to_owned();
+    let (_, _, revision, slug) = current(&state, &caller, fid).await?;
     if let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         let expected = expected.trim().trim_start_matches("W/").trim_matches('"');
         if expected != "*" && expected != revision {

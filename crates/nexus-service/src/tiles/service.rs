@@ -204,11 +204,12 @@ impl Tiles {
         if tile.z < layer.minzoom || tile.z > layer.maxzoom || layer.feature_count == 0 {
             return Ok(Arc::new(CachedTile::new(Vec::new())));
         }
-        let version = self.version(layer, tile);
+        let log = self.log_for(layer);
+        let version = log.as_ref().map_or(layer.revision, |l| l.version(tile));
+        let base = log.map_or(layer.revision, |l| l.base);
         let key = TileKey { sources: Arc::from(format!("{}@{version}", layer.id)), z: tile.z, x: tile.x, y: tile.y };
         let store = self.store.clone();
         let id = layer.id.clone();
-        let base = self.log_for(layer).map_or(layer.revision, |l| l.base);
         // The pre-rendered zooms, when the store holds this generation of the layer.
         let prerendered = layer.prerendered_maxzoom.is_some_and(|m| tile.z <= m);
         let stored = layer.prerendered_revision.filter(|p| *p >= base && prerendered);

@@ -4,7 +4,7 @@
 
 use nexus_core::{LayerId, TileCoord, WEB_MERCATOR_HALF};
 
-use super::render::{table, zxy, BUFFER, EXTENT};
+use super::render::{layer_tile_sql, zxy, EXTENT};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
@@ -57,17 +57,7 @@ impl Store {
         tolerance: f64,
     ) -> StoreResult<Vec<u8>> {
         let unit = 2.0 * WEB_MERCATOR_HALF / f64::from(1u32 << tile.z) / f64::from(EXTENT) * tolerance;
-        let sql = format!(
-            "SELECT CASE WHEN count(geom) > 0 THEN ST_AsMVT(t, $4, {EXTENT}, 'geom', 'fid') END FROM (
-                 SELECT fid, properties, ST_AsMVTGeom(g, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
-                 FROM (SELECT fid, properties, ST_Simplify(geom_3857, $5, false) AS g FROM {table}
-                       WHERE geom_3857 && ST_TileEnvelope($1, $2, $3, margin => {margin}) OFFSET 0) s
-                 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)
-                 OFFSET 0
-             ) t",
-            table = table(layer),
-            margin = f64::from(BUFFER) / f64::from(EXTENT),
-        );
+        let sql = layer_tile_sql(layer, "ST_Simplify(geom_3857, $5, false)");
         let (z, x, y) = zxy(tile);
         let row = self
             .read_client()

@@ -36,7 +36,7 @@ impl Store {
     /// # Errors
     /// When the layer has no partition yet or the query fails.
     pub async fn render_tile(&self, layer: &LayerId, tile: TileCoord) -> StoreResult<Vec<u8>> {
-        let sql = if layer.as_str() == PROJECTS { projects_tile_sql() } else { layer_tile_sql(layer) };
+        let sql = if layer.as_str() == PROJECTS { projects_tile_sql() } else { layer_tile_sql(layer, "geom_3857") };
         let client = self.read_client().await?;
         let stmt = client.prepare_typed_cached(&sql, &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT]).await;
         let stmt = match stmt {
@@ -125,8 +125,9 @@ impl Store {
 /// The tile source id of the projects.
 pub const PROJECTS: &str = "projects";
 
-/// A layer's tile: its partition's features.
-fn layer_tile_sql(layer: &LayerId) -> String {
+/// A layer's tile: its partition's features, drawn from `geometry` (`geom_3857`, or an
+/// expression of it; NULL or empty results are left out by ST_AsMVTGeom and ST_AsMVT).
+pub(super) fn layer_tile_sql(layer: &LayerId, geometry: &str) -> String {
     format!(
         // ST_AsMVTGeom must run once per feature. A `WHERE geom IS NOT NULL` outside, or a
         // second aggregate over `geom`, makes PostgreSQL inline the subquery and compute it
@@ -134,7 +135,7 @@ fn layer_tile_sql(layer: &LayerId) -> String {
         // ST_AsMVT skips NULL geometries; count() tells an all-clipped tile from a real one.
         "SELECT CASE WHEN count(geom) > 0 THEN ST_AsMVT(t, $4, {EXTENT}, 'geom', 'fid') END FROM (
                  SELECT fid, properties,
-                        ST_AsMVTGeom(geom_3857, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
+                        ST_AsMVTGeom({geometry}, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
                  FROM {table}
                  WHERE geom_3857 && ST_TileEnvelope($1, $2, $3, margin => {margin})
                  OFFSET 0

@@ -48,9 +48,10 @@ impl Tiles {
         let before = self.edits.get(&id);
         // The same layer (not one deleted and made again under its id) with no change as a
         // whole since the log began (a log started over has a base past the layer's).
-        let same_layer = self.catalog.get(&id).is_some_and(|o| o.created_at == layer.created_at);
+        let known = self.catalog.get(&id);
+        let same_layer = known.as_ref().is_some_and(|o| o.created_at == layer.created_at);
         let same_generation = before.as_ref().filter(|l| same_layer && layer.edit_base <= l.base);
-        let newer_here = self.catalog.get(&id).is_some_and(|o| same_layer && o.revision > layer.revision);
+        let newer_here = same_layer && known.is_some_and(|o| o.revision > layer.revision);
         if newer_here || same_generation.is_some_and(|l| layer.revision < l.upto) {
             // Read before a newer state another task has already taken.
             return Ok(());
