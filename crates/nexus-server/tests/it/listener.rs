@@ -93,3 +93,29 @@ async fn an_account_disabled_while_the_listener_is_down_is_refused_at_once() {
     let (status, _, body) = t.send(who()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a disabled account was let in from memory: {body}");
 }
+
+#[tokio::test]
+async fn a_change_served_while_the_listener_is_down_is_never_taken_back() {
+    // A catalog reload that read the layers before this change must not set the instance
+    // back once it is trusted again: what a request served while not trusted is kept.
+    let t = TestApp::new().await;
+    t.ingest("places.geojson", "places", |o| o.meta.visibility = Some(Visibility::Public)).await;
+    t.await_revision("places", 1).await;
+    let sql = admin(&t).await;
+    let started = Instant::now();
+    while !t.state.tiles.trusted() {
+        assert!(started.elapsed() < Duration::from_secs(5), "the listener never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cut_listeners(&t, &sql).await;
+    sql.batch_execute("UPDATE layers SET revision = revision + 1, title = 'Places again' WHERE id = 'places'")
+        .await
+        .unwrap();
+    let (status, tilejson) = t.get_json("/tiles/places.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tilejson["version"], "2", "read from the database while not trusted");
+    let still_down = !t.state.tiles.trusted();
+    let kept = t.state.tiles.catalog().get("places").unwrap();
+    assert_eq!(kept.revision, 2, "the catalog was left behind what was served (listener down: {still_down})");
+    assert_eq!(kept.title, "Places again");
+}

@@ -293,12 +293,15 @@ async fn a_bomb_beyond_any_sane_ratio_is_stopped_early() {
     bomb.resize(96 << 20, b' ');
     let request =
         multipart("/api/layers/bomb/data", Some(PLANNER_TOKEN), &[Part::File("file", "bomb.geojson.gz", gzip(&bomb))]);
-    let started = std::time::Instant::now();
     let (status, _, body) = t.send(request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("looks like a compression bomb"), "{body}");
-    // Stopped after its first 16 MiB, not read to its 96 MiB end.
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("looks like a compression bomb"), "{body}");
+    // Stopped just past its first 16 MiB (the ratio is judged from there, a MiB at a time),
+    // not read to its 96 MiB end. Told by the bytes expanded, not by a clock: a loaded
+    // machine is slow, not wrong.
+    let so_far: u64 = message.split(" MiB so far").next().and_then(|s| s.rsplit('(').next()).unwrap().parse().unwrap();
+    assert!((16..=17).contains(&so_far), "{message}");
 }
 
 #[tokio::test]

@@ -122,16 +122,24 @@ impl Tiles {
             }
         }
         // The projects' tile source has no catalog row of its own: it is made from them.
-        let fresh = if id.as_str() == nexus_store::PROJECTS_TILES {
-            Some(self.store.projects_tile_source().await?)
-        } else {
-            self.store.layer(id).await?
-        };
-        // Remembered only while the catalog is trusted (a layer created a moment ago): a row
-        // read while it is not could be older than what a concurrent reload puts there.
-        if self.trusted() {
-            if let Some(l) = &fresh {
+        let projects = id.as_str() == nexus_store::PROJECTS_TILES;
+        let fresh =
+            if projects { Some(self.store.projects_tile_source().await?) } else { self.store.layer(id).await? };
+        if let Some(l) = &fresh {
+            if self.trusted() {
+                // A layer created a moment ago.
                 self.catalog.put(l.clone());
+            } else if !projects
+                && self
+                    .catalog
+                    .get(id.as_str())
+                    .is_some_and(|o| o.created_at == l.created_at && o.revision < l.revision)
+            {
+                // Served newer than the catalog knows: taken now, so that a reload which read
+                // the catalog before this change cannot set the instance back once trusted.
+                // Only forward within one generation: an older row may not replace a layer
+                // made again under its id.
+                self.take(l.clone()).await?;
             }
         }
         Ok(fresh.map(Arc::new))

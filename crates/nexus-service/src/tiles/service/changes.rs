@@ -42,7 +42,7 @@ impl Tiles {
     /// Makes `layer`, as just read, the catalog's entry, and retires its tiles: after feature
     /// edits, those the edited features touched (and their stored rows are redrawn); after a
     /// change as a whole, all of them.
-    async fn take(&self, layer: Layer) -> Result<(), StoreError> {
+    pub(super) async fn take(&self, layer: Layer) -> Result<(), StoreError> {
         let _one_at_a_time = self.taking.lock().await;
         let id = layer.id.as_str().to_owned();
         let before = self.edits.get(&id);
