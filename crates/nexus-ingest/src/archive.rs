@@ -54,22 +54,63 @@ impl Budget {
             if n == 0 {
                 return Ok(());
             }
-            self.written += n as u64;
-            if self.written > self.limits.max_uncompressed {
-                return Err(self.too_large(format!(
-                    "it expands to more than {} MiB, the most this server accepts (max_uncompressed_mb)",
-                    self.limits.max_uncompressed >> 20
-                )));
-            }
-            let ratio = self.written / compressed().max(1);
-            if self.written > RATIO_FLOOR && ratio > self.limits.max_ratio {
-                return Err(self.too_large(format!(
-                    "it expands more than {ratio}:1 ({} MiB so far), which looks like a compression bomb",
-                    self.written >> 20
-                )));
-            }
+            self.admit(n as u64, compressed())?;
             sink(&buf[..n])?;
         }
+    }
+
+    /// Counts `n` more expanded bytes, from `compressed` bytes read so far, against the limits.
+    fn admit(&mut self, n: u64, compressed: u64) -> Result<(), IngestError> {
+        self.written += n;
+        if self.written > self.limits.max_uncompressed {
+            return Err(self.too_large(format!(
+                "it expands to more than {} MiB, the most this server accepts (max_uncompressed_mb)",
+                self.limits.max_uncompressed >> 20
+            )));
+        }
+        let ratio = self.written / compressed.max(1);
+        if self.written > RATIO_FLOOR && ratio > self.limits.max_ratio {
+            return Err(self.too_large(format!(
+                "it expands more than {ratio}:1 ({} MiB so far), which looks like a compression bomb",
+                self.written >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A gzip file expanded as it is read, under the same limits as [`gunzip`]; a breach ends
+/// the stream with an error and leaves the reason in [`Gunzipping::refused`].
+pub struct Gunzipping {
+    gz: flate2::read::MultiGzDecoder<Counted<BufReader<File>>>,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+    budget: Budget,
+    refused: std::rc::Rc<std::cell::RefCell<Option<IngestError>>>,
+}
+
+impl Gunzipping {
+    /// Opens `path`; `refused` receives the reason if the limits stop the stream.
+    pub fn open(
+        path: &Path,
+        budget: Budget,
+        refused: std::rc::Rc<std::cell::RefCell<Option<IngestError>>>,
+    ) -> Result<Self, IngestError> {
+        let f = File::open(path).map_err(|e| IngestError::Io { path: path.to_owned(), reason: e.to_string() })?;
+        let count = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counted = Counted { inner: BufReader::with_capacity(1 << 16, f), count: count.clone() };
+        Ok(Gunzipping { gz: flate2::read::MultiGzDecoder::new(counted), count, budget, refused })
+    }
+}
+
+impl Read for Gunzipping {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.gz.read(buf)?;
+        if let Err(e) = self.budget.admit(n as u64, self.count.get()) {
+            let said = e.to_string();
+            *self.refused.borrow_mut() = Some(e);
+            return Err(std::io::Error::other(said));
+        }
+        Ok(n)
     }
 }
 

@@ -7,7 +7,7 @@ use nexus_service::gis::Action;
 use tokio::sync::mpsc;
 
 use crate::gdal_errors;
-use crate::reader::{Msg, Raw, RawMsg, ReadOptions, ReadOutcome, Row};
+use crate::rows::{Msg, Raw, RawMsg, ReadOptions, ReadOutcome, Row};
 use crate::wkb;
 
 /// Thread B: checks what thread A read (in order), forwarding loadable rows to the writer.
@@ -95,7 +95,12 @@ fn check(raw: Raw, opts: &ReadOptions, crs: Option<&str>, out: &mut ReadOutcome)
         out.push(n, fix.clone(), Action::Repaired);
     }
     let bytes = scan.fixed.unwrap_or(bytes);
-    let valid = family == GeometryFamily::Point || Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
+    let valid = family == GeometryFamily::Point || {
+        // GEOS speaks through GDAL's error handler, whichever reader read the file (installed
+        // only here: points never need it, and it costs a few megabytes of GDAL set-up).
+        gdal_errors::install();
+        Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false)
+    };
     gdal_errors::clear();
     Some((Row { n, wkb: bytes, props: raw.props, valid }, scan.bbox))
 }

@@ -18,9 +18,12 @@ mod ffi;
 mod formats;
 mod gdal_door;
 mod gdal_errors;
+mod looks;
+mod native;
 mod pipeline;
 mod props;
 mod reader;
+mod rows;
 mod source;
 mod wkb;
 

@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 
 use nexus_service::gis::{Action, Counts, IngestError, IngestOptions, IngestReport, Progress};
 
-use crate::reader::{self, Msg, Opened, ReadOptions, Row};
+use crate::reader;
+use crate::rows::{Msg, Opened, RawMsg, ReadOptions, ReadOutcome, Row};
 use crate::source::{self, Source};
 
 /// Names of the layers inside the file of `opts` (for ingesting every layer of a GeoPackage).
@@ -69,7 +70,7 @@ async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Re
     };
     // Two blocking threads: GDAL reads and encodes (thread A), GEOS checks (thread B), so
     // both cores work while the database takes the COPY.
-    let (raw_tx, raw_rx) = mpsc::channel::<reader::RawMsg>(2);
+    let (raw_tx, raw_rx) = mpsc::channel::<RawMsg>(2);
     let (tx, mut rx) = mpsc::channel::<Msg>(2);
     let src = source.clone();
     let a_opts = read_opts.clone();
@@ -168,7 +169,7 @@ fn report_of(
     source: &Source,
     opened: &Opened,
     fields: Vec<nexus_core::FieldDef>,
-    outcome: reader::ReadOutcome,
+    outcome: ReadOutcome,
 ) -> IngestReport {
     let mut report = IngestReport {
         layer: opts.layer.clone(),

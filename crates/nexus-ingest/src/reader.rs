@@ -4,129 +4,15 @@
 
 use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
-use nexus_core::{FieldDef, GeometryFamily};
+use nexus_core::GeometryFamily;
 use tokio::sync::mpsc;
 
-use nexus_service::gis::{Action, Counts, IngestError, Issue};
+use nexus_service::gis::IngestError;
 
 use crate::props::Schema;
+use crate::rows::{Opened, Raw, RawMsg, RawOutcome, ReadOptions, BATCH_BYTES, BATCH_ROWS};
 use crate::source::Source;
 use crate::{crs, gdal_errors};
-
-/// Rows per batch sent to the writer.
-const BATCH_ROWS: usize = 256;
-/// Bytes of WKB per batch before it is sent early.
-const BATCH_BYTES: usize = 1 << 20;
-
-/// A feature as read by GDAL, before checks: its WKB in EPSG:4326 (`None` when it has no
-/// geometry, `Some(empty)` when the reprojection failed) and its properties.
-#[derive(Debug)]
-pub struct Raw {
-    /// 1-based number in the source layer.
-    pub n: u64,
-    /// WKB, or `None` for no geometry.
-    pub wkb: Option<Vec<u8>>,
-    /// True when the coordinates could not be reprojected.
-    pub transform_failed: bool,
-    /// Properties as a JSON object.
-    pub props: String,
-}
-
-/// What the GDAL thread sends to the checking thread.
-#[derive(Debug)]
-pub enum RawMsg {
-    /// The file is open.
-    Opened(Opened),
-    /// Features read.
-    Rows(Vec<Raw>),
-}
-
-/// A feature ready for the database.
-#[derive(Debug)]
-pub struct Row {
-    /// 1-based number in the source layer.
-    pub n: u64,
-    /// 2D WKB in EPSG:4326.
-    pub wkb: Vec<u8>,
-    /// Properties as a JSON object.
-    pub props: String,
-    /// False when GEOS found it invalid (PostGIS will repair it).
-    pub valid: bool,
-}
-
-/// What the reader sends.
-#[derive(Debug)]
-pub enum Msg {
-    /// The file is open; here is what it holds.
-    Opened(Opened),
-    /// Ready rows.
-    Rows(Vec<Row>),
-}
-
-/// Facts known once the file is open.
-#[derive(Debug, Clone)]
-pub struct Opened {
-    /// Feature count, when the format knows it cheaply.
-    pub total: Option<u64>,
-    /// The layer read inside the file.
-    pub source_layer: String,
-    /// Its coordinate system (`EPSG:32647`).
-    pub source_crs: Option<String>,
-    /// The geometry family the layer declares (shapefiles do), if any.
-    pub declared: Option<GeometryFamily>,
-}
-
-/// What the reader found, for the report.
-#[derive(Debug, Default)]
-pub struct ReadOutcome {
-    /// Counts (read, repaired, dropped, refused).
-    pub counts: Counts,
-    /// Issues, at most `MAX_ISSUES`.
-    pub issues: Vec<Issue>,
-    /// More issues than listed.
-    pub truncated: bool,
-    /// Whole-file remarks.
-    pub warnings: Vec<String>,
-    /// The layer's geometry family.
-    pub family: Option<GeometryFamily>,
-    /// Extent of the rows sent to the writer.
-    pub bbox: Option<[f64; 4]>,
-}
-
-impl ReadOutcome {
-    pub(crate) fn push(&mut self, feature: u64, reason: String, action: Action) {
-        self.counts.count(action);
-        Issue { feature, reason, action }.append_to(&mut self.issues, &mut self.truncated);
-    }
-}
-
-/// How the reader should behave.
-#[derive(Debug, Clone)]
-pub struct ReadOptions {
-    /// Coordinate system to assume.
-    pub source_crs: Option<String>,
-    /// Layer inside the file.
-    pub source_layer: Option<String>,
-    /// Leave out features without geometry instead of refusing them.
-    pub drop_empty: bool,
-    /// The family already in the layer (append), which new features must match.
-    pub family: Option<GeometryFamily>,
-}
-
-/// What the GDAL thread found besides the rows.
-#[derive(Debug, Default)]
-pub struct RawOutcome {
-    /// Features read.
-    pub read: u64,
-    /// The family the layer declares (shapefiles do), if any.
-    pub declared: Option<GeometryFamily>,
-    /// Z or M values were dropped.
-    pub z_dropped: bool,
-    /// The source coordinate system's label.
-    pub crs: Option<String>,
-    /// The fields, typed by what they held (text fields of dates become date fields).
-    pub fields: Vec<FieldDef>,
-}
 
 /// Opens the file with the format's own driver (a `.geojson` that is really something else
 /// is refused rather than guessed at).
@@ -155,7 +41,7 @@ pub fn open(source: &Source) -> Result<Dataset, IngestError> {
 
 /// Names of the layers in the file.
 pub fn layer_names(source: &Source) -> Result<Vec<String>, IngestError> {
-    let ds = open(source)?;
+    let ds = open(&crate::source::for_gdal(source)?)?;
     Ok(ds.layers().map(|l| l.name()).collect())
 }
 
@@ -173,6 +59,12 @@ fn family_of_declared(ty: u32) -> Option<GeometryFamily> {
 /// encodes it, and sends batches to the checker. Returns on a read failure (corrupt data)
 /// with the error naming the feature.
 pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> Result<RawOutcome, IngestError> {
+    if crate::native::geojson::applies(source, opts) {
+        if let crate::native::geojson::Native::Read(out) = crate::native::geojson::read(source, tx)? {
+            return Ok(out);
+        }
+    }
+    let source = &crate::source::for_gdal(source)?;
     let ds = open(source)?;
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     let idx = choose_layer(source, &names, opts)?;

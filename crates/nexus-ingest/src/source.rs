@@ -2,13 +2,13 @@
 //! GDAL (XML entities, shapefile parts), the checksum, and the GDAL path and open options.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use nexus_service::gis::{Format, IngestError, IngestOptions};
+use nexus_service::gis::{Format, IngestError, IngestOptions, Limits};
 
 use crate::archive::{self, Budget};
 
@@ -27,6 +27,11 @@ pub struct Source {
     pub bytes: u64,
     /// GDAL open options (`KEY=VALUE`).
     pub open_options: Vec<String>,
+    /// `gdal_path` is still gzip-compressed: a reader that expands as it reads takes it (see
+    /// [`for_gdal`] for GDAL).
+    pub gzipped: bool,
+    /// The limits on what a compressed file may expand to.
+    pub limits: Limits,
     /// The private folder holding what was expanded; removed when the last copy goes.
     _expanded: Option<Arc<tempfile::TempDir>>,
 }
@@ -56,14 +61,20 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
     let io = |e: std::io::Error| IngestError::Io { path: path.clone(), reason: e.to_string() };
     let mut file = std::fs::canonicalize(path).map_err(io)?;
 
-    let scratch = if gzipped || inner_lower.ends_with(".zip") {
+    // A GeoJSON file the native reader will take is expanded as it is read, not first.
+    let streamed = gzipped
+        && matches!(format, Format::GeoJson | Format::GeoJsonSeq)
+        && opts.source_crs.is_none()
+        && opts.source_layer.is_none();
+    let expand_first = gzipped && !streamed;
+    let scratch = if expand_first || inner_lower.ends_with(".zip") {
         Some(nexus_service::scratch::dir("expand").map_err(io)?)
     } else {
         None
     };
     let mut budget = Budget::new(&file_name, opts.limits);
     if let Some(dir) = &scratch {
-        if gzipped {
+        if expand_first {
             // Only the safe alphabet of the name is kept for the expanded file.
             let inner: String = inner_name
                 .rsplit('/')
@@ -119,7 +130,29 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
         sha256: String::new(),
         bytes: meta.len(),
         open_options,
+        gzipped: streamed,
+        limits: opts.limits,
         _expanded: scratch.map(Arc::new),
+    })
+}
+
+/// `source` as GDAL can open it: a gzip file left for a streaming reader is expanded now.
+///
+/// # Errors
+/// As [`prepare`] for a compressed file.
+pub fn for_gdal(source: &Source) -> Result<Source, IngestError> {
+    if !source.gzipped {
+        return Ok(source.clone());
+    }
+    let io = |e: std::io::Error| IngestError::Io { path: source.gdal_path.clone().into(), reason: e.to_string() };
+    let dir = nexus_service::scratch::dir("expand").map_err(io)?;
+    let dest = dir.path().join("xexpanded");
+    archive::gunzip(Path::new(&source.gdal_path), &dest, &mut Budget::new(&source.file_name, source.limits))?;
+    Ok(Source {
+        gdal_path: dest.to_string_lossy().into_owned(),
+        gzipped: false,
+        _expanded: Some(Arc::new(dir)),
+        ..source.clone()
     })
 }
 
@@ -133,9 +166,9 @@ pub fn sha256_file(path: &Path) -> Result<(String, u64), IngestError> {
 
 fn checksum(path: &Path) -> Result<(String, u64), IngestError> {
     let io = |e: std::io::Error| IngestError::Io { path: path.to_owned(), reason: e.to_string() };
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    let mut reader = File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 1 << 18];
     let mut total = 0u64;
     loop {
         let n = reader.read(&mut buf).map_err(io)?;

@@ -7,4 +7,5 @@ mod atomic;
 mod broken;
 mod export;
 mod formats;
+mod native;
 mod util;

@@ -39,6 +39,12 @@ impl std::fmt::Debug for LayerLoad {
     }
 }
 
+/// Geometries are compressed as they are stored; lz4 does it several times faster than
+/// PostgreSQL's default (pglz took a fifth of the database's time in an ingest), where the
+/// server was built with it.
+const LZ4: &str = "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings \
+                   WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)";
+
 impl Store {
     /// Opens a transaction, locks (or creates) the layer's catalog row and prepares the table
     /// the features go to.
@@ -60,7 +66,7 @@ impl Store {
         }
         let client = self.job_client().await?;
         client
-            .batch_execute(&format!("BEGIN; {}", crate::budget::JOB))
+            .batch_execute(&format!("BEGIN; {}; {LZ4}", crate::budget::JOB))
             .await
             .map_err(StoreError::query("load_begin"))?;
         let mut load = LayerLoad {
