@@ -7,6 +7,7 @@ use nexus_service::gis::Action;
 use tokio::sync::mpsc;
 
 use crate::gdal_errors;
+use crate::geos::Validity;
 use crate::rows::{Msg, Raw, RawMsg, ReadOptions, ReadOutcome, Row};
 use crate::wkb;
 
@@ -17,6 +18,7 @@ pub fn check_all(mut rx: mpsc::Receiver<RawMsg>, tx: &mpsc::Sender<Msg>, opts: &
     let mut out = ReadOutcome { family: opts.family, ..ReadOutcome::default() };
     let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
     let mut writer_gone = false;
+    let geos = Validity::new();
     let mut crs: Option<String> = None;
     while let Some(msg) = rx.blocking_recv() {
         let raws = match msg {
@@ -31,7 +33,7 @@ pub fn check_all(mut rx: mpsc::Receiver<RawMsg>, tx: &mpsc::Sender<Msg>, opts: &
         let mut rows = Vec::with_capacity(raws.len());
         for raw in raws {
             out.counts.read += 1;
-            if let Some(row) = check(raw, opts, crs.as_deref(), &mut out) {
+            if let Some(row) = check(raw, opts, crs.as_deref(), geos.as_ref(), &mut out) {
                 if out.counts.refused == 0 {
                     if let Some(b) = row.1 {
                         bbox = [bbox[0].min(b[0]), bbox[1].min(b[1]), bbox[2].max(b[2]), bbox[3].max(b[3])];
@@ -48,7 +50,13 @@ pub fn check_all(mut rx: mpsc::Receiver<RawMsg>, tx: &mpsc::Sender<Msg>, opts: &
     out
 }
 
-fn check(raw: Raw, opts: &ReadOptions, crs: Option<&str>, out: &mut ReadOutcome) -> Option<(Row, Option<[f64; 4]>)> {
+fn check(
+    raw: Raw,
+    opts: &ReadOptions,
+    crs: Option<&str>,
+    geos: Option<&Validity>,
+    out: &mut ReadOutcome,
+) -> Option<(Row, Option<[f64; 4]>)> {
     let n = raw.n;
     let Some(bytes) = raw.wkb else {
         if opts.drop_empty {
@@ -95,12 +103,16 @@ fn check(raw: Raw, opts: &ReadOptions, crs: Option<&str>, out: &mut ReadOutcome)
         out.push(n, fix.clone(), Action::Repaired);
     }
     let bytes = scan.fixed.unwrap_or(bytes);
-    let valid = family == GeometryFamily::Point || {
-        // GEOS speaks through GDAL's error handler, whichever reader read the file (installed
-        // only here: points never need it, and it costs a few megabytes of GDAL set-up).
-        gdal_errors::install();
-        Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false)
-    };
-    gdal_errors::clear();
+    let valid = family == GeometryFamily::Point
+        || match geos {
+            Some(v) => v.is_valid(&bytes),
+            // No GEOS context of our own (out of memory): ask through GDAL.
+            None => {
+                gdal_errors::install();
+                let valid = Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
+                gdal_errors::clear();
+                valid
+            }
+        };
     Some((Row { n, wkb: bytes, props: raw.props, valid }, scan.bbox))
 }

@@ -18,6 +18,7 @@ mod ffi;
 mod formats;
 mod gdal_door;
 mod gdal_errors;
+mod geos;
 mod looks;
 mod native;
 mod pipeline;
