@@ -154,3 +154,12 @@ unsafe extern "C" fn refuse_fetch(
         r
     }
 }
+
+/// Whether field `i` of `feature` holds a value. The safe crate asks only whether it is null,
+/// so a field a feature leaves unset (FlatGeobuf, GeoPackage do) reads as 0 or "".
+pub fn field_is_set(feature: &gdal::vector::Feature<'_>, i: usize) -> bool {
+    let Ok(i) = i32::try_from(i) else { return false };
+    // SAFETY: `feature` borrows a live feature for the call; GDAL checks the index against
+    // the feature's field count and answers false beyond it.
+    unsafe { gdal_sys::OGR_F_IsFieldSet(feature.c_feature(), i) != 0 }
+}

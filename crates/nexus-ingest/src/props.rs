@@ -6,7 +6,7 @@ use gdal_sys::OGRFieldType;
 use nexus_core::{FieldDef, FieldType};
 use serde_json::{Map, Number, Value};
 
-use crate::ffi::{field_subtypes, SubType};
+use crate::ffi::{field_is_set, field_subtypes, SubType};
 use crate::looks::Looks;
 
 /// How to turn each field of a layer into JSON.
@@ -54,6 +54,7 @@ impl Schema {
         for (i, name) in self.names.iter().enumerate() {
             let (ty, sub) = self.kinds[i];
             let value = match feature.field(i) {
+                _ if !field_is_set(feature, i) => Value::Null,
                 Ok(Some(v)) => to_json(v, sub),
                 Ok(None) => Value::Null,
                 // Types the safe API cannot read (times, binary): fall back to GDAL's text.

@@ -7,8 +7,9 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::GeometryFamily;
 use tokio::sync::mpsc;
 
-use nexus_service::gis::IngestError;
+use nexus_service::gis::{Format, IngestError};
 
+use crate::native;
 use crate::props::Schema;
 use crate::rows::{Opened, Raw, RawMsg, RawOutcome, ReadOptions, BATCH_BYTES, BATCH_ROWS};
 use crate::source::Source;
@@ -59,8 +60,9 @@ fn family_of_declared(ty: u32) -> Option<GeometryFamily> {
 /// encodes it, and sends batches to the checker. Returns on a read failure (corrupt data)
 /// with the error naming the feature.
 pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> Result<RawOutcome, IngestError> {
-    if crate::native::geojson::applies(source, opts) {
-        if let crate::native::geojson::Native::Read(out) = crate::native::geojson::read(source, tx)? {
+    if native::geojson::applies(source, opts) {
+        let read = if source.format == Format::FlatGeobuf { native::fgb::read } else { native::geojson::read };
+        if let native::geojson::Native::Read(out) = read(source, tx)? {
             return Ok(out);
         }
     }

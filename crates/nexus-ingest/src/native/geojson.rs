@@ -25,9 +25,10 @@ pub enum Native {
     UseGdal,
 }
 
-/// Whether the native reader may take the file at all.
+/// Whether a native reader may take the file at all: a format one reads, with no coordinate
+/// system or layer named (GDAL's reader does those).
 pub fn applies(source: &Source, opts: &ReadOptions) -> bool {
-    matches!(source.format, Format::GeoJson | Format::GeoJsonSeq)
+    matches!(source.format, Format::GeoJson | Format::GeoJsonSeq | Format::FlatGeobuf)
         && opts.source_crs.is_none()
         && opts.source_layer.is_none()
 }

@@ -2,6 +2,7 @@
 //! as the GDAL reader, so checks, repairs, reports and refusals are the same whichever read.
 
 mod feature;
+pub mod fgb;
 mod fields;
 pub mod geojson;
 mod geometry;
