@@ -125,6 +125,8 @@ pub struct ExportArgs {
     pub drafts: bool,
 }
 
+/// `nexus ingest`'s flags. The settings among them are given as text and read by the same
+/// parser as an upload's form and a sidecar (`nexus_service::gis::settings`).
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// The file (a .zip for zipped shapefiles; .gz for gzipped GeoJSON)
@@ -140,13 +142,13 @@ pub struct IngestArgs {
     pub description: Option<String>,
     /// What the features are (waterway, treatment_plant, waste_site, heritage_zone, …)
     #[arg(long)]
-    pub kind: Option<nexus_core::LayerKind>,
+    pub kind: Option<String>,
     /// Sector(s): water, energy, food, waste, land (repeat or separate with commas)
     #[arg(long = "sector", value_delimiter = ',')]
-    pub sectors: Vec<nexus_core::Sector>,
+    pub sectors: Vec<String>,
     /// City slug (chiang-mai, tanjungpinang, …)
     #[arg(long)]
-    pub city: Option<nexus_core::CitySlug>,
+    pub city: Option<String>,
     /// Where the data comes from
     #[arg(long)]
     pub source: Option<String>,
@@ -164,10 +166,10 @@ pub struct IngestArgs {
     pub approximate: bool,
     /// public or draft
     #[arg(long)]
-    pub visibility: Option<nexus_core::Visibility>,
+    pub visibility: Option<String>,
     /// replace (swap all features; creates the layer) or append
     #[arg(long, default_value = "replace")]
-    pub mode: nexus_store::LoadMode,
+    pub mode: String,
     /// Coordinate system of the data when the file has none (EPSG:32647, …)
     #[arg(long)]
     pub source_crs: Option<String>,
@@ -186,6 +188,44 @@ pub struct IngestArgs {
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+impl IngestArgs {
+    /// The settings given, as (key, text) in the shared vocabulary. `source_layer` is left
+    /// out when `with_source_layer` is false (a sidecar listing layers chooses them).
+    pub fn settings(&self, with_source_layer: bool) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("kind", &self.kind),
+            ("city", &self.city),
+            ("source", &self.source),
+            ("licence", &self.licence),
+            ("attribution", &self.attribution),
+            ("visibility", &self.visibility),
+            ("source_crs", &self.source_crs),
+            ("encoding", &self.encoding),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect();
+        if with_source_layer {
+            out.extend(self.source_layer.clone().map(|v| ("source_layer", v)));
+        }
+        for (key, list) in [("sectors", &self.sectors), ("popup_fields", &self.popup_fields)] {
+            if !list.is_empty() {
+                out.push((key, list.join(",")));
+            }
+        }
+        for (key, on) in [("approximate", self.approximate), ("drop_empty", self.drop_empty), ("dry_run", self.dry_run)]
+        {
+            if on {
+                out.push((key, "true".into()));
+            }
+        }
+        out.push(("mode", self.mode.clone()));
+        out
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -34,8 +34,8 @@ pub use nexus_core::ExportFormat;
 // The request, report and errors of an ingest belong to the door (`nexus_service::gis`);
 // they are named here too, for the commands and tests that drive GDAL directly.
 pub use nexus_service::gis::{
-    sidecar_path, Action, Counts, ExportJob, Format, FormatError, IngestError, IngestOptions, IngestReport, Issue,
-    Limits, NoProgress, Progress, Sidecar, SidecarLayer, MAX_ISSUES,
+    settings, sidecar_path, Action, Counts, ExportJob, Format, FormatError, IngestError, IngestOptions, IngestReport,
+    Issue, Limits, NoProgress, Progress, Sidecar, SidecarLayer, MAX_ISSUES,
 };
 pub use pipeline::{ingest, layer_names};
 pub use source::sha256_file;

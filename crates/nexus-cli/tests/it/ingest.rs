@@ -78,6 +78,46 @@ async fn dry_runs_report_without_writing_and_sidecars_describe_layers() {
 }
 
 #[tokio::test]
+async fn flags_sidecars_and_upload_forms_share_one_parser() {
+    // The same bad value, given as a flag and in a sidecar, is refused with the same words;
+    // the upload form's test (nexus-server upload::bad_requests_are_explained) checks the third.
+    let db = TestDb::new().await.unwrap();
+    let wd = Workdir::new("settings");
+    std::fs::copy(fixture("zones.geojson"), wd.path.join("zones.geojson")).unwrap();
+    let expected = nexus_service::gis::IngestOptions::new("zones.geojson", nexus_core::LayerId::new("z").unwrap())
+        .set("approximate", "maybe")
+        .unwrap_err()
+        .problem
+        .unwrap();
+    assert_eq!(expected, "must be true or false, not 'maybe'");
+    let out = ingest(&db, &wd.path, &["zones.geojson", "--layer", "z", "--kind", "castle"]);
+    let line = single_error_line(&out);
+    assert!(line.starts_with("error: --kind: "), "{line}");
+    std::fs::write(wd.path.join("zones.nexus.toml"), "id = \"z\"\n[meta]\napproximate = \"maybe\"\n").unwrap();
+    let out = ingest(&db, &wd.path, &["zones.geojson"]);
+    let line = single_error_line(&out);
+    assert!(line.contains(&format!("'approximate': {expected}")), "{line}");
+    // Values a flag spells as text are what a sidecar spells as TOML types.
+    std::fs::write(
+        wd.path.join("zones.nexus.toml"),
+        "id = \"z\"\n[meta]\napproximate = true\nminzoom = 5\nsectors = [\"land\", \"water\"]\n",
+    )
+    .unwrap();
+    let out = ingest(&db, &wd.path, &["zones.geojson", "--sector", "waste"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let row = sql(&db)
+        .await
+        .query_one("SELECT approximate, minzoom::int, sectors::text FROM layers WHERE id = 'z'", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, bool>(0), row.get::<_, i32>(1), row.get::<_, String>(2)),
+        (true, 5, "{waste}".to_owned()),
+        "the flag's sectors win, the sidecar fills the rest"
+    );
+}
+
+#[tokio::test]
 async fn every_layer_of_a_geopackage_becomes_a_layer() {
     let db = TestDb::new().await.unwrap();
     let wd = Workdir::new("gpkg");

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::{Action, CitySlug, Layer, LayerId, LayerMeta, Visibility};
-use nexus_service::gis::{IngestError, IngestOptions, IngestReport, NoProgress};
+use nexus_service::gis::{settings, IngestError, IngestOptions, IngestReport, NoProgress};
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::Caller;
@@ -70,21 +70,6 @@ fn safe_name(name: &str) -> Result<String, ApiError> {
     Ok(clean)
 }
 
-fn flag(v: &str, name: &str) -> Result<bool, ApiError> {
-    match v {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ApiError::bad_request(format!("form field '{name}' must be true or false, not '{v}'"))),
-    }
-}
-
-fn parse<T: std::str::FromStr>(v: &str, name: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    v.parse().map_err(|e: T::Err| ApiError::bad_request(format!("form field '{name}': {e}")))
-}
-
 fn options(
     layer: LayerId,
     main: PathBuf,
@@ -93,37 +78,16 @@ fn options(
 ) -> Result<IngestOptions, ApiError> {
     let mut o = IngestOptions::new(main, layer);
     o.file_name = Some(file_name);
-    let mut meta = LayerMeta::default();
     for (k, v) in form {
-        let v = v.trim();
-        match k.as_str() {
-            "title" => meta.title = Some(v.to_owned()),
-            "description" => meta.description = Some(v.to_owned()),
-            "kind" => meta.kind = Some(parse(v, k)?),
-            "sector" | "sectors" => {
-                meta.sectors = Some(v.split(',').map(|s| parse(s.trim(), k)).collect::<Result<Vec<_>, _>>()?);
-            }
-            "city" => meta.city = Some(parse(v, k)?),
-            "source" => meta.source = Some(v.to_owned()),
-            "licence" | "license" => meta.licence = Some(v.to_owned()),
-            "attribution" => meta.attribution = Some(v.to_owned()),
-            "title_local" => meta.title_local = Some(v.to_owned()),
-            "popup_fields" => {
-                let names: Vec<String> = v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
-                meta.popup_fields = (!names.is_empty()).then_some(names);
-            }
-            "approximate" => meta.approximate = Some(flag(v, k)?),
-            "visibility" => meta.visibility = Some(parse(v, k)?),
-            "mode" => o.mode = parse(v, k)?,
-            "source_crs" => o.source_crs = Some(v.to_owned()),
-            "source_layer" => o.source_layer = Some(v.to_owned()),
-            "encoding" => o.encoding = Some(v.to_owned()),
-            "drop_empty" => o.drop_empty = flag(v, k)?,
-            "dry_run" => o.dry_run = flag(v, k)?,
-            other => return Err(ApiError::bad_request(format!("unknown form field '{}'", other.escape_default()))),
-        }
+        o.set(k, v).map_err(|e| {
+            ApiError::bad_request(match e.problem {
+                None => {
+                    format!("unknown form field '{}'; the fields are {}", k.escape_default(), settings::KEYS.join(", "))
+                }
+                Some(_) => format!("form field {e}"),
+            })
+        })?;
     }
-    o.meta = meta;
     Ok(o)
 }
 

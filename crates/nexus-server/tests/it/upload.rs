@@ -110,6 +110,11 @@ async fn bad_requests_are_explained() {
         ),
         (vec![Part::Text("title", "x")], StatusCode::BAD_REQUEST, "send the data as a file field"),
         (vec![Part::Text("colour", "red"), places()], StatusCode::BAD_REQUEST, "unknown form field 'colour'"),
+        (
+            vec![Part::Text("approximate", "maybe"), places()],
+            StatusCode::BAD_REQUEST,
+            "form field 'approximate': must be true or false, not 'maybe'",
+        ),
         (vec![Part::Text("kind", "landfill"), places()], StatusCode::BAD_REQUEST, "unknown layer kind 'landfill'"),
         (
             vec![Part::Text("city", "atlantis"), places()],

@@ -8,6 +8,7 @@ mod format;
 mod options;
 mod progress;
 mod report;
+pub mod settings;
 
 pub use door::{Conversion, DoorFuture, GisFiles};
 pub use error::IngestError;

@@ -7,6 +7,7 @@ use nexus_store::LoadMode;
 use serde::Deserialize;
 
 use super::error::IngestError;
+use super::settings::{self, SettingError};
 
 /// Limits that protect the server from hostile archives.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +77,28 @@ impl IngestOptions {
             guard: None,
         }
     }
+
+    /// Sets `key` of the ingest from its text (see [`settings`]).
+    ///
+    /// # Errors
+    /// An unknown key, or a value the key does not take.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
+        let o = self;
+        if settings::set_meta(&mut o.meta, key, value)? {
+            return Ok(());
+        }
+        let text = || Some(value.trim().to_owned());
+        match key {
+            "mode" => o.mode = settings::parsed(key, value)?,
+            "source_crs" => o.source_crs = text(),
+            "source_layer" => o.source_layer = text(),
+            "encoding" => o.encoding = text(),
+            "drop_empty" => o.drop_empty = settings::flag(key, value)?,
+            "dry_run" => o.dry_run = settings::flag(key, value)?,
+            _ => return Err(SettingError { key: key.to_owned(), problem: None }),
+        }
+        Ok(())
+    }
 }
 
 /// A sidecar file, `<name>.nexus.toml` beside the data:
@@ -104,7 +127,7 @@ pub struct Sidecar {
     /// Leave out features without geometry.
     pub drop_empty: Option<bool>,
     /// Catalog metadata (for every layer, when there are several).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::settings::meta_as_text")]
     pub meta: LayerMeta,
     /// One entry per layer of a multi-layer file, each with its own id and metadata.
     #[serde(default)]
@@ -120,7 +143,7 @@ pub struct SidecarLayer {
     /// The Nexus Atlas layer id.
     pub id: LayerId,
     /// Metadata on top of the sidecar's own.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::settings::meta_as_text")]
     pub meta: LayerMeta,
 }
 
@@ -253,5 +276,49 @@ mod tests {
         assert_eq!(s.meta.sectors.unwrap().len(), 1);
         assert!(toml::from_str::<Sidecar>("idd = \"x\"").is_err());
         assert!(toml::from_str::<Sidecar>("[meta]\ntitel = \"x\"").is_err());
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use crate::gis::settings::KEYS;
+    use nexus_core::{LayerId, LayerKind, Sector, Visibility};
+
+    fn options() -> IngestOptions {
+        IngestOptions::new("x.geojson", LayerId::new("x").unwrap())
+    }
+
+    #[test]
+    fn every_key_is_taken_and_bad_values_name_the_key() {
+        let mut o = options();
+        for key in KEYS {
+            let value = match *key {
+                "kind" => "waterway",
+                "sectors" => "water, energy",
+                "city" => "chiang-mai",
+                "visibility" => "public",
+                "mode" => "append",
+                "approximate" | "drop_empty" | "dry_run" => "yes",
+                "minzoom" | "maxzoom" | "cache_max_age" => "7",
+                _ => "text",
+            };
+            o.set(key, value).unwrap_or_else(|e| panic!("{key}: {e}"));
+        }
+        assert_eq!(o.meta.kind, Some(LayerKind::Waterway));
+        assert_eq!(o.meta.sectors, Some(vec![Sector::Water, Sector::Energy]));
+        assert_eq!(o.meta.visibility, Some(Visibility::Public));
+        assert_eq!((o.meta.minzoom, o.meta.cache_max_age), (Some(7), Some(7)));
+        assert!(o.drop_empty && o.dry_run && o.meta.approximate == Some(true));
+        assert_eq!(o.mode, nexus_store::LoadMode::Append);
+        assert_eq!(o.source_crs.as_deref(), Some("text"));
+
+        let err = o.set("drop_empty", "maybe").unwrap_err();
+        assert_eq!(err.to_string(), "'drop_empty': must be true or false, not 'maybe'");
+        assert!(o.set("kind", "castle").unwrap_err().to_string().starts_with("'kind': "));
+        assert!(o.set("minzoom", "-1").unwrap_err().to_string().starts_with("'minzoom': "));
+        let err = o.set("colour", "red").unwrap_err();
+        assert!(err.to_string().starts_with("'colour' is not a setting; the settings are title, "), "{err}");
+        assert!(o.set("license", "CC-BY-4.0").is_ok() && o.meta.licence.as_deref() == Some("CC-BY-4.0"));
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use nexus_core::{LayerId, LayerMeta};
+use nexus_core::LayerId;
 use nexus_ingest::{Action, IngestError, IngestOptions, IngestReport, Progress, Sidecar};
 use nexus_store::Store;
 
@@ -17,23 +17,6 @@ use nexus_cli::database;
 
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
     let sidecar = Sidecar::for_file(&args.path)?.unwrap_or_default();
-    let cli_meta = LayerMeta {
-        title: args.title.clone(),
-        description: args.description.clone(),
-        kind: args.kind,
-        sectors: (!args.sectors.is_empty()).then(|| args.sectors.clone()),
-        city: args.city.clone(),
-        source: args.source.clone(),
-        licence: args.licence.clone(),
-        attribution: args.attribution.clone(),
-        approximate: args.approximate.then_some(true),
-        visibility: args.visibility,
-        minzoom: None,
-        maxzoom: None,
-        cache_max_age: None,
-        title_local: None,
-        popup_fields: (!args.popup_fields.is_empty()).then(|| args.popup_fields.clone()),
-    };
     let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
         anyhow!(
             "name the layer with --layer ID (or give an id in {})",
@@ -45,19 +28,11 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
             planned.retain(|o| o.source_layer.as_deref() == Some(want.as_str()));
         }
     }
+    // The flags win over the sidecar, key by key, read by the parser uploads use.
+    let given = args.settings(sidecar.layers.is_empty());
     for o in &mut planned {
-        o.meta = o.meta.clone().overlay(cli_meta.clone());
-        o.mode = args.mode;
-        o.dry_run = args.dry_run;
-        o.drop_empty |= args.drop_empty;
-        if args.source_crs.is_some() {
-            o.source_crs.clone_from(&args.source_crs);
-        }
-        if args.encoding.is_some() {
-            o.encoding.clone_from(&args.encoding);
-        }
-        if args.source_layer.is_some() && sidecar.layers.is_empty() {
-            o.source_layer.clone_from(&args.source_layer);
+        for (key, value) in &given {
+            o.set(key, value).map_err(|e| anyhow!("--{}: {}", key.replace('_', "-"), e.problem.unwrap_or_default()))?;
         }
     }
 
