@@ -74,14 +74,40 @@ pub fn read(n: u64, bytes: &[u8], fields: &mut Fields) -> Result<Read, Bad> {
                 Bad::Feature(m) => Bad::Feature(format!("its properties are not an object of values: {m}")),
                 syntax => syntax,
             })?;
+            storable(p.get())?;
             with_id(p.get(), id.filter(|_| !seen.id), seen.any)
         }
     };
+    if let Some(id) = id {
+        storable(id.get())?;
+    }
     let props = match (f.properties, id) {
         (None, Some(id)) => with_id("{}", Some(id), false),
         _ => props,
     };
     Ok(Read { raw: Raw { n, wkb: converted.wkb, transform_failed: false, props }, z_dropped: converted.z_dropped })
+}
+
+/// Refuses text PostgreSQL's jsonb cannot hold, which JSON can write as an escape: the NUL
+/// character (`\u0000`) and a lone surrogate (`\ud800`). Only text with `\u` is parsed again.
+fn storable(raw: &str) -> Result<(), Bad> {
+    if !raw.contains("\\u") {
+        return Ok(());
+    }
+    fn has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(a) => a.iter().any(has_nul),
+            serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(raw)
+        .map_err(|e| Bad::Feature(format!("its properties hold text that cannot be stored: {e}")))?;
+    if has_nul(&v) {
+        return Err(Bad::Feature("its properties hold a NUL character (\\u0000), which cannot be stored".into()));
+    }
+    Ok(())
 }
 
 /// The properties' text, with `"id": …` added when given.
@@ -173,6 +199,9 @@ mod tests {
             (r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,"a"]}}"#, false, "expected a number"),
             (r#"{"type":"Feature","geometry":null"#, true, "EOF"),
             (r#"[1,2]"#, false, "invalid type"),
+            (r#"{"type":"Feature","properties":{"a":"x\u0000y"},"geometry":null}"#, false, "NUL character"),
+            (r#"{"type":"Feature","properties":{"a":["\ud800"]},"geometry":null}"#, false, "cannot be stored"),
+            (r#"{"type":"Feature","id":"\u0000","properties":{},"geometry":null}"#, false, "NUL character"),
         ] {
             match one(json) {
                 Err(Bad::Syntax(m)) if syntax => assert!(m.contains(says), "{json}: {m}"),

@@ -45,9 +45,7 @@ pub fn read(source: &Source, tx: &mpsc::Sender<RawMsg>) -> Result<Native, Ingest
     let columns = Columns::of(&header);
     let mut at = 8 + header_buf.len() as u64;
     if header.index_node_size() > 0 && header.features_count() > 0 {
-        let count = usize::try_from(header.features_count()).unwrap_or(usize::MAX);
-        let index = flatgeobuf::packed_r_tree::PackedRTree::index_size(count, header.index_node_size()) as u64;
-        at = at.saturating_add(index);
+        at = index_end(header.features_count(), header.index_node_size(), at, len).map_err(unreadable)?;
         r.seek(SeekFrom::Start(at)).map_err(io)?;
     }
     let name = header.name().map(str::to_owned);
@@ -93,6 +91,23 @@ pub fn read(source: &Source, tx: &mpsc::Sender<RawMsg>) -> Result<Native, Ingest
     }
     out.fields = columns.defs();
     Ok(Native::Read(out))
+}
+
+/// Where the spatial index that starts at `at` ends. An index holds 40 bytes per feature at
+/// least: a count the file cannot hold, or a node size below the format's 2, is damage (and
+/// would overflow or panic the crate's arithmetic).
+fn index_end(count: u64, node_size: u16, at: u64, len: u64) -> Result<u64, String> {
+    if node_size < 2 || count > len / 40 {
+        return Err(format!(
+            "its header claims {count} features with an index of node size {node_size}, which the file cannot hold"
+        ));
+    }
+    let n = usize::try_from(count).map_err(|e| e.to_string())?;
+    let end = at.saturating_add(flatgeobuf::packed_r_tree::PackedRTree::index_size(n, node_size) as u64);
+    if end > len {
+        return Err(format!("its index runs past the end of the file (to byte {end} of {len})"));
+    }
+    Ok(end)
 }
 
 fn stem(file_name: &str) -> String {
@@ -288,4 +303,18 @@ fn arr<const N: usize>(b: &[u8]) -> Result<[u8; N], String> {
 
 fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_end;
+
+    #[test]
+    fn an_index_the_file_cannot_hold_is_damage_not_a_panic() {
+        // Two features, node size 16: a root node and two leaves, 3 × 40 bytes.
+        assert_eq!(index_end(2, 16, 100, 1000), Ok(220));
+        assert!(index_end(1, 1, 100, 1000).unwrap_err().contains("node size 1"));
+        assert!(index_end(1 << 62, 16, 100, 1000).unwrap_err().contains("cannot hold"));
+        assert!(index_end(24, 16, 100, 1000).unwrap_err().contains("past the end of the file"));
+    }
 }

@@ -172,7 +172,10 @@ impl Reader<'_> {
             loop {
                 let key = self.sp.key().map_err(|e| sp(self, e))?;
                 self.sp.expect(b':').map_err(|e| sp(self, e))?;
-                if key == "features" && !features {
+                if key == "features" && features {
+                    return Err(self.unreadable("it has two \"features\" members".into()));
+                }
+                if key == "features" {
                     features = true;
                     if members.iter().any(|(k, v)| k == "crs" && !is_wgs84(v)) {
                         return Ok(false);
@@ -185,6 +188,12 @@ impl Reader<'_> {
                     self.features()?;
                 } else {
                     let value = self.sp.value().map_err(|e| sp(self, e))?;
+                    // Members other than the features are only cut out; still, they must be JSON.
+                    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&value) {
+                        return Err(
+                            self.unreadable(format!("its \"{}\" member is not valid JSON: {e}", key.escape_default()))
+                        );
+                    }
                     if key == "crs" && features && !is_wgs84(&value) {
                         return Err(IngestError::BadCrs {
                             crs: String::from_utf8_lossy(&value).into_owned(),

@@ -155,6 +155,9 @@ impl<R: Read> Splitter<R> {
                 } else if scalar {
                     if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t' | 0x1e) {
                         out.extend_from_slice(&self.buf[start..self.pos]);
+                        if out.is_empty() {
+                            return self.err(format!("expected a value but found '{}'", b.escape_ascii()));
+                        }
                         return Ok(out);
                     }
                 } else {

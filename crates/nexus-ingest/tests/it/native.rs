@@ -159,6 +159,13 @@ async fn a_lone_feature_sequences_with_separators_and_broken_files_say_where() {
         ),
         ("array.geojson", "[1, 2]", "it is not a JSON object"),
         (
+            "member.geojson",
+            r#"{"type":"FeatureCollection","bbox":[1,},"features":[]}"#,
+            "its \"bbox\" member is not valid JSON",
+        ),
+        ("empty.geojson", r#"{"x":,"features":[]}"#, "at byte 5: expected a value but found ','"),
+        ("twice.geojson", r#"{"features":[],"features":[]}"#, "it has two \"features\" members"),
+        (
             "tail.geojson",
             r#"{"type":"FeatureCollection","features":[]} x"#,
             "there is more after the end of the JSON object",
