@@ -82,7 +82,7 @@ impl Budget {
 /// A gzip file expanded as it is read, under the same limits as [`gunzip`]; a breach ends
 /// the stream with an error and leaves the reason in [`Gunzipping::refused`].
 pub struct Gunzipping {
-    gz: flate2::read::MultiGzDecoder<Counted<BufReader<File>>>,
+    gz: Decoder,
     count: std::rc::Rc<std::cell::Cell<u64>>,
     budget: Budget,
     refused: std::rc::Rc<std::cell::RefCell<Option<IngestError>>>,
@@ -95,10 +95,8 @@ impl Gunzipping {
         budget: Budget,
         refused: std::rc::Rc<std::cell::RefCell<Option<IngestError>>>,
     ) -> Result<Self, IngestError> {
-        let f = File::open(path).map_err(|e| IngestError::Io { path: path.to_owned(), reason: e.to_string() })?;
-        let count = std::rc::Rc::new(std::cell::Cell::new(0));
-        let counted = Counted { inner: BufReader::with_capacity(1 << 16, f), count: count.clone() };
-        Ok(Gunzipping { gz: flate2::read::MultiGzDecoder::new(counted), count, budget, refused })
+        let (gz, count) = decoder(path)?;
+        Ok(Gunzipping { gz, count, budget, refused })
     }
 }
 
@@ -130,11 +128,19 @@ impl<R: Read> Read for Counted<R> {
 
 /// Expands a gzip file (all its members) to `dest`.
 pub fn gunzip(path: &Path, dest: &Path, budget: &mut Budget) -> Result<(), IngestError> {
+    let (mut gz, count) = decoder(path)?;
+    budget.copy(&mut gz, dest, &|| count.get())
+}
+
+type Decoder = flate2::read::MultiGzDecoder<Counted<BufReader<File>>>;
+
+/// A decoder of every member of the gzip file at `path`, and the count of compressed bytes it
+/// has read (for the ratio).
+fn decoder(path: &Path) -> Result<(Decoder, std::rc::Rc<std::cell::Cell<u64>>), IngestError> {
     let f = File::open(path).map_err(|e| IngestError::Io { path: path.to_owned(), reason: e.to_string() })?;
     let count = std::rc::Rc::new(std::cell::Cell::new(0));
     let counted = Counted { inner: BufReader::with_capacity(1 << 16, f), count: count.clone() };
-    let mut gz = flate2::read::MultiGzDecoder::new(counted);
-    budget.copy(&mut gz, dest, &|| count.get())
+    Ok((flate2::read::MultiGzDecoder::new(counted), count))
 }
 
 /// Opens a zip and checks every entry: no path leaving the archive, a bounded number of

@@ -7,7 +7,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use nexus_core::GeometryFamily;
 use tokio::sync::mpsc;
 
-use nexus_service::gis::{Format, IngestError};
+use nexus_service::gis::IngestError;
 
 use crate::native;
 use crate::props::Schema;
@@ -60,11 +60,8 @@ fn family_of_declared(ty: u32) -> Option<GeometryFamily> {
 /// encodes it, and sends batches to the checker. Returns on a read failure (corrupt data)
 /// with the error naming the feature.
 pub fn read(source: &Source, opts: &ReadOptions, tx: &mpsc::Sender<RawMsg>) -> Result<RawOutcome, IngestError> {
-    if native::geojson::applies(source, opts) {
-        let read = if source.format == Format::FlatGeobuf { native::fgb::read } else { native::geojson::read };
-        if let native::geojson::Native::Read(out) = read(source, tx)? {
-            return Ok(out);
-        }
+    if let Some(out) = native::choose::read(source, tx)? {
+        return Ok(out);
     }
     let source = &crate::source::for_gdal(source)?;
     let ds = open(source)?;

@@ -120,3 +120,11 @@ pub struct RawOutcome {
     /// The fields, typed by what they held (text fields of dates become date fields).
     pub fields: Vec<FieldDef>,
 }
+
+/// What a native reader did.
+pub enum Native {
+    /// Read the whole layer.
+    Read(RawOutcome),
+    /// Sent nothing: this file is GDAL's to read.
+    UseGdal,
+}

@@ -30,6 +30,9 @@ pub struct Source {
     /// `gdal_path` is still gzip-compressed: a reader that expands as it reads takes it (see
     /// [`for_gdal`] for GDAL).
     pub gzipped: bool,
+    /// A native reader may take it (see `native::choose`): a format one reads, with no
+    /// coordinate system or layer named.
+    pub native: bool,
     /// The limits on what a compressed file may expand to.
     pub limits: Limits,
     /// The private folder holding what was expanded; removed when the last copy goes.
@@ -61,11 +64,12 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
     let io = |e: std::io::Error| IngestError::Io { path: path.clone(), reason: e.to_string() };
     let mut file = std::fs::canonicalize(path).map_err(io)?;
 
-    // A GeoJSON file the native reader will take is expanded as it is read, not first.
-    let streamed = gzipped
-        && matches!(format, Format::GeoJson | Format::GeoJsonSeq)
+    // Naming a coordinate system or a layer asks for GDAL's reader.
+    let native = matches!(format, Format::GeoJson | Format::GeoJsonSeq | Format::FlatGeobuf)
         && opts.source_crs.is_none()
         && opts.source_layer.is_none();
+    // A GeoJSON file the native reader will take is expanded as it is read, not first.
+    let streamed = gzipped && native && format != Format::FlatGeobuf;
     let expand_first = gzipped && !streamed;
     let scratch = if expand_first || inner_lower.ends_with(".zip") {
         Some(nexus_service::scratch::dir("expand").map_err(io)?)
@@ -131,6 +135,7 @@ pub fn prepare(opts: &IngestOptions) -> Result<Source, IngestError> {
         bytes: meta.len(),
         open_options,
         gzipped: streamed,
+        native,
         limits: opts.limits,
         _expanded: scratch.map(Arc::new),
     })

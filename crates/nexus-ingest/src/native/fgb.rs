@@ -13,9 +13,8 @@ use nexus_service::gis::IngestError;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use super::geojson::Native;
 use crate::looks::Looks;
-use crate::rows::{Opened, Raw, RawMsg, RawOutcome, BATCH_BYTES, BATCH_ROWS};
+use crate::rows::{Native, Opened, Raw, RawMsg, RawOutcome, BATCH_BYTES, BATCH_ROWS};
 use crate::source::Source;
 
 /// Reads `source`, a FlatGeobuf file, sending batches of rows to the checker.
@@ -69,9 +68,10 @@ pub fn read(source: &Source, tx: &mpsc::Sender<RawMsg>) -> Result<Native, Ingest
             .map_err(|e| damaged(format!("its flatbuffer is damaged: {e}")))?;
         out.read = n;
         let mut w = Vec::new();
-        if let Some(g) = feature.geometry() {
+        let shape = feature.geometry();
+        if let Some(g) = &shape {
             out.z_dropped |= g.z().is_some();
-            geometry(&mut w, &g, header.geometry_type(), 0).map_err(damaged)?;
+            geometry(&mut w, g, header.geometry_type(), 0).map_err(damaged)?;
         }
         let props = match feature.properties() {
             Some(p) => columns.decode(p.bytes()).map_err(damaged)?,
@@ -79,7 +79,7 @@ pub fn read(source: &Source, tx: &mpsc::Sender<RawMsg>) -> Result<Native, Ingest
         };
         bytes += w.len() + props.len();
         // A geometry with no coordinates is empty, as GDAL reads it.
-        let wkb = has_points(&feature.geometry()).then_some(w);
+        let wkb = has_points(&shape).then_some(w);
         batch.push(Raw { n, wkb, transform_failed: false, props });
         if batch.len() >= BATCH_ROWS || bytes >= BATCH_BYTES {
             tx.blocking_send(RawMsg::Rows(std::mem::take(&mut batch))).map_err(|_| stopped())?;

@@ -14,24 +14,8 @@ use super::feature::{self, Bad};
 use super::fields::Fields;
 use super::split::{SplitError, Splitter};
 use crate::archive::{Budget, Gunzipping};
-use crate::rows::{Opened, Raw, RawMsg, RawOutcome, ReadOptions, BATCH_BYTES, BATCH_ROWS};
+use crate::rows::{Native, Opened, Raw, RawMsg, RawOutcome, BATCH_BYTES, BATCH_ROWS};
 use crate::source::Source;
-
-/// What the native reader did.
-pub enum Native {
-    /// Read the whole layer.
-    Read(RawOutcome),
-    /// Sent nothing: this file is GDAL's to read.
-    UseGdal,
-}
-
-/// Whether a native reader may take the file at all: a format one reads, with no coordinate
-/// system or layer named (GDAL's reader does those).
-pub fn applies(source: &Source, opts: &ReadOptions) -> bool {
-    matches!(source.format, Format::GeoJson | Format::GeoJsonSeq | Format::FlatGeobuf)
-        && opts.source_crs.is_none()
-        && opts.source_layer.is_none()
-}
 
 /// `crs` members that say WGS 84 longitude/latitude, as GeoJSON means its coordinates.
 fn is_wgs84(member: &[u8]) -> bool {
@@ -47,6 +31,11 @@ fn is_wgs84(member: &[u8]) -> bool {
                 | "OGC:CRS84"
                 | "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
         )
+}
+
+/// Whether the members read so far name a coordinate system other than WGS 84.
+fn names_other_crs(members: &[(String, Vec<u8>)]) -> bool {
+    members.iter().any(|(k, v)| k == "crs" && !is_wgs84(v))
 }
 
 /// Reads the layer of `source`, sending batches of rows to the checker.
@@ -177,7 +166,7 @@ impl Reader<'_> {
                 }
                 if key == "features" {
                     features = true;
-                    if members.iter().any(|(k, v)| k == "crs" && !is_wgs84(v)) {
+                    if names_other_crs(&members) {
                         return Ok(false);
                     }
                     let name = members
@@ -243,7 +232,7 @@ impl Reader<'_> {
                 ty.map_or_else(|| "missing".to_owned(), |t| format!("\"{t}\""))
             )));
         }
-        if members.iter().any(|(k, v)| k == "crs" && !is_wgs84(v)) {
+        if names_other_crs(members) {
             return Ok(false);
         }
         let mut whole = b"{".to_vec();

@@ -1,9 +1,10 @@
 //! Readers that need no GDAL, for the formats users send most. They produce the same rows
 //! as the GDAL reader, so checks, repairs, reports and refusals are the same whichever read.
 
+pub mod choose;
 mod feature;
-pub mod fgb;
+mod fgb;
 mod fields;
-pub mod geojson;
+mod geojson;
 mod geometry;
 mod split;

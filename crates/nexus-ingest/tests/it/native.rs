@@ -31,12 +31,18 @@ fn through_gdal(file: &Path, layer: &str) -> IngestOptions {
     o
 }
 
+/// `file` ingested twice: by the native reader into layer `native`, by GDAL's into `gdal`.
+async fn both(env: &Env, file: &Path) -> (nexus_ingest::IngestReport, nexus_ingest::IngestReport) {
+    let native = env.ingest_file(file, "native").await.unwrap();
+    let gdal = env.ingest(through_gdal(file, "gdal")).await.unwrap();
+    (native, gdal)
+}
+
 #[tokio::test]
 async fn the_native_reader_stores_what_gdal_stores() {
     let env = Env::new().await;
     for file in ["places.geojson", "zones.geojson", "places.geojsonl"] {
-        let native = env.ingest_file(&fixture(file), "native").await.unwrap();
-        let gdal = env.ingest(through_gdal(&fixture(file), "gdal")).await.unwrap();
+        let (native, gdal) = both(&env, &fixture(file)).await;
         assert_eq!(native.fields, gdal.fields, "{file}");
         assert_eq!((native.features, native.geometry_type), (gdal.features, gdal.geometry_type), "{file}");
         assert_eq!(native.bounds, gdal.bounds, "{file}");
@@ -59,8 +65,7 @@ async fn nested_values_ids_multi_parts_and_heights_are_read_as_gdal_reads_them()
 ]}"#,
     )
     .unwrap();
-    let native = env.ingest_file(&file, "native").await.unwrap();
-    let gdal = env.ingest(through_gdal(&file, "gdal")).await.unwrap();
+    let (native, gdal) = both(&env, &file).await;
     assert_eq!(native.fields, gdal.fields);
     assert_eq!((native.features, &native.warnings), (gdal.features, &gdal.warnings));
     assert_eq!(native.issues, gdal.issues);
@@ -209,8 +214,7 @@ async fn flatgeobuf_is_read_natively_as_gdal_reads_it_and_damage_is_refused() {
         files.push(fgb);
     }
     for file in &files {
-        let native = env.ingest_file(file, "native").await.unwrap();
-        let gdal = env.ingest(through_gdal(file, "gdal")).await.unwrap();
+        let (native, gdal) = both(&env, file).await;
         assert_eq!(native.fields, gdal.fields, "{}", file.display());
         assert_eq!((native.features, native.bounds), (gdal.features, gdal.bounds), "{}", file.display());
         let (ours, theirs) = (rows(&env, "native").await, rows(&env, "gdal").await);

@@ -82,7 +82,7 @@ fn options(
         o.set(k, v).map_err(|e| {
             ApiError::bad_request(match e.problem {
                 None => {
-                    format!("unknown form field '{}'; the fields are {}", k.escape_default(), settings::KEYS.join(", "))
+                    format!("unknown form field '{}'; the fields are {}", k.escape_default(), settings::key_list())
                 }
                 Some(_) => format!("form field {e}"),
             })

@@ -37,17 +37,22 @@ async fn cut_listeners(t: &TestApp, sql: &tokio_postgres::Client) {
     }
 }
 
+/// Waits until the tile service hears changes (its listener has started).
+async fn listening(t: &TestApp) {
+    let started = Instant::now();
+    while !t.state.tiles.trusted() {
+        assert!(started.elapsed() < Duration::from_secs(5), "the listener never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_draft_made_while_the_listener_is_down_is_never_served_to_the_public() {
     let t = TestApp::new().await;
     t.ingest("places.geojson", "places", |o| o.meta.visibility = Some(Visibility::Public)).await;
     t.await_revision("places", 1).await;
     let sql = admin(&t).await;
-    let started = Instant::now();
-    while !t.state.tiles.trusted() {
-        assert!(started.elapsed() < Duration::from_secs(5), "the listener never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    listening(&t).await;
     assert_eq!(t.get("/tiles/places.json").await.0, StatusCode::OK);
     cut_listeners(&t, &sql).await;
     // Its notification goes nowhere: nobody listens now.
@@ -102,11 +107,7 @@ async fn a_change_served_while_the_listener_is_down_is_never_taken_back() {
     t.ingest("places.geojson", "places", |o| o.meta.visibility = Some(Visibility::Public)).await;
     t.await_revision("places", 1).await;
     let sql = admin(&t).await;
-    let started = Instant::now();
-    while !t.state.tiles.trusted() {
-        assert!(started.elapsed() < Duration::from_secs(5), "the listener never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    listening(&t).await;
     cut_listeners(&t, &sql).await;
     sql.batch_execute("UPDATE layers SET revision = revision + 1, title = 'Places again' WHERE id = 'places'")
         .await

@@ -282,7 +282,7 @@ mod tests {
 #[cfg(test)]
 mod settings_tests {
     use super::*;
-    use crate::gis::settings::KEYS;
+    use crate::gis::settings::keys;
     use nexus_core::{LayerId, LayerKind, Sector, Visibility};
 
     fn options() -> IngestOptions {
@@ -292,8 +292,8 @@ mod settings_tests {
     #[test]
     fn every_key_is_taken_and_bad_values_name_the_key() {
         let mut o = options();
-        for key in KEYS {
-            let value = match *key {
+        for key in keys() {
+            let value = match key {
                 "kind" => "waterway",
                 "sectors" => "water, energy",
                 "city" => "chiang-mai",

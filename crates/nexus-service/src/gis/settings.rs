@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use nexus_core::LayerMeta;
 
-/// Every key, as the form and the sidecar spell it (the command's flags use `-` for `_`).
-pub const KEYS: &[&str] = &[
+/// The catalog metadata keys (a sidecar's `[meta]` table takes these).
+pub const META_KEYS: &[&str] = &[
     "title",
     "title_local",
     "description",
@@ -23,13 +23,20 @@ pub const KEYS: &[&str] = &[
     "minzoom",
     "maxzoom",
     "cache_max_age",
-    "mode",
-    "source_crs",
-    "source_layer",
-    "encoding",
-    "drop_empty",
-    "dry_run",
 ];
+
+/// The keys about reading the file rather than describing the layer.
+const LOAD_KEYS: &[&str] = &["mode", "source_crs", "source_layer", "encoding", "drop_empty", "dry_run"];
+
+/// Every key, as the form and the sidecar spell it (the command's flags use `-` for `_`).
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    META_KEYS.iter().chain(LOAD_KEYS).copied()
+}
+
+/// `keys()` as a list for messages.
+pub fn key_list() -> String {
+    keys().collect::<Vec<_>>().join(", ")
+}
 
 /// A setting that cannot be taken, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +51,7 @@ impl std::fmt::Display for SettingError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.problem {
             Some(p) => write!(f, "'{}': {p}", self.key.escape_default()),
-            None => write!(f, "'{}' is not a setting; the settings are {}", self.key.escape_default(), KEYS.join(", ")),
+            None => write!(f, "'{}' is not a setting; the settings are {}", self.key.escape_default(), key_list()),
         }
     }
 }
@@ -125,10 +132,9 @@ pub(super) fn meta_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Lay
         };
         if !set_meta(&mut meta, &key, &text).map_err(D::Error::custom)? {
             return Err(D::Error::custom(format!(
-                "unknown field `{}` in meta; the metadata keys are title, title_local, description, kind, sectors, \
-                 city, source, licence, attribution, popup_fields, approximate, visibility, minzoom, maxzoom, \
-                 cache_max_age",
-                key.escape_default()
+                "unknown field `{}` in meta; the metadata keys are {}",
+                key.escape_default(),
+                META_KEYS.join(", ")
             )));
         }
     }
