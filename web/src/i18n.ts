@@ -1,6 +1,8 @@
 // Interface text in English and Thai. Data (titles, rationale) stays in the language it was
 // written in; projects show their local-language title beside the English one.
 
+import { publicEn, publicTh } from './i18n-public';
+
 const en = {
   city: 'City',
   allCities: 'All partner cities',
@@ -159,6 +161,7 @@ const en = {
   noResults: 'no results',
   feature: 'place',
   layer: 'layer',
+  ...publicEn,
 };
 
 export type Key = keyof typeof en;
@@ -321,6 +324,7 @@ const th: Record<Key, string> = {
   noResults: 'ไม่พบผลลัพธ์',
   feature: 'สถานที่',
   layer: 'ชั้นข้อมูล',
+  ...publicTh,
 };
 
 const dictionaries = { en, th } as const;

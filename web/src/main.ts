@@ -29,6 +29,7 @@ import { OVERVIEW, setupOverview } from './overview';
 import { setupNexusOverlays } from './nexus-overlays';
 import { layerVisibility, syncCatalogLayers, tileJson } from './catalog-layers';
 import { setupClicks } from './clicks';
+import { commentsPanel, pickPoint } from './comments';
 import { besideCard, showSelected } from './framing';
 import { makePopups } from './popups';
 import { setupFeatureEditor } from './feature-edit';
@@ -228,6 +229,7 @@ function selectProject(slug: string, fly = true): void {
       await refreshData();
       if (!state.projects.some((x) => x.properties.slug === p.properties.slug)) closeCard();
     }),
+    commentsPanel(p.properties, () => pickPoint(map)),
   );
   // Framed once the card is open, so the project lies beside the card, not under it.
   if (fly && p.geometry) {

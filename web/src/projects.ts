@@ -120,6 +120,7 @@ export async function showCard(
   sources: Record<string, RuleSource> = {},
   history: HTMLElement | null = null,
   actions: HTMLElement | null = null,
+  comments: HTMLElement | null = null,
 ): Promise<void> {
   const card = byId('card');
   const close = el('button', { type: 'button', class: 'close', 'aria-label': t('close') }, '×');
@@ -156,6 +157,7 @@ export async function showCard(
     history,
     el('h3', {}, t('nexusProfile')),
     profile,
+    comments,
     ].filter((x): x is HTMLElement => x !== null)),
   );
   card.dataset.slug = p.slug;

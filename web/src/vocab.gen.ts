@@ -27,3 +27,9 @@ export type ProjectKind = (typeof PROJECT_KINDS)[number];
 
 export const ROLES = ['viewer', 'editor', 'publisher', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+
+export const STANCES = ['support', 'concern'] as const;
+export type Stance = (typeof STANCES)[number];
+
+export const COMMENT_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];

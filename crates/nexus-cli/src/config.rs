@@ -284,6 +284,8 @@ pub struct FileConfig {
     pub request_timeout_s: Option<u64>,
     pub upload_timeout_s: Option<u64>,
     pub max_heavy_per_client: Option<usize>,
+    pub comments_per_minute: Option<i64>,
+    pub comments_per_hour: Option<i64>,
 }
 
 /// The resolved settings.

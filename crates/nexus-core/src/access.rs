@@ -110,17 +110,34 @@ pub enum Action {
     RefreshOverlays,
     /// Create users, make site admins, disable accounts.
     ManageUsers,
+    /// Comment on a published project (anyone, signed in or not).
+    Comment,
+    /// Approve, reject and reply to the public's comments on a city's projects.
+    ModerateComments,
+}
+
+/// Who may do an action.
+enum Needs {
+    /// Everybody, the anonymous public included.
+    Anyone,
+    /// A role in the city at least this strong.
+    Role(Role),
+    /// Site admins only.
+    SiteAdmin,
 }
 
 impl Action {
-    /// The weakest city role that allows the action; `None` when only site admins may.
-    const fn needs(self) -> Option<Role> {
+    /// Who may do the action: anyone, the weakest city role that allows it, or site admins.
+    const fn needs(self) -> Needs {
         match self {
-            Action::ReadDrafts => Some(Role::Viewer),
-            Action::EditDraft | Action::RefreshOverlays => Some(Role::Editor),
-            Action::Publish | Action::EditPublic | Action::DeleteRestore => Some(Role::Publisher),
-            Action::ManageMembers | Action::ReadAudit => Some(Role::Admin),
-            Action::EditRules | Action::ManageUsers => None,
+            Action::Comment => Needs::Anyone,
+            Action::ReadDrafts => Needs::Role(Role::Viewer),
+            Action::EditDraft | Action::RefreshOverlays => Needs::Role(Role::Editor),
+            Action::Publish | Action::EditPublic | Action::DeleteRestore | Action::ModerateComments => {
+                Needs::Role(Role::Publisher)
+            }
+            Action::ManageMembers | Action::ReadAudit => Needs::Role(Role::Admin),
+            Action::EditRules | Action::ManageUsers => Needs::SiteAdmin,
         }
     }
 
@@ -148,10 +165,13 @@ impl Principal {
     /// only site admins manage). [`Action::RefreshOverlays`] asked without a city means "in
     /// any city".
     pub fn may(&self, action: Action, city: Option<&str>) -> bool {
-        if self.is_site_admin() {
-            return true;
-        }
-        let (Principal::User(user), Some(needs)) = (self, action.needs()) else { return false };
+        let needs = match action.needs() {
+            _ if self.is_site_admin() => return true,
+            Needs::Anyone => return true,
+            Needs::SiteAdmin => return false,
+            Needs::Role(r) => r,
+        };
+        let Principal::User(user) = self else { return false };
         match city {
             Some(city) => user.role_in(city).is_some_and(|r| r >= needs),
             None if action == Action::RefreshOverlays => self.may_somewhere(action),
@@ -164,7 +184,8 @@ impl Principal {
     pub fn may_somewhere(&self, action: Action) -> bool {
         self.is_site_admin()
             || match (self, action.needs()) {
-                (Principal::User(u), Some(needs)) => u.roles.iter().any(|m| m.role >= needs),
+                (_, Needs::Anyone) => true,
+                (Principal::User(u), Needs::Role(needs)) => u.roles.iter().any(|m| m.role >= needs),
                 _ => false,
             }
     }
@@ -231,7 +252,7 @@ mod tests {
         })
     }
 
-    const ALL: [Action; 10] = [
+    const ALL: [Action; 12] = [
         Action::ReadDrafts,
         Action::EditDraft,
         Action::Publish,
@@ -242,25 +263,29 @@ mod tests {
         Action::EditRules,
         Action::RefreshOverlays,
         Action::ManageUsers,
+        Action::Comment,
+        Action::ModerateComments,
     ];
 
     /// The role × action table of the README, in its order; `true` where the role of Chiang
     /// Mai may act in Chiang Mai.
     #[test]
     fn the_role_table() {
-        let rows: [(Option<Role>, [bool; 10]); 5] = [
-            (None, [false; 10]),
-            (Some(Role::Viewer), [true, false, false, false, false, false, false, false, false, false]),
-            (Some(Role::Editor), [true, true, false, false, false, false, false, false, true, false]),
-            (Some(Role::Publisher), [true, true, true, true, true, false, false, false, true, false]),
-            (Some(Role::Admin), [true, true, true, true, true, true, true, false, true, false]),
+        let f = false;
+        let rows: [(Option<Role>, [bool; 12]); 5] = [
+            (None, [f, f, f, f, f, f, f, f, f, f, true, f]),
+            (Some(Role::Viewer), [true, f, f, f, f, f, f, f, f, f, true, f]),
+            (Some(Role::Editor), [true, true, f, f, f, f, f, f, true, f, true, f]),
+            (Some(Role::Publisher), [true, true, true, true, true, f, f, f, true, f, true, true]),
+            (Some(Role::Admin), [true, true, true, true, true, true, true, f, true, f, true, true]),
         ];
         for (role, allowed) in rows {
             let p = role.map_or(Principal::Anonymous, |r| user(false, &[("chiang-mai", r)]));
             for (action, want) in ALL.iter().zip(allowed) {
                 assert_eq!(p.may(*action, Some("chiang-mai")), want, "{role:?} {action:?} in own city");
-                assert!(!p.may(*action, Some("naga")), "{role:?} {action:?} in another city");
-                let without_city = want && *action == Action::RefreshOverlays;
+                let anyone = *action == Action::Comment;
+                assert_eq!(p.may(*action, Some("naga")), anyone, "{role:?} {action:?} in another city");
+                let without_city = anyone || (want && *action == Action::RefreshOverlays);
                 assert_eq!(p.may(*action, None), without_city, "{role:?} {action:?} without a city");
             }
         }

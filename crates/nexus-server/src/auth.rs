@@ -4,9 +4,7 @@
 //! `nexus_core::Principal::may` alone; handlers name the action and the city through
 //! [`Caller::require`].
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use nexus_core::{Action, DraftScope, Principal};
@@ -50,9 +48,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
-/// The client's address (the socket's peer; forwarded headers are not trusted here).
-pub fn client(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+/// The client's address: the socket's peer, or what a trusted proxy forwarded.
+pub fn client(parts: &Parts, state: &AppState) -> Option<String> {
+    crate::limits::client_of(state, &parts.headers, &parts.extensions).map(|ip| ip.to_string())
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -119,11 +117,11 @@ impl Caller {
 }
 
 /// The request's caller before any credential is looked at: its address and request id.
-fn anonymous(parts: &Parts) -> Actor {
+fn anonymous(parts: &Parts, state: &AppState) -> Actor {
     Actor {
         principal: Principal::Anonymous,
         via: Via::Anonymous,
-        client: client(parts),
+        client: client(parts, state),
         request_id: request_id(&parts.headers),
     }
 }
@@ -136,8 +134,8 @@ pub struct Anonymous(pub Actor);
 impl FromRequestParts<AppState> for Anonymous {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Anonymous(anonymous(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Anonymous(anonymous(parts, state)))
     }
 }
 
@@ -148,7 +146,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let mut actor = anonymous(parts);
+        let mut actor = anonymous(parts, state);
         let mut caller = Caller { actor: actor.clone(), session: None, csrf: None };
         if let Some(token) = bearer(&parts.headers) {
             let (principal, via) = state.accounts.bearer(token, &actor).await?;

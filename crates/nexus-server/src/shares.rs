@@ -18,6 +18,10 @@ pub struct HttpLimits {
     /// Heavy requests one client address may have in progress at once; more get 429 (0: no
     /// limit).
     pub heavy_per_client: usize,
+    /// Comments one client address may send in a minute, and in an hour.
+    pub comments_per_minute: i64,
+    /// See `comments_per_minute`.
+    pub comments_per_hour: i64,
 }
 
 impl Default for HttpLimits {
@@ -27,6 +31,8 @@ impl Default for HttpLimits {
             request_timeout: Duration::from_secs(60),
             upload_timeout: Duration::from_secs(15 * 60),
             heavy_per_client: 16,
+            comments_per_minute: 5,
+            comments_per_hour: 30,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod backup;
 mod budget;
 mod cities;
 pub mod cluster;
+mod comments;
 mod error;
 mod export_file;
 mod features;
@@ -37,6 +38,7 @@ mod tiles;
 pub mod tls;
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, NewUser, SignInRecord, TokenLookup, TokenRow, UserRow, Via};
+pub use comments::{CommentLimit, CommentRow, ModerateOutcome, PostOutcome, Tally};
 pub use error::{StoreError, StoreResult};
 pub use export_file::temp_beside;
 pub use features::{

@@ -75,6 +75,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_tiles_per_feature.sql",
         sql: include_str!("../migrations/0018_tiles_per_feature.sql"),
     },
+    Migration { version: 19, name: "0019_comments.sql", sql: include_str!("../migrations/0019_comments.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

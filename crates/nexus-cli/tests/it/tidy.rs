@@ -232,7 +232,9 @@ fn no_module_imports_one_that_imports_it_back() {
 
 /// `web/src/vocab.gen.ts` as nexus-core's vocabularies make it.
 fn web_vocabulary() -> String {
-    use nexus_core::{Dimension, Effect, GeometryFamily, LayerKind, ProjectStatus, Role, Sector, Visibility};
+    use nexus_core::{
+        CommentStatus, Dimension, Effect, GeometryFamily, LayerKind, ProjectStatus, Role, Sector, Stance, Visibility,
+    };
     fn list(name: &str, ty: &str, words: &[&str]) -> String {
         let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
         format!(
@@ -257,6 +259,8 @@ fn web_vocabulary() -> String {
         list("LAYER_KINDS", "LayerKind", &LayerKind::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
         list("PROJECT_KINDS", "ProjectKind", &LayerKind::PROJECT_KINDS.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
         list("ROLES", "Role", &Role::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
+        list("STANCES", "Stance", &Stance::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
+        list("COMMENT_STATUSES", "CommentStatus", &CommentStatus::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
     ]
     .join("\n")
 }

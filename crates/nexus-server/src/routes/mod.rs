@@ -1,6 +1,8 @@
 //! Route modules; each exposes `router()` and [`api_router`] merges the `/api` ones.
 
 pub mod cities;
+pub mod comments;
+mod comments_csv;
 pub mod export;
 pub mod fonts;
 pub mod health;
@@ -24,6 +26,7 @@ use crate::state::AppState;
 pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
     Router::new()
         .merge(cities::router())
+        .merge(comments::router())
         .merge(layer_history::router())
         .merge(layers::router(max_upload_bytes))
         .merge(nexus::router())

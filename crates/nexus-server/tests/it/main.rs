@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod comments;
 mod edge;
 mod edit;
 mod edit_projects;

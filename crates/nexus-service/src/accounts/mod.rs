@@ -74,17 +74,21 @@ impl Actor {
         }
     }
 
+    /// The name the audit trail (and a moderator's reply) gives this actor.
+    pub fn name(&self) -> String {
+        match &self.principal {
+            Principal::User(u) => u.name.clone(),
+            Principal::Legacy => "legacy token".to_owned(),
+            Principal::Cli => "cli".to_owned(),
+            Principal::Anonymous => "anonymous".to_owned(),
+        }
+    }
+
     /// An audit row of this actor doing `action` to a `target_type` `target_id`.
     pub fn audit(&self, action: &'static str, target_type: &'static str, target_id: Option<String>) -> AuditEntry {
-        let (actor_id, actor_name) = match &self.principal {
-            Principal::User(u) => (Some(u.id), u.name.clone()),
-            Principal::Legacy => (None, "legacy token".to_owned()),
-            Principal::Cli => (None, "cli".to_owned()),
-            Principal::Anonymous => (None, "anonymous".to_owned()),
-        };
         AuditEntry {
-            actor_id,
-            actor_name,
+            actor_id: self.user().map(|u| u.id),
+            actor_name: self.name(),
             via: self.via,
             action,
             target_type,

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use nexus_core::{Dimension, GeometryFamily, LayerKind, ProjectStatus, Role, Sector, Visibility};
+use nexus_core::{
+    CommentStatus, Dimension, GeometryFamily, LayerKind, ProjectStatus, Role, Sector, Stance, Visibility,
+};
 use nexus_store::testing::TestDb;
 
 use crate::util::raw;
@@ -55,6 +57,8 @@ async fn check_constraints_say_the_words_of_nexus_core() {
         ("projects", "status", &words(ProjectStatus::ALL.iter().map(|s| s.as_str()))),
         ("projects", "visibility", &visibility),
         ("memberships", "role", &words(Role::ALL.iter().map(|r| r.as_str()))),
+        ("project_comments", "stance", &words(Stance::ALL.iter().map(|s| s.as_str()))),
+        ("project_comments", "status", &words(CommentStatus::ALL.iter().map(|s| s.as_str()))),
     ] {
         let found = checked_words(&client, table, column).await;
         assert_eq!(&found, expected, "{table}.{column}: the CHECK constraint and nexus-core disagree");

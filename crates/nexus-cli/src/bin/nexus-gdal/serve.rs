@@ -88,6 +88,8 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     http.request_timeout = secs(args.request_timeout_s, file.request_timeout_s, http.request_timeout);
     http.upload_timeout = secs(args.upload_timeout_s, file.upload_timeout_s, http.upload_timeout);
     http.heavy_per_client = args.max_heavy_per_client.or(file.max_heavy_per_client).unwrap_or(http.heavy_per_client);
+    http.comments_per_minute = file.comments_per_minute.unwrap_or(http.comments_per_minute).max(1);
+    http.comments_per_hour = file.comments_per_hour.unwrap_or(http.comments_per_hour).max(1);
     let header_timeout = http.header_timeout;
     let state = AppState::start(store, config, std::sync::Arc::new(nexus_ingest::Gdal)).await?;
     let app = nexus_server::app(state);
