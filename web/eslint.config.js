@@ -17,6 +17,6 @@ export default tseslint.config(
   },
   {
     files: ['tests/**/*.mjs', 'bench/**/*.mjs', 'scripts/**/*.mjs'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', console: 'readonly', process: 'readonly', fetch: 'readonly', location: 'readonly', URL: 'readonly', setTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', console: 'readonly', process: 'readonly', fetch: 'readonly', location: 'readonly', URL: 'readonly', setTimeout: 'readonly', Buffer: 'readonly', Image: 'readonly' } },
   },
 );

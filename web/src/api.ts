@@ -31,6 +31,8 @@ export interface Layer {
   updated_at: string;
   /** The fields a click on a feature shows, in this order (all, when null). */
   popup_fields?: string[] | null;
+  /** Part of the base map: drawn beneath everything at low zooms, never clicked. */
+  basemap?: boolean;
   /** Its properties' names and types. */
   fields?: { name: string; type: string }[];
 }
@@ -179,7 +181,7 @@ export async function upload<T>(path: string, form: FormData, what: string): Pro
 
 /** One thing `GET /api/search` found. */
 export interface SearchHit {
-  type: 'city' | 'project' | 'layer' | 'feature';
+  type: 'city' | 'project' | 'solution' | 'layer' | 'feature';
   title: string;
   title_local: string | null;
   city: string | null;

@@ -5,6 +5,7 @@
 import type * as maplibregl from 'maplibre-gl';
 import type { AtlasState } from './state';
 import { catalogLabels } from './labels';
+import { basemapLayers } from './basemap';
 import { catalogLayers, ORIGIN } from './style';
 
 /** A source's TileJSON address on this server. */
@@ -27,7 +28,8 @@ export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previo
     if (!map.getSource(source)) {
       map.addSource(source, { type: 'vector', url: tileJson(l.id) });
       const on = state.visible.has(l.id);
-      for (const spec of [...catalogLayers(l, on), ...catalogLabels(l, on)]) map.addLayer(spec, slotFor(spec.id));
+      const specs = l.basemap ? basemapLayers(l, on) : [...catalogLayers(l, on), ...catalogLabels(l, on)];
+      for (const spec of specs) map.addLayer(spec, slotFor(spec.id));
     } else if (previous.get(l.id) !== l.revision) {
       (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
     }
@@ -40,12 +42,14 @@ export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previo
   for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('L:') && !known.has(id)) map.removeSource(id);
 }
 
-/** Empty marker layers that keep the drawing order whatever order layers arrive in: areas,
- *  then outlines and lines, then points, then (see stack.ts) the Nexus grid, projects and
- *  links, then every name. */
-export const SLOTS = ['slot:fills', 'slot:lines', 'slot:points', 'slot:labels'];
+/** Empty marker layers that keep the drawing order whatever order layers arrive in: the base
+ *  map's land, water and lines, then areas, then outlines and lines, then points, then (see
+ *  stack.ts) the Nexus grid, projects and links, then every name. */
+export const SLOTS = ['slot:base-land', 'slot:base-fills', 'slot:base-lines', 'slot:fills', 'slot:lines', 'slot:points', 'slot:labels'];
 
 function slotFor(styleLayer: string): string {
+  const base = /:(base-land|base-fill|base-line)$/.exec(styleLayer)?.[1];
+  if (base) return `slot:${base === 'base-fill' ? 'base-fills' : base === 'base-line' ? 'base-lines' : base}`;
   if (/:label(-line)?$/.test(styleLayer)) return 'slot:labels';
   if (styleLayer.endsWith(':fill')) return 'slot:fills';
   if (styleLayer.endsWith(':line') || styleLayer.endsWith(':casing')) return 'slot:lines';

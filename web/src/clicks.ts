@@ -27,6 +27,7 @@ export function setupClicks(map: maplibregl.Map, state: AtlasState, popups: Popu
       if (!id.startsWith('L:')) return 99;
       if (id.endsWith(':point')) return 3;
       const layer = state.catalog.find((l) => id.startsWith(`L:${l.id}:`));
+      if (layer?.basemap) return 99; // context, not something to open
       if (layer?.kind === 'boundary') return 6;
       return id.endsWith(':line') ? 4 : 5;
     };

@@ -25,6 +25,12 @@ export const publicEn = {
   sendReply: 'Send reply',
   commentsCsv: 'Comments (CSV)',
   printSheet: 'Print sheet',
+  basemap: 'Base map',
+  solutions: 'Showcased solutions',
+  solutionsNote: 'Kinds of work the programme showed, with their sources; a city only where a source names one.',
+  solution: 'showcased solution',
+  noCityNamed: 'No source names a city for it: it is shown without a place.',
+  doneIn: 'Projects doing this work',
 };
 
 export const publicTh: Record<keyof typeof publicEn, string> = {
@@ -51,4 +57,10 @@ export const publicTh: Record<keyof typeof publicEn, string> = {
   sendReply: 'ส่งคำตอบ',
   commentsCsv: 'ความคิดเห็น (CSV)',
   printSheet: 'พิมพ์เอกสารโครงการ',
+  basemap: 'แผนที่ฐาน',
+  solutions: 'แนวทางที่นำเสนอ',
+  solutionsNote: 'งานที่โครงการนำเสนอ พร้อมแหล่งที่มา ระบุเมืองเฉพาะเมื่อแหล่งที่มาระบุไว้',
+  solution: 'แนวทางที่นำเสนอ',
+  noCityNamed: 'ไม่มีแหล่งที่มาใดระบุเมือง จึงแสดงโดยไม่มีตำแหน่ง',
+  doneIn: 'โครงการที่ทำงานนี้',
 };

@@ -27,6 +27,7 @@ export const KIND_NAMES: Record<LayerKind, { en: string; th: string }> = {
   road: { en: 'Road', th: 'ถนน' },
   land_use: { en: 'Land use', th: 'การใช้ที่ดิน' },
   boundary: { en: 'Administrative boundary', th: 'เขตการปกครอง' },
+  land: { en: 'Land (base map)', th: 'แผ่นดิน (แผนที่ฐาน)' },
   place: { en: 'Place', th: 'สถานที่' },
   other: { en: 'Other', th: 'อื่น ๆ' },
 };

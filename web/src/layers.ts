@@ -21,13 +21,14 @@ export function renderLayers(
   box.replaceChildren();
   const groups = new Map<string, Layer[]>();
   for (const l of layers) {
-    const s = l.sectors[0] ?? 'other';
+    const s = l.basemap ? 'basemap' : (l.sectors[0] ?? 'other');
     groups.set(s, [...(groups.get(s) ?? []), l]);
   }
-  for (const sector of [...SECTORS, 'other']) {
+  for (const sector of [...SECTORS, 'other', 'basemap']) {
     const group = groups.get(sector);
     if (!group?.length) continue;
-    const details = el('details', { class: 'layer-group', open: '' });
+    // The base map is context: its group starts folded.
+    const details = el('details', sector === 'basemap' ? { class: 'layer-group' } : { class: 'layer-group', open: '' });
     details.append(
       el('summary', {}, el('span', { class: 'chip', style: `background:${sectorColour(sector)}` }), t(sector)),
     );
@@ -89,7 +90,7 @@ function layerInfo(l: Layer, history: HTMLElement | null): HTMLElement {
 /** The legend: one entry per visible layer, drawn as the map draws it. */
 export function renderLegend(box: HTMLElement, layers: Layer[], visible: Set<string>): void {
   box.replaceChildren();
-  for (const l of layers.filter((l) => visible.has(l.id))) {
+  for (const l of layers.filter((l) => visible.has(l.id) && !l.basemap)) {
     box.append(el('div', { class: 'legend-row' }, swatch(l), layerTitle(l)));
   }
 }

@@ -20,6 +20,7 @@ import { mayEdit } from './access';
 import { projectActions, trashPanel } from './project-actions';
 import { historyPanel, layerHistoryPanel } from './history';
 import { setupSearch } from './search';
+import { listSolutions, showSolution, solutionOf } from './solutions';
 import { fillFilterOptions, renderList, showCard, type ProjectFeature } from './projects';
 import { addPatterns, baseStyle, ORIGIN } from './style';
 import { addStack } from './stack';
@@ -173,7 +174,7 @@ function panelLayers(): Layer[] {
 
 function renderPanels(): void {
   byId('status').textContent = `${state.cities.features.length} ${t('cities')} · ${state.projects.length} ${t('projects').toLowerCase()}`;
-  for (const b of document.querySelectorAll<HTMLElement>('.city-label')) b.textContent = cityName(b.dataset.slug ?? '');
+  cities.nameLabels();
   renderLayers(byId('layer-groups'), panelLayers(), state.visible, setLayer, (l) =>
     el('div', {}, addFeatureButton(l, state.me, editor), layerHistoryPanel(l, state.me, () => refreshData(l.id))));
   renderLegend(byId('legend'), panelLayers(), state.visible);
@@ -274,6 +275,7 @@ const showPair = nexus.showPair;
 function goTo(hit: api.SearchHit): void {
   if (hit.type === 'city') return setCity(hit.id);
   if (hit.type === 'project') return selectProject(hit.id);
+  if (hit.type === 'solution') return openSolution(hit.id);
   if (hit.layer && state.catalog.some((l) => l.id === hit.layer) && !state.visible.has(hit.layer)) {
     setLayer(hit.layer, true);
     renderPanels();
@@ -282,6 +284,12 @@ function goTo(hit: api.SearchHit): void {
   const [w, s, e, n] = hit.bbox;
   if (e - w < 1e-4 && n - s < 1e-4) map.flyTo({ center: [w, s], zoom: Math.max(map.getZoom(), 15), duration: 600 });
   else map.fitBounds(hit.bbox, { padding: 40, maxZoom: 15, duration: 600 });
+}
+
+/** Opens a showcased solution in the card (it has no place on the map to go to). */
+function openSolution(slug: string): void {
+  const s = solutionOf(slug);
+  if (s) showSolution(s, (p) => selectProject(p), () => { byId('card').hidden = true; });
 }
 
 const popups = makePopups(map, state, (slug) => selectProject(slug), editor);
@@ -356,6 +364,7 @@ async function start(): Promise<void> {
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();
   cities.addLabels();
+  void listSolutions(openSolution).catch((e: unknown) => banner(String(e)));
   if (view.city && !state.openedAtView) setCity(view.city);
   else if (!view.city && !state.openedAtView) overview(0);
   if (view.project) selectProject(view.project, !state.openedAtView);

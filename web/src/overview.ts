@@ -17,6 +17,8 @@ export interface Overview {
   overview(duration: number): void;
   /** Puts the cities' names on the map. */
   addLabels(): void;
+  /** Writes the names again (the page's language changed). */
+  nameLabels(): void;
 }
 
 export function setupOverview(map: maplibregl.Map, state: AtlasState, setCity: (slug: string) => void): Overview {
@@ -38,11 +40,26 @@ export function setupOverview(map: maplibregl.Map, state: AtlasState, setCity: (
     map.fitBounds(b, { padding: small ? { top: 30, bottom: 30, left: 20, right: 60 } : { top: 50, bottom: 50, left: 60, right: 140 }, duration });
   }
 
-  /** City names on the overview, as page elements (a handful of names needs no glyphs); a
-   *  name is a button that goes to its city. */
+  /** A city's label: its name in the page's language, the other name (English, or the local
+   *  name in its own script) beneath. */
+  function nameLabel(b: HTMLElement): void {
+    const c = cityOf(b.dataset.slug ?? '')?.properties;
+    if (!c) return;
+    const first = cityName(c.slug);
+    const other = first === c.name ? c.name_local : c.name;
+    b.replaceChildren(el('span', { class: 'city-name' }, first), other && other !== first ? el('span', { class: 'city-local' }, other) : '');
+  }
+
+  function nameLabels(): void {
+    for (const b of document.querySelectorAll<HTMLElement>('.city-label')) nameLabel(b);
+  }
+
+  /** City names on the overview, as page elements (a handful of names needs no glyphs, and
+   *  the browser's fonts write every local script); a name is a button to its city. */
   function addLabels(): void {
     for (const c of state.cities.features) {
-      const b = el('button', { type: 'button', class: 'city-label', 'data-slug': c.properties.slug }, cityName(c.properties.slug));
+      const b = el('button', { type: 'button', class: 'city-label', 'data-slug': c.properties.slug });
+      nameLabel(b);
       b.addEventListener('click', (e) => {
         e.stopPropagation();
         setCity(c.properties.slug);
@@ -73,5 +90,5 @@ export function setupOverview(map: maplibregl.Map, state: AtlasState, setCity: (
     return state.cities.features.find((c) => c.properties.slug === slug);
   }
 
-  return { cityName, cityOf, overview, addLabels };
+  return { cityName, cityOf, overview, addLabels, nameLabels };
 }

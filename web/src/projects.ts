@@ -45,7 +45,7 @@ export function matches(p: Project, city: string, f: Filters): boolean {
   );
 }
 
-function chips(values: string[], colour: (v: string) => string | null): HTMLElement {
+export function chips(values: string[], colour: (v: string) => string | null): HTMLElement {
   const box = el('span', { class: 'chips' });
   for (const v of values) {
     const c = colour(v);
@@ -178,7 +178,7 @@ export async function showCard(
 }
 
 /** A source as text, its web addresses (`https://…` or `host.tld/…`, split on `;`) as links. */
-function sourceLink(source: string): Node {
+export function sourceLink(source: string): Node {
   const out = document.createDocumentFragment();
   source.split(';').forEach((part, i) => {
     if (i) out.append('; ');

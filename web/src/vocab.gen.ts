@@ -19,7 +19,7 @@ export type Visibility = (typeof VISIBILITIES)[number];
 export const GEOMETRY_FAMILIES = ['point', 'line', 'polygon'] as const;
 export type GeometryFamily = (typeof GEOMETRY_FAMILIES)[number];
 
-export const LAYER_KINDS = ['waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'project_footprint', 'energy_facility', 'farmland', 'settlement', 'boundary', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone', 'biogas_plant', 'solar_farm', 'green_infrastructure', 'other'] as const;
+export const LAYER_KINDS = ['waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'project_footprint', 'energy_facility', 'farmland', 'settlement', 'boundary', 'land', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone', 'biogas_plant', 'solar_farm', 'green_infrastructure', 'other'] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 
 export const PROJECT_KINDS = ['waterway', 'water_body', 'treatment_plant', 'waste_site', 'heritage_zone', 'energy_facility', 'farmland', 'settlement', 'road', 'land_use', 'place', 'water_intake', 'outfall', 'airport', 'flood_zone', 'biogas_plant', 'solar_farm', 'green_infrastructure', 'other'] as const;

@@ -16,11 +16,13 @@ pub mod config;
 pub mod database;
 pub mod db;
 pub mod export;
+pub mod ingest_args;
 pub mod overlays;
 pub mod people;
 pub mod people_args;
 pub mod rules;
 pub mod serve_args;
+pub mod solutions;
 
 use std::future::Future;
 use std::process::ExitCode;

@@ -122,6 +122,8 @@ word_enum! {
         Settlement => "settlement",
         /// Administrative boundaries.
         Boundary => "boundary",
+        /// Land masses: the ground a base map is drawn on.
+        Land => "land",
         /// Roads and paths.
         Road => "road",
         /// Land use or land cover.

@@ -33,6 +33,10 @@ pub struct LayerMeta {
     pub attribution: Option<String>,
     /// True when positions are illustrative rather than surveyed.
     pub approximate: Option<bool>,
+    /// Part of the base map: drawn beneath every other layer, never an input of the Nexus
+    /// overlays (its features are context, not things planned).
+    #[serde(default)]
+    pub basemap: Option<bool>,
     /// Who may see it.
     pub visibility: Option<Visibility>,
     /// Lowest zoom at which tiles carry it.
@@ -61,6 +65,7 @@ impl LayerMeta {
             licence: over.licence.or(self.licence),
             attribution: over.attribution.or(self.attribution),
             approximate: over.approximate.or(self.approximate),
+            basemap: over.basemap.or(self.basemap),
             visibility: over.visibility.or(self.visibility),
             minzoom: over.minzoom.or(self.minzoom),
             maxzoom: over.maxzoom.or(self.maxzoom),
@@ -86,6 +91,7 @@ impl LayerMeta {
             && self.licence.as_ref().is_none_or(|v| layer.licence.as_ref() == Some(v))
             && self.attribution.as_ref().is_none_or(|v| layer.attribution.as_ref() == Some(v))
             && same(self.approximate.as_ref(), &layer.approximate)
+            && same(self.basemap.as_ref(), &layer.basemap)
             && same(self.visibility.as_ref(), &layer.visibility)
             && same(self.minzoom.as_ref(), &layer.minzoom)
             && same(self.maxzoom.as_ref(), &layer.maxzoom)
@@ -153,6 +159,8 @@ pub struct Layer {
     pub attribution: Option<String>,
     /// Approximate positions.
     pub approximate: bool,
+    /// Part of the base map (see [`LayerMeta::basemap`]).
+    pub basemap: bool,
     /// Visibility.
     pub visibility: Visibility,
     /// Geometry family, once data arrived.

@@ -20,6 +20,7 @@ mod project;
 pub mod query;
 mod rules;
 mod slug;
+mod solution;
 mod tile;
 
 pub use access::{Action, DraftScope, Membership, Principal, Role, UserAccess};
@@ -34,4 +35,5 @@ pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
 pub use query::{CqlFilter, FeatureFilter, ItemsQuery, QueryError, TimeRange};
 pub use rules::{GridSettings, Override, Rule, RuleError, RuleSet, Selector, MAX_DISTANCE_M};
+pub use solution::{Solution, SolutionSet};
 pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

@@ -8,7 +8,7 @@ use crate::pool::Store;
 
 pub(crate) const LAYER_COLUMNS: &str = "id, title, description, kind, sectors, city, source, licence, attribution, \
      approximate, visibility, geometry_type, bounds, fields, feature_count, revision, minzoom, maxzoom, \
-     created_at, updated_at, prerendered_revision, prerendered_maxzoom, cache_max_age, title_local, popup_fields, edit_base";
+     created_at, updated_at, prerendered_revision, prerendered_maxzoom, cache_max_age, title_local, popup_fields, edit_base, basemap";
 
 fn bad(what: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Query { what, reason }
@@ -53,6 +53,7 @@ pub(crate) fn layer_from_row(r: &Row) -> StoreResult<Layer> {
         cache_max_age: u32::try_from(r.get::<_, i32>(22)).unwrap_or(0),
         popup_fields: r.get(24),
         edit_base: r.get(25),
+        basemap: r.get(26),
     })
 }
 

@@ -76,6 +76,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0018_tiles_per_feature.sql"),
     },
     Migration { version: 19, name: "0019_comments.sql", sql: include_str!("../migrations/0019_comments.sql") },
+    Migration { version: 20, name: "0020_basemap.sql", sql: include_str!("../migrations/0020_basemap.sql") },
+    Migration { version: 21, name: "0021_solutions.sql", sql: include_str!("../migrations/0021_solutions.sql") },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

@@ -1,6 +1,6 @@
-//! Search by name over cities, projects (both titles), layers and the named features of layers: the
-//! chosen city's results first, then the best matches (the whole name, its start, a word's
-//! start, anywhere in it).
+//! Search by name over cities, projects (both titles), the programme's showcased solutions,
+//! layers and the named features of layers: the chosen city's results first, then the best
+//! matches (the whole name, its start, a word's start, anywhere in it).
 
 use nexus_core::DraftScope;
 use serde::Serialize;
@@ -11,7 +11,7 @@ use crate::pool::Store;
 /// One thing a search found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
-    /// `city`, `project`, `layer` or `feature`.
+    /// `city`, `project`, `solution` (a showcased solution), `layer` or `feature`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The name that matched best (for a feature, its name field that matched).
@@ -56,7 +56,7 @@ impl Store {
                      SELECT 'city' AS kind, c.name AS title, c.name_local AS title_local, c.slug AS city, c.slug AS id,
                             NULL::text AS layer, NULL::text AS layer_title,
                             ARRAY[ST_X(c.centre), ST_Y(c.centre), ST_X(c.centre), ST_Y(c.centre)] AS bbox,
-                            ARRAY[c.name, c.name_local] AS names, 0 AS kind_rank
+                            ARRAY[c.name, c.name_local, replace(c.slug, '-', ' ')] AS names, 0 AS kind_rank
                      FROM cities c
                    UNION ALL
                      SELECT 'project', p.title, p.title_local, p.city, p.slug, NULL, NULL,
@@ -64,6 +64,10 @@ impl Store {
                             ARRAY[p.title, p.title_local], 1
                      FROM projects p
                      WHERE nexus_may_see(p.visibility, p.city, $3)
+                   UNION ALL
+                     SELECT 'solution', s.title, s.title_local, NULL, s.slug, NULL, NULL, NULL,
+                            ARRAY[s.title, s.title_local], 1
+                     FROM showcased_solutions s
                    UNION ALL
                      SELECT 'layer', l.title, NULL, l.city, l.id, l.id, l.title, l.bounds, ARRAY[l.title, l.id], 2
                      FROM layers l
@@ -99,7 +103,7 @@ impl Store {
                  )
                  SELECT kind, title, title_local, city, id, layer, layer_title, bbox, rank
                  FROM best
-                 ORDER BY (city IS NOT DISTINCT FROM $2) DESC, rank, kind_rank, length(title), title
+                 ORDER BY (city = $2) IS TRUE DESC, rank, kind_rank, length(title), title
                  LIMIT $4",
                 &[&q, &city, &drafts.to_sql(), &limit, &NAME_KEYS],
             )

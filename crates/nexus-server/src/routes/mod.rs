@@ -16,6 +16,7 @@ pub mod projects;
 pub mod search;
 pub mod session;
 pub mod settings;
+pub mod solutions;
 
 use axum::Router;
 
@@ -36,5 +37,6 @@ pub fn api_router(max_upload_bytes: u64) -> Router<AppState> {
         .merge(search::router())
         .merge(session::router())
         .merge(settings::router())
+        .merge(solutions::router())
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
 }

@@ -1,4 +1,4 @@
-//! `GET /api/search?q=&city=&limit=`: cities, projects, layers and named features whose
+//! `GET /api/search?q=&city=&limit=`: cities, projects, showcased solutions, layers and named features whose
 //! names hold what was typed (case, accents and script aside), the chosen city's first.
 
 use std::collections::HashMap;

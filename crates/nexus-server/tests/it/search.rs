@@ -126,3 +126,76 @@ async fn a_search_without_words_or_with_a_bad_city_is_refused_with_the_reason() 
     let (status, body) = search(&t, "q=x%27%20OR%201%3D1%20--", None).await;
     assert_eq!((status, body["results"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{body}");
 }
+
+/// The seed's four kinds of work are each findable with their source; where a source names a
+/// city the work is a project there, and where none does the solution stands without a place.
+#[tokio::test]
+async fn the_four_kinds_of_work_are_findable_with_their_source() {
+    let (t, _dir) = atlas().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/solutions.toml")).unwrap();
+    let set: nexus_core::SolutionSet = toml::from_str(&text).unwrap();
+    assert!(t.store.replace_solutions(&set.solution).await.unwrap());
+    assert!(!t.store.replace_solutions(&set.solution).await.unwrap(), "the same file again changes nothing");
+
+    for (q, slug) in [
+        ("wastewater treatment plant", "wwtp-rehabilitation"),
+        ("health", "health-centre-energy-efficiency"),
+        ("solid-waste site", "new-solid-waste-site"),
+        ("Mae Kha canal", "mae-kha-canal-rehabilitation"),
+    ] {
+        let (status, answer) = search(&t, &format!("q={}", q.replace(' ', "+")), None).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let hit = answer["results"].as_array().unwrap().iter().find(|h| h["type"] == "solution" && h["id"] == slug);
+        let hit = hit.unwrap_or_else(|| panic!("'{q}' finds {slug}: {answer}"));
+        assert!(hit["bbox"].is_null() && hit["city"].is_null(), "a solution has no invented place: {hit}");
+    }
+    let (_, answer) = search(&t, "q=mae+kha+canal", None).await;
+    assert_eq!(answer["results"][0]["id"], "cm-mae-kha-canal-rehabilitation", "the name's start ranks first: {answer}");
+    assert_eq!(answer["results"][1]["id"], "mae-kha-canal-rehabilitation", "then the solution: {answer}");
+
+    let (status, all) = t.get_json("/api/solutions").await;
+    assert_eq!(status, StatusCode::OK);
+    let all = all["solutions"].as_array().unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|s| !s["source"].as_str().unwrap().is_empty()));
+    let by = |slug: &str| all.iter().find(|s| s["slug"] == slug).unwrap().clone();
+    assert_eq!(by("wwtp-rehabilitation")["projects"], json!([]));
+    assert_eq!(by("mae-kha-canal-rehabilitation")["projects"][0]["city"], "chiang-mai");
+    let waste: Vec<String> = by("new-solid-waste-site")["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(waste, ["naga-del-rosario-waste-to-energy", "tpi-ganet-waste-to-energy"]);
+
+    // A project made a draft leaves the public's list of who does the work.
+    let (client, conn) = tokio_postgres::connect(&t.db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client
+        .execute("UPDATE projects SET visibility = 'draft' WHERE slug = 'tpi-ganet-waste-to-energy'", &[])
+        .await
+        .unwrap();
+    let (_, public) = t.get_json("/api/solutions").await;
+    assert_eq!(public["solutions"][2]["projects"].as_array().unwrap().len(), 1, "{public}");
+    let r = Request::get("/api/solutions").header("authorization", format!("Bearer {PLANNER_TOKEN}"));
+    let (_, _, planner) = t.send(r.body(Body::empty()).unwrap()).await;
+    assert_eq!(planner["solutions"][2]["projects"].as_array().unwrap().len(), 2);
+}
+
+/// A city is found by its short name too (`korat`), and before a place that happens to share
+/// it (Natural Earth has Naga City as a first-level unit of its own).
+#[tokio::test]
+async fn a_city_is_found_by_its_short_name_before_a_place_of_that_name() {
+    let (t, dir) = atlas().await;
+    layer(&t, dir.path(), "units", true, &[json!({ "name": "Naga" })]).await;
+    for (q, city) in [("korat", "korat"), ("Naga", "naga"), ("santa rosa", "santa-rosa")] {
+        let (status, answer) = search(&t, &format!("q={}", q.replace(' ', "+")), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (&answer["results"][0]["type"], &answer["results"][0]["id"]),
+            (&json!("city"), &json!(city)),
+            "{q}: {answer}"
+        );
+    }
+}

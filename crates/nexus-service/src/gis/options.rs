@@ -299,7 +299,7 @@ mod settings_tests {
                 "city" => "chiang-mai",
                 "visibility" => "public",
                 "mode" => "append",
-                "approximate" | "drop_empty" | "dry_run" => "yes",
+                "approximate" | "basemap" | "drop_empty" | "dry_run" => "yes",
                 "minzoom" | "maxzoom" | "cache_max_age" => "7",
                 _ => "text",
             };
@@ -309,7 +309,7 @@ mod settings_tests {
         assert_eq!(o.meta.sectors, Some(vec![Sector::Water, Sector::Energy]));
         assert_eq!(o.meta.visibility, Some(Visibility::Public));
         assert_eq!((o.meta.minzoom, o.meta.cache_max_age), (Some(7), Some(7)));
-        assert!(o.drop_empty && o.dry_run && o.meta.approximate == Some(true));
+        assert!(o.drop_empty && o.dry_run && o.meta.approximate == Some(true) && o.meta.basemap == Some(true));
         assert_eq!(o.mode, nexus_store::LoadMode::Append);
         assert_eq!(o.source_crs.as_deref(), Some("text"));
 

@@ -19,6 +19,7 @@ pub const META_KEYS: &[&str] = &[
     "attribution",
     "popup_fields",
     "approximate",
+    "basemap",
     "visibility",
     "minzoom",
     "maxzoom",
@@ -100,6 +101,7 @@ pub fn set_meta(meta: &mut LayerMeta, key: &str, value: &str) -> Result<bool, Se
             meta.popup_fields = (!names.is_empty()).then_some(names);
         }
         "approximate" => meta.approximate = Some(flag(key, value)?),
+        "basemap" => meta.basemap = Some(flag(key, value)?),
         "visibility" => meta.visibility = Some(parsed(key, value)?),
         "minzoom" => meta.minzoom = Some(parsed(key, value)?),
         "maxzoom" => meta.maxzoom = Some(parsed(key, value)?),

@@ -148,7 +148,7 @@ impl LayerLoad {
                      maxzoom = coalesce($13, maxzoom), geometry_type = coalesce($14, geometry_type),
                      fields = $15, bounds = $16, feature_count = $17,
                      cache_max_age = coalesce($18, cache_max_age), title_local = coalesce($19, title_local),
-                     popup_fields = coalesce($20, popup_fields),
+                     popup_fields = coalesce($20, popup_fields), basemap = coalesce($21, basemap),
                      revision = revision + 1, updated_at = now()
                  WHERE id = $1 RETURNING revision",
                 &[
@@ -172,6 +172,7 @@ impl LayerLoad {
                     &m.cache_max_age.and_then(|a| i32::try_from(a).ok()),
                     &m.title_local,
                     &m.popup_fields,
+                    &m.basemap,
                 ],
             )
             .await

@@ -106,6 +106,21 @@ pub(crate) fn grid_layers(layers: &[LayerEnd], city: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether source `id` (`layer:…`, `project:…`) can put anything in a city's grid: a count, or
+/// an end of a link. A boundary counts in no cell and ends a link only when a rule selects it;
+/// otherwise its box (a whole province, say) would only make the grid to recount larger.
+pub(crate) fn reaches_grid(inputs: &Inputs, id: &str) -> bool {
+    let Some(layer) = id.strip_prefix("layer:") else { return true };
+    inputs.layers.iter().find(|l| l.id == layer).is_none_or(|l| {
+        l.kind != LayerKind::Boundary
+            || inputs
+                .rules
+                .rules
+                .iter()
+                .any(|r| r.from.matches(&[l.kind], &l.sectors) || r.to.matches(&[l.kind], &l.sectors))
+    })
+}
+
 /// A source's state from its stored columns (a box that is not four numbers is no box), with
 /// no feature edits since `base`.
 pub(super) fn state(revision: i64, public: bool, city: Option<String>, bbox: Option<Vec<f64>>) -> SourceState {
@@ -145,7 +160,7 @@ pub(crate) async fn read_inputs(tx: &deadpool_postgres::Transaction<'_>) -> Stor
 /// The public layers with features (the rules' inputs) and every source's state now.
 async fn current_inputs(tx: &Transaction<'_>) -> StoreResult<(Vec<LayerEnd>, Vec<ProjectFacet>, Sources)> {
     let layer_sql = format!(
-                "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0,
+                "SELECT id, kind, sectors, city, revision, visibility = 'public' AND feature_count > 0 AND NOT basemap,
                         feature_count, title, (SELECT country FROM cities WHERE slug = layers.city) AS country,
                         ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)], edit_base
                  FROM layers

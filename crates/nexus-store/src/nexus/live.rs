@@ -162,7 +162,7 @@ async fn visible_layers(client: &tokio_postgres::Client, drafts: &DraftScope) ->
                 "SELECT id, kind, sectors, city, title, feature_count,
                         (SELECT country FROM cities WHERE slug = layers.city) AS country
                  FROM layers
-                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND nexus_may_see(visibility, city, $1)
+                 WHERE id NOT IN ('{LINKS}', '{HEX}') AND feature_count > 0 AND NOT basemap AND nexus_may_see(visibility, city, $1)
                  ORDER BY id"
             ),
             &[&drafts.to_sql()],

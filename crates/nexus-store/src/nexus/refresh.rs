@@ -14,7 +14,7 @@ use super::ends::End;
 use super::ends::Part;
 use super::fill::{cost, count_of, HELPERS};
 use super::inputs::{
-    edited_features, grid_layers, plan_end, read_inputs, record_inputs, state, EditedFeatures, Inputs,
+    edited_features, grid_layers, plan_end, reaches_grid, read_inputs, record_inputs, state, EditedFeatures, Inputs,
 };
 use super::overlay::{HEX, LINKS};
 use super::{hex, matches, overlay};
@@ -194,7 +194,7 @@ impl Store {
             tx.query_one("SELECT pg_export_snapshot()", &[]).await.map_err(StoreError::query("nexus_snapshot"))?.get(0);
         out.links_added = self.fill(LINKS, Some(&snapshot), nexus_plan::share(selects, HELPERS)).await?;
         let mut cities: BTreeMap<&String, Vec<Box3857>> = BTreeMap::new();
-        for i in inputs.current.values().filter(|i| i.public) {
+        for (_, i) in inputs.current.iter().filter(|(id, i)| i.public && reaches_grid(inputs, id)) {
             if let (Some(c), Some(b)) = (&i.city, i.bbox) {
                 cities.entry(c).or_default().push(b);
             }

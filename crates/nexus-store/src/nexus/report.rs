@@ -114,7 +114,7 @@ impl Store {
                          FROM projects p
                          JOIN features f ON f.geom_3857 && p.geom_3857 AND ST_Intersects(f.geom, p.geom)
                          JOIN layers l ON l.id = f.layer_id
-                         WHERE p.slug = $1 AND l.kind <> 'boundary' AND l.id NOT IN ('{LINKS}', '{HEX}')
+                         WHERE p.slug = $1 AND l.kind <> 'boundary' AND NOT l.basemap AND l.id NOT IN ('{LINKS}', '{HEX}')
                            AND nexus_may_see(l.visibility, l.city, $2)
                          GROUP BY l.id, l.title, l.kind, l.sectors ORDER BY l.id"
                     ),

@@ -92,6 +92,7 @@ impl Store {
             title_local: None,
             popup_fields: None,
             approximate: false,
+            basemap: false,
             visibility: Visibility::Public,
             geometry_type: None,
             bounds,

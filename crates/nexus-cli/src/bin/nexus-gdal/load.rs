@@ -1,6 +1,7 @@
 //! `nexus load [DIR]`: puts what `data/` holds into the database: `cities.geojson` into the
 //! cities, `projects.geojson` into the projects, and every file that has a `.nexus.toml`
-//! sidecar into its layer(s), `nexus-rules.toml` into the Nexus rules; then the Nexus overlays
+//! sidecar into its layer(s), `nexus-rules.toml` into the Nexus rules, `solutions.toml` into the
+//! programme's showcased solutions; then the Nexus overlays
 //! are brought up to date. Layers whose file and description have not changed since their last
 //! ingest are skipped, so running it again is quick.
 
@@ -80,6 +81,18 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
             std::io::stdout(),
             "loaded {} Nexus rules from {}{}",
             rules.rules.len(),
+            path.display(),
+            if changed { "" } else { " (unchanged)" }
+        )?;
+    }
+    let path = dir.join("solutions.toml");
+    if path.exists() {
+        let set = nexus_cli::solutions::read(&path)?;
+        let changed = store.replace_solutions(&set.solution).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        writeln!(
+            std::io::stdout(),
+            "loaded {} showcased solutions from {}{}",
+            set.solution.len(),
             path.display(),
             if changed { "" } else { " (unchanged)" }
         )?;

@@ -292,3 +292,42 @@ async fn a_link_between_things_that_touch_is_drawn_where_they_meet() {
     assert!((at[0].as_f64().unwrap() - (LON + 0.02)).abs() < 1e-6, "{at}");
     assert!((at[1].as_f64().unwrap() - LAT).abs() < 1e-6, "{at}");
 }
+
+/// A base-map river (Natural Earth, simplified to a kilometre) beside a dump is context, not
+/// a thing planned: it makes no link, not in the overlays and not in a what-if, while the
+/// same line as an ordinary layer does.
+#[tokio::test]
+async fn a_base_map_layer_is_never_an_input_of_the_overlays() {
+    let w = world().await;
+    let river = json!({ "type": "LineString", "coordinates": [[LON - 0.05, LAT + north(LAT, 700.0)], [LON + 0.05, LAT + north(LAT, 700.0)]] });
+    let file = w._dir.path().join("base-river.geojson");
+    std::fs::write(&file, fc(&[(river, named("Base river"))])).unwrap();
+    for (id, basemap) in [("base-river", true), ("river-as-data", false)] {
+        let mut o = nexus_ingest::IngestOptions::new(&file, nexus_core::LayerId::new(id).unwrap());
+        o.meta.kind = Some(LayerKind::Waterway);
+        o.meta.sectors = Some(vec![Sector::Water]);
+        o.meta.basemap = Some(basemap);
+        o.meta.visibility = Some(nexus_core::Visibility::Public);
+        let r = nexus_ingest::ingest(&w.t.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap();
+        assert!(r.committed);
+        let (_, layer) = w.t.get_json(&format!("/api/layers/{id}")).await;
+        assert_eq!(layer["basemap"], basemap, "{layer}");
+        if !basemap {
+            continue;
+        }
+        w.t.store.refresh_nexus().await.unwrap();
+        assert!(!w.links().await.iter().any(|l| l.2 == "Base river"), "the base map links to nothing");
+        let sketch = json!({ "geometry": point(LON, LAT + north(LAT, 650.0)), "kind": "waste_site",
+                             "sectors": ["waste"], "city": "chiang-mai" });
+        let req = axum::http::Request::post("/api/nexus/evaluate")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(sketch.to_string()))
+            .unwrap();
+        let (_, _, answer) = w.t.send(req).await;
+        assert!(!answer.to_string().contains("Base river"), "nor in a what-if: {answer}");
+        let looked_at = answer["checked"]["layers"].as_array().unwrap();
+        assert!(looked_at.contains(&json!("canal")) && !looked_at.contains(&json!("base-river")), "{answer}");
+    }
+    w.t.store.refresh_nexus().await.unwrap();
+    assert!(w.links().await.iter().any(|l| l.2 == "Base river"), "as ordinary data the same line links");
+}
