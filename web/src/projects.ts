@@ -152,6 +152,12 @@ export async function showCard(
     facts,
     p.approximate ? el('p', { class: 'note' }, t('approximate')) : null,
     source,
+    // The printable A4 sheet, in the page's language (served by the server, no script).
+    el('p', { class: 'sheet-link' },
+      el('a', { href: `/projects/${encodeURIComponent(p.slug)}/sheet?lang=${lang()}`, target: '_blank', rel: 'noopener', 'data-action': 'print-sheet' }, t('printSheet')),
+      ' · ',
+      // A link whose page carries the share card (title, description, map picture) chat apps show.
+      el('a', { href: `/projects/${encodeURIComponent(p.slug)}`, target: '_blank', rel: 'noopener', 'data-action': 'share-card' }, t('shareCard'))),
     editButton,
     actions,
     history,

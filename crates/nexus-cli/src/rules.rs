@@ -11,13 +11,21 @@ use nexus_core::RuleSet;
 /// When the file cannot be read, is not valid TOML of the rules' shape (the line is named),
 /// or a rule breaks the rules for rules.
 pub fn read(path: &Path) -> anyhow::Result<RuleSet> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let set: RuleSet = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
-        anyhow!("{} is not a valid rules file (line {line}: {})", path.display(), e.message().trim())
-    })?;
+    let set: RuleSet = read_toml(path, "rules")?;
     set.validate().map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(set)
+}
+
+/// A TOML file of `T`'s shape; a mistake names the file, the line and what is wrong.
+///
+/// # Errors
+/// When the file cannot be read or is not valid TOML of that shape.
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
+        anyhow!("{} is not a valid {what} file (line {line}: {})", path.display(), e.message().trim())
+    })
 }
 
 #[cfg(test)]

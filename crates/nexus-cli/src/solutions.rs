@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use nexus_core::SolutionSet;
 
 /// Reads and validates a solutions file.
@@ -11,11 +11,7 @@ use nexus_core::SolutionSet;
 /// When the file cannot be read, is not valid TOML of the solutions' shape (the line is
 /// named), or a solution lacks its title, description, source or sectors.
 pub fn read(path: &Path) -> anyhow::Result<SolutionSet> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let set: SolutionSet = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
-        anyhow!("{} is not a valid solutions file (line {line}: {})", path.display(), e.message().trim())
-    })?;
+    let set: SolutionSet = crate::rules::read_toml(path, "solutions")?;
     set.validate().map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(set)
 }

@@ -50,6 +50,8 @@ pub fn app(state: AppState) -> Router {
         .merge(ogc::router())
         .merge(routes::export::router())
         .merge(routes::fonts::router())
+        .merge(routes::sheet::router())
+        .merge(routes::share::router())
         .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)

@@ -16,5 +16,6 @@ pub mod gis;
 pub mod glyphs;
 pub mod nexus_worker;
 pub mod pages;
+pub mod picture;
 pub mod scratch;
 pub mod tiles;

@@ -31,6 +31,7 @@ mod project_history;
 mod projects;
 mod roles;
 mod search;
+mod sheet;
 mod solutions;
 mod sqltypes;
 mod target;
@@ -58,6 +59,7 @@ pub use pool::{Budgets, Store, StoreConfig, DEFAULT_LAYER_HISTORY};
 pub use project_history::{HistoryOutcome, ProjectRevision};
 pub use projects::{SaveGuard, SaveOutcome, StoredProject};
 pub use search::SearchHit;
+pub use sheet::{SheetMap, SheetShape};
 pub use solutions::{SolutionProject, SolutionRow};
 pub use tiles::{
     EditPlace, PrerenderReader, RedrawnTile, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES,

@@ -16,6 +16,10 @@ pub mod projects;
 pub mod search;
 pub mod session;
 pub mod settings;
+pub mod share;
+pub mod sheet;
+mod sheet_svg;
+mod sheet_words;
 pub mod solutions;
 
 use axum::Router;

@@ -19,6 +19,7 @@ mod ogc;
 mod privilege;
 mod projects;
 mod search;
+mod sheet;
 mod support;
 mod tiles;
 mod upload;

@@ -4,6 +4,7 @@ mod cache;
 mod catalog;
 mod edits;
 pub mod encoding;
+mod heard;
 pub mod prerender;
 mod service;
 

@@ -44,6 +44,11 @@ pub struct Tiles {
     /// Whether the catalog is known to be current: changes are being heard and the last one
     /// was applied. While it is not, who may see a layer is asked of the database.
     trusted: std::sync::atomic::AtomicBool,
+    /// Layers with a change heard and not yet applied (how many each), and how many times the
+    /// listener was lost: marked the moment a change is heard, since applying the queue of
+    /// changes may lag behind (a busy pool, a long pre-render), and a layer just made a draft
+    /// must not be served from the catalog meanwhile.
+    heard: super::heard::Heard,
 }
 
 impl std::fmt::Debug for Tiles {
@@ -70,6 +75,7 @@ impl Tiles {
             prerender: settings.prerender_maxzoom.map(|_| tx),
             // Until the listener says it follows changes, one may have been missed.
             trusted: std::sync::atomic::AtomicBool::new(false),
+            heard: super::heard::Heard::default(),
         });
         for l in tiles.catalog.all() {
             if l.id.as_str() != nexus_store::PROJECTS_TILES {
@@ -116,7 +122,8 @@ impl Tiles {
     /// # Errors
     /// When the database fails.
     pub async fn layer(&self, id: &LayerId) -> Result<Option<Arc<Layer>>, StoreError> {
-        if self.trusted() {
+        let settled = self.trusted() && !self.heard.pending(id.as_str());
+        if settled {
             if let Some(l) = self.catalog.get(id.as_str()) {
                 return Ok(Some(l));
             }
@@ -126,7 +133,7 @@ impl Tiles {
         let fresh =
             if projects { Some(self.store.projects_tile_source().await?) } else { self.store.layer(id).await? };
         if let Some(l) = &fresh {
-            if self.trusted() {
+            if settled {
                 // A layer created a moment ago.
                 self.catalog.put(l.clone());
             } else if !projects
@@ -150,12 +157,14 @@ impl Tiles {
     /// # Errors
     /// When the database fails.
     pub async fn layers(&self) -> Result<Vec<Arc<Layer>>, StoreError> {
-        if self.trusted() {
+        if self.trusted() && !self.heard.any_pending() {
             return Ok(self.catalog.all());
         }
         let mut all: Vec<Arc<Layer>> =
             self.store.layers(&nexus_core::DraftScope::All).await?.into_iter().map(Arc::new).collect();
         all.push(Arc::new(self.store.projects_tile_source().await?));
+        // In the catalog's order, whichever way they were read.
+        all.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
         Ok(all)
     }
 

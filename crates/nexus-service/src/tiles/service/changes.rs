@@ -83,6 +83,8 @@ impl Tiles {
     /// Reads the whole catalog again; the tiles of layers that changed meanwhile are
     /// forgotten, and the catalog is trusted again.
     pub(super) async fn reload(&self) -> Result<(), StoreError> {
+        // A listener lost while reading cannot vouch for what was read.
+        let losses = self.heard.losses();
         let fresh = self.store.layers(&nexus_core::DraftScope::All).await?;
         for l in self.catalog.all() {
             if l.id.as_str() != nexus_store::PROJECTS_TILES && !fresh.iter().any(|f| f.id == l.id) {
@@ -94,16 +96,36 @@ impl Tiles {
         }
         self.catalog.put(self.store.projects_tile_source().await?);
         self.invalidate(nexus_store::PROJECTS_TILES);
-        self.set_trusted(true);
+        if self.heard.losses() == losses {
+            self.set_trusted(true);
+        }
         Ok(())
     }
 
     /// Applies every change heard, for as long as the tile service lives.
+    /// Each change is marked the moment it is heard (a lost listener distrusts the catalog at
+    /// once), then applied in order.
     pub(super) async fn follow_changes(tiles: std::sync::Weak<Tiles>, mut changes: mpsc::Receiver<Change>) {
-        while let Some(change) = changes.recv().await {
+        let (heard, mut queue) = mpsc::unbounded_channel();
+        let marker = tiles.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                let Some(tiles) = marker.upgrade() else { return };
+                tiles.heard.heard(&change);
+                if change == Change::Lost {
+                    tiles.set_trusted(false);
+                }
+                if heard.send(change).is_err() {
+                    return;
+                }
+            }
+        });
+        while let Some(change) = queue.recv().await {
             let Some(tiles) = tiles.upgrade() else { return };
             tracing::debug!(?change, "change notification");
-            if let Err(e) = tiles.apply(change).await {
+            let applied = tiles.apply(change.clone()).await;
+            tiles.heard.applied(&change);
+            if let Err(e) = applied {
                 // The catalog may now be stale: distrust it until a reload succeeds.
                 tracing::warn!(error = %e, "cannot apply a change; reading the catalog again");
                 tiles.set_trusted(false);
