@@ -10,7 +10,8 @@ if [ -f "$HOME/.cargo/env" ]; then
   . "$HOME/.cargo/env"
 fi
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step says how long its script has been running, so a slow stage shows in any log.
+say() { printf '\033[1m==> %s\033[0m \033[2m(%d s)\033[0m\n' "$*" "$SECONDS" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {

@@ -58,7 +58,7 @@ def partner_cities():
         f["geometry"], kode=f["properties"]["kode"], nama=f["properties"]["nama"]) for f in provinces["features"]],
         "provinces"))
     sidecar(os.path.join(idn, "provinces.nexus.toml"), "idn-provinces", "Provinces of Indonesia", None,
-            IDN + "; simplified to about 500 m", "MIT", extra="maxzoom = 8\n")
+            IDN + "; simplified to about 500 m", "MIT", extra="minzoom = 5\nmaxzoom = 6\n")
 
     phl = os.path.join(DATA, "philippines")
     rows = [f for f in load_gz("philippines/phl_adm4_barangays_2023.hires.geojson.gz")["features"]
@@ -76,7 +76,7 @@ def partner_cities():
         for f in admin1 if f["properties"]["name"]], "admin1"))
     sidecar(os.path.join(asia, "admin1.nexus.toml"), "asia-admin1",
             "First-level units (provinces, states) of the partner countries", None, ADMIN1, "public domain",
-            "Made with Natural Earth", extra="maxzoom = 8\n")
+            "Made with Natural Earth", extra="minzoom = 5\nmaxzoom = 6\n")
     # One GeoPackage, a layer per province; a sidecar entry per city (two cities share Shandong,
     # two Maharashtra: one file layer can feed several atlas layers).
     by_name = {f["properties"]["name"]: f for f in admin1 if f["properties"]["name"]}
@@ -121,5 +121,9 @@ source = "{ADMIN1}; coarse (about 80 m grid)"
 licence = "public domain"
 attribution = "Made with Natural Earth"
 visibility = "public"
+# Coarse (an 80 m grid): tiles to zoom 8 carry all of it; below zoom 5 the overview's own base
+# map shows the countries.
+minzoom = 5
+maxzoom = 8
 
 ''' + "\n".join(entries))

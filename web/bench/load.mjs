@@ -1,6 +1,7 @@
 // Page-load benchmark: cold loads (a fresh browser context each, so nothing is cached) of the
-// map at a city, timed from navigation to the map's first `idle` with every tile drawn and
-// its labels written (the number of names drawn is reported with each run).
+// map at HASH (a city, or '' for the overview), timed from navigation to the map's first
+// `idle` with every tile drawn and its labels written (the number of names drawn is reported
+// with each run).
 // Prints JSON: the median and each run, and the bytes the page transferred.
 import { chromium } from 'playwright-core';
 

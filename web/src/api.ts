@@ -26,6 +26,9 @@ export interface Layer {
   visibility: Visibility;
   geometry_type: 'point' | 'line' | 'polygon' | 'mixed' | null;
   bounds: [number, number, number, number] | null;
+  /** The zooms its tiles are made for (the map overzooms past the last). */
+  minzoom: number;
+  maxzoom: number;
   feature_count: number;
   revision: number;
   updated_at: string;

@@ -7,10 +7,30 @@ import type { AtlasState } from './state';
 import { catalogLabels } from './labels';
 import { basemapLayers } from './basemap';
 import { catalogLayers, ORIGIN } from './style';
+import type { Layer } from './api';
 
 /** A source's TileJSON address on this server. */
 export function tileJson(id: string): string {
   return `${ORIGIN}/tiles/${encodeURIComponent(id)}.json`;
+}
+
+/** Text for MapLibre's attribution, which it writes as HTML. */
+function asText(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+/** Layer `l`'s vector source described from the catalog itself, as its TileJSON would: a page
+ *  of dozens of layers would otherwise ask for dozens of documents before its first tile. */
+export function layerSource(l: Layer): maplibregl.VectorSourceSpecification {
+  const credit = l.attribution ?? l.source;
+  return {
+    type: 'vector',
+    tiles: [`${ORIGIN}/tiles/${encodeURIComponent(l.id)}/{z}/{x}/{y}.mvt?v=${l.revision}`],
+    minzoom: l.minzoom ?? 0,
+    maxzoom: l.maxzoom ?? 22,
+    // No bounds: a feature added later outside them would never be asked for (setTiles keeps them).
+    ...(credit ? { attribution: asText(credit) } : {}),
+  };
 }
 
 /** Shows or hides every style layer of catalog layer `id`. */
@@ -26,12 +46,12 @@ export function syncCatalogLayers(map: maplibregl.Map, state: AtlasState, previo
   for (const l of state.catalog) {
     const source = `L:${l.id}`;
     if (!map.getSource(source)) {
-      map.addSource(source, { type: 'vector', url: tileJson(l.id) });
+      map.addSource(source, layerSource(l));
       const on = state.visible.has(l.id);
       const specs = l.basemap ? basemapLayers(l, on) : [...catalogLayers(l, on), ...catalogLabels(l, on)];
       for (const spec of specs) map.addLayer(spec, slotFor(spec.id));
     } else if (previous.get(l.id) !== l.revision) {
-      (map.getSource(source) as maplibregl.VectorTileSource).setUrl(tileJson(l.id));
+      (map.getSource(source) as maplibregl.VectorTileSource).setTiles(layerSource(l).tiles ?? []);
     }
   }
   // Layers gone from the catalog (deleted, or drafts after signing out) leave the map.

@@ -8,7 +8,7 @@ import { catalogLayers } from '../src/style';
 const layer = (over: Partial<Layer>): Layer => ({
   id: 'cm-tambon', title: 'Tambon', description: null, kind: 'boundary', sectors: ['land'], city: 'chiang-mai', source: null,
   licence: null, attribution: null, approximate: false, visibility: 'public', geometry_type: 'polygon', bounds: null,
-  feature_count: 1, revision: 3, updated_at: '', ...over,
+  feature_count: 1, revision: 3, updated_at: '', minzoom: 0, maxzoom: 22, ...over,
 });
 
 const fields = (e: unknown) => (e as unknown[]).slice(1).filter(Array.isArray).map((g) => (g as string[])[1]);

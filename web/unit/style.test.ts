@@ -8,7 +8,7 @@ import { catalogLayers } from '../src/style';
 const layer = (over: Partial<Layer>): Layer => ({
   id: 'cm-canal', title: 'Canal', description: null, kind: 'waterway', sectors: ['water'], city: 'chiang-mai', source: null,
   licence: null, attribution: null, approximate: false, visibility: 'public', geometry_type: 'line', bounds: null,
-  feature_count: 1, revision: 3, updated_at: '', ...over,
+  feature_count: 1, revision: 3, updated_at: '', minzoom: 0, maxzoom: 22, ...over,
 });
 
 test('every style layer of a catalog layer reads its source and is prefixed by it', () => {
