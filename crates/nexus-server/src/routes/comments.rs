@@ -98,15 +98,26 @@ async fn post_comment(
     }
 }
 
+/// The comments on project `slug` the caller asked for and may read, with its city.
+async fn project_rows(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    which: &Which,
+) -> Result<(String, Vec<CommentRow>), ApiError> {
+    let city = project_city(state, caller, slug).await?;
+    let statuses = statuses(which, caller, &city)?;
+    let comments = state.store.project_comments(slug, &statuses).await?;
+    Ok((city, comments))
+}
+
 async fn project_comments(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
     Query(which): Query<Which>,
 ) -> Result<Json<Value>, ApiError> {
-    let city = project_city(&state, &caller, &slug).await?;
-    let statuses = statuses(&which, &caller, &city)?;
-    let comments = state.store.project_comments(&slug, &statuses).await?;
+    let (city, comments) = project_rows(&state, &caller, &slug, &which).await?;
     let tally = state.store.comment_tally(&slug).await?;
     let moderator = caller.may(Action::ModerateComments, Some(&city));
     Ok(Json(json!({ "project": slug, "tally": tally, "moderator": moderator, "comments": comments })))
@@ -118,9 +129,7 @@ async fn project_csv(
     Path(slug): Path<String>,
     Query(which): Query<Which>,
 ) -> Result<Response, ApiError> {
-    let city = project_city(&state, &caller, &slug).await?;
-    let statuses = statuses(&which, &caller, &city)?;
-    let comments = state.store.project_comments(&slug, &statuses).await?;
+    let (_, comments) = project_rows(&state, &caller, &slug, &which).await?;
     Ok(csv_response(&format!("{slug}-comments.csv"), &comments))
 }
 

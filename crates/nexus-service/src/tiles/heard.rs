@@ -3,7 +3,7 @@
 //! cleared as it is applied, so the catalog is never trusted for a layer about to change.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use nexus_store::Change;
@@ -11,6 +11,9 @@ use nexus_store::Change;
 #[derive(Debug, Default)]
 pub(crate) struct Heard {
     waiting: Mutex<HashMap<String, usize>>,
+    /// How many changes wait in all: every tile request asks, and nearly always none does,
+    /// so the map is locked only when some change waits.
+    total: AtomicUsize,
     losses: AtomicU64,
 }
 
@@ -22,7 +25,10 @@ impl Heard {
     /// A change just heard: its layer waits (a lost listener is counted).
     pub(crate) fn heard(&self, change: &Change) {
         match change {
-            Change::Layer { id, .. } => *self.waiting().entry(id.clone()).or_default() += 1,
+            Change::Layer { id, .. } => {
+                *self.waiting().entry(id.clone()).or_default() += 1;
+                self.total.fetch_add(1, Ordering::SeqCst);
+            }
             Change::Lost => {
                 self.losses.fetch_add(1, Ordering::SeqCst);
             }
@@ -36,6 +42,7 @@ impl Heard {
             let mut waiting = self.waiting();
             if let Some(n) = waiting.get_mut(id) {
                 *n -= 1;
+                self.total.fetch_sub(1, Ordering::SeqCst);
                 if *n == 0 {
                     waiting.remove(id);
                 }
@@ -45,12 +52,12 @@ impl Heard {
 
     /// Whether a change of layer `id` waits.
     pub(crate) fn pending(&self, id: &str) -> bool {
-        self.waiting().contains_key(id)
+        self.any_pending() && self.waiting().contains_key(id)
     }
 
     /// Whether any layer's change waits.
     pub(crate) fn any_pending(&self) -> bool {
-        !self.waiting().is_empty()
+        self.total.load(Ordering::SeqCst) > 0
     }
 
     /// How many times the listener was lost, so far.
