@@ -373,10 +373,11 @@ async function start(): Promise<void> {
 }
 
 // A shared link pasted into a tab that already shows the atlas changes only the hash: the
-// page follows it. (Our own hash writes use replaceState, which fires no event.)
-window.addEventListener('hashchange', () => {
+// page follows it. (Our own hash writes use replaceState, which fires no event; one may land
+// between the paste and the event, so the event's own address is read, not location.hash.)
+window.addEventListener('hashchange', (e) => {
   if (!state.ready) return;
-  const next = readHash();
+  const next = readHash(new URL(e.newURL).hash);
   if (isLang(next.lang || 'en') && (next.lang || 'en') !== document.documentElement.lang) setLang((next.lang || 'en') as 'en' | 'th');
   if (next.layers) {
     const on = new Set(next.layers);

@@ -52,3 +52,19 @@ test('the four kinds of work are findable in the atlas with their source, none a
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a pasted link is followed even when the page rewrites its address before the event', async () => {
+  const { page, context, problems } = await open(browser, '#city=chiang-mai');
+  // The map rewrites the address as it moves (replaceState); one such write may land between a
+  // paste and its hashchange event. The page must follow the link, not its own rewrite.
+  await page.evaluate(() => window.nexusReady);
+  await page.evaluate(() => {
+    const own = location.hash;
+    location.hash = '#city=naga&project=naga-del-rosario-waste-to-energy';
+    window.history.replaceState(null, '', own);
+  });
+  await page.locator('#card:not([hidden])[data-slug="naga-del-rosario-waste-to-energy"]').waitFor();
+  assert.equal(await page.locator('#city').inputValue(), 'naga');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
