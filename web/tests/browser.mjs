@@ -42,19 +42,16 @@ export async function open(browser, hash = '', { viewport = { width: 1400, heigh
   return { page, context, problems, outside, fonts };
 }
 
-/** Resolves when the map has drawn everything it asked for. */
+/** Resolves when the map has drawn everything it asked for. The page answers nothing: an
+ *  answer holding the map (its idle event does) would be serialized whole, which costs seconds. */
 export async function idle(page) {
   await page.evaluate(
     () =>
       new Promise((resolve) => {
         const map = window.nexusMap;
-        if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) {
-          // One more frame: a change made just now may not have been drawn yet.
-          map.once('idle', resolve);
-          map.triggerRepaint();
-        } else {
-          map.once('idle', resolve);
-        }
+        map.once('idle', () => resolve(null));
+        // One more frame: a change made just now may not have been drawn yet.
+        if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) map.triggerRepaint();
       }),
   );
 }

@@ -38,7 +38,7 @@ test('a city shows its layers and projects; a click on a project opens its card'
   // Click the project's point on the map.
   const all = await projectsApi();
   const target = all.find((f) => f.properties.slug === 'cm-innovative-wastewater');
-  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 14 }), target.geometry.coordinates);
+  await page.evaluate((c) => { window.nexusMap.jumpTo({ center: c, zoom: 14 }); }, target.geometry.coordinates);
   await idle(page);
   const at = await screenPoint(page, target.geometry.coordinates);
   await page.mouse.click(at.x, at.y);
@@ -254,7 +254,7 @@ test('a planner sketches a project, sees its what-if, saves a draft the public n
   const line = canal.type === 'MultiLineString' ? canal.coordinates[0] : canal.coordinates;
   const [lon, lat] = line[Math.floor(line.length / 2)];
   const site = [lon + 0.0014, lat];
-  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 15 }), site);
+  await page.evaluate((c) => { window.nexusMap.jumpTo({ center: c, zoom: 15 }); }, site);
   await idle(page);
   await page.click('button[data-mode="point"]');
   const at = await screenPoint(page, site);

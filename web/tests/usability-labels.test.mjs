@@ -21,7 +21,7 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     const tambon = await names(page, 'L:cm-tambon:label');
     assert.ok(tambon.includes('Hai Ya'), `tambon labels: ${tambon.join(', ')}`);
     const go = async (lon, lat, zoom) => {
-      await page.evaluate(([lon, lat, zoom]) => window.nexusMap.jumpTo({ center: [lon, lat], zoom }), [lon, lat, zoom]);
+      await page.evaluate(([lon, lat, zoom]) => { window.nexusMap.jumpTo({ center: [lon, lat], zoom }); }, [lon, lat, zoom]);
       await idle(page);
     };
     // Along the canal's straight stretch the project's title is written on its line (projects

@@ -27,7 +27,7 @@ async function sketchAt(site, viewport) {
   await signIn(o.page);
   await o.page.click('button[data-mode="point"]');
   if (viewport) {
-    await o.page.evaluate((c) => window.nexusMap.jumpTo({ center: c }), site);
+    await o.page.evaluate((c) => { window.nexusMap.jumpTo({ center: c }); }, site);
     await o.page.click('#sketch-centre');
   } else {
     const at = await screenPoint(o.page, site);
@@ -126,7 +126,7 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     const canal = rows.filter((r) => r.includes('Mae Kha'));
     assert.ok(canal.length >= 1 && canal.every((r) => /\(.+\)/.test(r)), canal.join(' | '));
     assert.equal(new Set(rows).size, rows.length, `no two rows read the same: ${rows.join(' | ')}`);
-    await page.evaluate((c) => window.nexusMap.jumpTo({ center: c, zoom: 13 }), site);
+    await page.evaluate((c) => { window.nexusMap.jumpTo({ center: c, zoom: 13 }); }, site);
     await idle(page);
     const rings = await page.evaluate(() => window.nexusMap.queryRenderedFeatures({ layers: ['whatif:ring'] }).length);
     assert.ok(rings > 0, 'the rings are drawn');

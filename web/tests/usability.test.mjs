@@ -154,7 +154,7 @@ for (const [name, viewport] of [['desktop', { width: 1280, height: 720 }], ['pho
     await cell.click();
     await page.locator('#links-pair').waitFor();
     // The whole city in view, wherever its links lie.
-    await page.evaluate(() => window.nexusMap.jumpTo({ zoom: 9.5 }));
+    await page.evaluate(() => { window.nexusMap.jumpTo({ zoom: 9.5 }); });
     await idle(page);
     const shown = await page.evaluate(() =>
       window.nexusMap.queryRenderedFeatures({ layers: ['links:synergy', 'links:conflict', 'links:constraint', 'links:point'] }).map((f) => f.properties.effect),
@@ -181,7 +181,7 @@ function middle(geometry) {
 
 /** Centres the map on `lonlat`, waits, and clicks the map there. */
 async function clickAt(page, lonlat) {
-  await page.evaluate((c) => window.nexusMap.jumpTo({ center: c }), lonlat);
+  await page.evaluate((c) => { window.nexusMap.jumpTo({ center: c }); }, lonlat);
   await idle(page);
   const at = await screenPoint(page, lonlat);
   await page.mouse.click(at.x, at.y);
@@ -196,10 +196,19 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     );
     assert.ok(hexes.length, 'a hexagon is drawn');
     // A hexagon's middle with nothing drawn above it (a project or link there answers first).
+    // Those free where they lie now are tried first: each try moves and redraws the map.
+    const middles = hexes.map((h) => middle(h.geometry));
+    const freeHere = await page.evaluate((cs) => cs.map((at) => {
+      const map = window.nexusMap;
+      const p = map.project(at);
+      const r = map.getContainer().getBoundingClientRect();
+      if (document.elementFromPoint(r.left + p.x, r.top + p.y) !== map.getCanvas()) return false;
+      const layers = map.getStyle().layers.map((l) => l.id).filter((id) => /^(projects|drafts|links|selected):|^cities$/.test(id));
+      return map.queryRenderedFeatures(p, { layers }).length === 0;
+    }), middles);
     let free = null;
-    for (const hex of hexes) {
-      const c = middle(hex.geometry);
-      await page.evaluate((at) => window.nexusMap.jumpTo({ center: at }), c);
+    for (const c of [...middles.filter((_, i) => freeHere[i]), ...middles.filter((_, i) => !freeHere[i])]) {
+      await page.evaluate((at) => { window.nexusMap.jumpTo({ center: at }); }, c);
       await idle(page);
       const above = await page.evaluate((at) => {
         const map = window.nexusMap;
