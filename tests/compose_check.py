@@ -22,7 +22,7 @@ def fail(msg):
 
 def main():
     proc = subprocess.run(
-        ["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"), "config"],
+        ["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"), "--profile", "replica", "config"],
         capture_output=True, text=True, cwd=ROOT,
     )
     if proc.returncode != 0:
@@ -83,12 +83,43 @@ def main():
     if dep.get("condition") != "service_healthy":
         fail("app must wait for the db health check (depends_on condition service_healthy)")
 
+    check_replica(services, cfg, env)
+
     with open(dockerfile, encoding="utf-8") as f:
         froms = [l.split()[1] for l in f if l.startswith("FROM ")]
     for base in froms:
         if ":" not in base or base.endswith(":latest"):
             fail(f"Dockerfile base image '{base}' is not pinned")
-    print(f"docker-compose.yml ok: db {image}, app built from {os.path.relpath(dockerfile, ROOT)}")
+    print(f"docker-compose.yml ok: db {image} (and db-replica in the 'replica' profile), app built from {os.path.relpath(dockerfile, ROOT)}")
+
+
+def check_replica(services, cfg, app_env):
+    """The `replica` profile: a streaming replica of db that the app can read from."""
+    replica = services.get("db-replica")
+    if replica is None:
+        fail("service 'db-replica' (profile 'replica') is missing")
+    if "replica" not in (replica.get("profiles") or []):
+        fail("db-replica must only start with the 'replica' profile")
+    if replica.get("image") != services["db"].get("image"):
+        fail("db-replica must run the same image as db")
+    entry = " ".join(replica.get("entrypoint") or [])
+    script = os.path.join(ROOT, "docker", "replica-entrypoint.sh")
+    if "replica-entrypoint.sh" not in entry or not os.path.isfile(script):
+        fail("db-replica must start through docker/replica-entrypoint.sh")
+    with open(script, encoding="utf-8") as f:
+        text = f.read()
+    if not re.search(r"pg_basebackup -h db .*-R", text):
+        fail("the replica must be a base backup of db with replica settings (pg_basebackup -h db … -R)")
+    with open(os.path.join(ROOT, "docker", "initdb", "30-replication.sh"), encoding="utf-8") as f:
+        if "host replication" not in f.read():
+            fail("db must accept replication logins (docker/initdb/30-replication.sh)")
+    if "replicadata" not in (cfg.get("volumes") or {}):
+        fail("volume 'replicadata' must be declared")
+    dep = (replica.get("depends_on") or {}).get("db") or {}
+    if dep.get("condition") != "service_healthy":
+        fail("db-replica must wait for db's health check")
+    if "DATABASE_READ_URLS" not in app_env:
+        fail("app must take its replicas from DATABASE_READ_URLS")
 
 
 if __name__ == "__main__":

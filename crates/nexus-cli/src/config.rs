@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// schema's owner [default: DATABASE_URL does everything]
     #[arg(long, global = true, env = "DATABASE_APP_URL", hide_env_values = true)]
     pub database_app_url: Option<String>,
+    /// PostgreSQL URLs of streaming replicas of the database, comma-separated: requests'
+    /// reads (tiles, items, exports, summaries) use them, falling back to the primary
+    #[arg(long, global = true, env = "DATABASE_READ_URLS", hide_env_values = true, value_delimiter = ',')]
+    pub database_read_urls: Vec<String>,
     /// Folder of the embedded PostGIS cluster [default: .nexus]
     #[arg(long, global = true, env = "NEXUS_HOME")]
     pub home: Option<PathBuf>,
@@ -56,6 +60,8 @@ pub enum Command {
     Ingest(Box<IngestArgs>),
     /// Export a layer (or `projects`) to GeoJSON, GeoPackage, zipped Shapefile, CSV, KML or FlatGeobuf
     Export(ExportArgs),
+    /// Write the public layers' tiles into one PMTiles archive for a static host or CDN
+    ExportTiles(ExportTilesArgs),
     /// Bring the Nexus overlays (links, intensity grid) up to date now; --full recomputes all
     Overlays {
         /// Recompute everything, not only what changed
@@ -136,6 +142,12 @@ pub enum DbAction {
     Status,
     /// Print the connection URL
     Url,
+    /// A streaming replica of the embedded cluster on another loopback port, for reads
+    /// (DATABASE_READ_URLS)
+    Replica {
+        #[command(subcommand)]
+        action: ReplicaAction,
+    },
     /// Write a consistent backup of the atlas (a pg_dump custom-format archive), while it serves
     Backup {
         /// The archive to write (replaced only once complete)
@@ -152,6 +164,33 @@ pub enum DbAction {
     },
 }
 
+/// `nexus export-tiles`.
+#[derive(Debug, Args)]
+pub struct ExportTilesArgs {
+    /// Layer ids [default: every public layer]
+    pub layers: Vec<nexus_core::LayerId>,
+    /// Archive format: pmtiles [default: from the -o file name]
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Deepest zoom in the archive (maps zoom in further on the deepest tiles)
+    #[arg(long, default_value_t = 14)]
+    pub maxzoom: u8,
+    /// The archive to write (replaced only once the new one is complete)
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+/// `nexus db replica …`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ReplicaAction {
+    /// Create it if needed (a base backup of the running cluster) and start it; prints its URL
+    Start,
+    /// Stop it
+    Stop,
+    /// Say whether it runs, where, and its URL
+    Status,
+}
+
 /// `nexus.toml`: every key optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +198,7 @@ pub struct FileConfig {
     pub bind: Option<SocketAddr>,
     pub database_url: Option<String>,
     pub database_app_url: Option<String>,
+    pub read_urls: Option<Vec<String>>,
     pub home: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
     pub pool_size: Option<usize>,
@@ -192,6 +232,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// The role requests run as, with an external database.
     pub database_app_url: Option<String>,
+    /// Streaming replicas for requests' reads.
+    pub read_urls: Vec<String>,
     pub home: PathBuf,
     pub pool_size: usize,
     /// Connections kept for writes and health checks.
@@ -230,6 +272,14 @@ impl Settings {
                 .clone()
                 .filter(|u| !u.is_empty())
                 .or_else(|| file.database_app_url.clone()),
+            read_urls: Some(global.database_read_urls.clone())
+                .filter(|u| !u.is_empty())
+                .or_else(|| file.read_urls.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+                .collect(),
             home: global.home.clone().or_else(|| file.home.clone()).unwrap_or_else(|| PathBuf::from(".nexus")),
             pool_size: file.pool_size.unwrap_or(16),
             pool_reserve: file.pool_reserve.unwrap_or(4),
@@ -259,20 +309,31 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_which_beats_defaults() {
-        let file: FileConfig =
-            toml::from_str("home = \"/srv/nexus\"\ndatabase_url = \"postgres://f/db\"\npool_size = 4").unwrap();
-        let none = GlobalArgs { config: None, database_url: None, database_app_url: None, home: None };
+        let file: FileConfig = toml::from_str(
+            "home = \"/srv/nexus\"\ndatabase_url = \"postgres://f/db\"\npool_size = 4\nread_urls = [\"postgres://r1/db\"]",
+        )
+        .unwrap();
+        let none = GlobalArgs {
+            config: None,
+            database_url: None,
+            database_app_url: None,
+            database_read_urls: vec![],
+            home: None,
+        };
         let s = Settings::resolve(&none, &file);
         assert_eq!(s.home, PathBuf::from("/srv/nexus"));
         assert_eq!(s.database_url.as_deref(), Some("postgres://f/db"));
         assert_eq!(s.pool_size, 4);
+        assert_eq!(s.read_urls, ["postgres://r1/db"]);
         let flags = GlobalArgs {
             config: None,
             database_url: Some("postgres://flag/db".into()),
             database_app_url: None,
+            database_read_urls: vec!["postgres://r2/db".into(), " ".into()],
             home: Some("h".into()),
         };
         let s = Settings::resolve(&flags, &file);
+        assert_eq!(s.read_urls, ["postgres://r2/db"], "the flag or DATABASE_READ_URLS beats the file");
         assert_eq!(s.home, PathBuf::from("h"));
         assert_eq!(s.database_url.as_deref(), Some("postgres://flag/db"));
         let s = Settings::resolve(&none, &FileConfig::default());

@@ -20,6 +20,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Store> {
     config.pool_size = settings.pool_size;
     config.reserve = settings.pool_reserve.min(settings.pool_size.saturating_sub(1));
     config.budgets = settings.budgets;
+    config.read_urls = settings.read_urls.clone();
     Ok(Store::connect(&config).await.map_err(|e| explain(e, external))?.with_layer_history(settings.layer_history))
 }
 

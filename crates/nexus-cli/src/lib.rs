@@ -16,6 +16,7 @@ pub mod config;
 pub mod database;
 pub mod db;
 pub mod export;
+pub mod export_tiles;
 pub mod ingest_args;
 pub mod overlays;
 pub mod people;
@@ -93,6 +94,7 @@ pub fn needs_gdal(command: &Command) -> bool {
         | Command::User { .. }
         | Command::Token { .. }
         | Command::Audit(_)
+        | Command::ExportTiles(_)
         | Command::Purge => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Db { action } => nexus_cli::db::run(&settings, action).await,
             Command::Export(args) => nexus_cli::export::run_geojson(&settings, args).await,
+            Command::ExportTiles(args) => nexus_cli::export_tiles::run(&settings, args).await,
             Command::Overlays { full } => nexus_cli::overlays::run(&settings, full).await,
             Command::User { action } => nexus_cli::people::user(&settings, action).await,
             Command::Token { action } => nexus_cli::people::token(&settings, action).await,

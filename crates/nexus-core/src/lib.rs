@@ -13,6 +13,7 @@ mod city;
 mod comment;
 pub mod crs;
 mod export_format;
+pub mod html;
 mod ids;
 mod layer;
 pub mod nexus_plan;

@@ -13,6 +13,7 @@ pub mod error;
 mod limits;
 mod links;
 pub mod ogc;
+mod replica_reads;
 mod routes;
 mod shares;
 mod state;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", axum::routing::get(web::landing))
         .nest("/api", routes::api_router(state.config.max_upload_bytes))
         .fallback(web)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), replica_reads::replica_reads))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::budget))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))
         .layer(TraceLayer::new_for_http())

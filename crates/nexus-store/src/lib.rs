@@ -29,6 +29,7 @@ mod nexus;
 mod pool;
 mod project_history;
 mod projects;
+pub mod replicas;
 mod roles;
 mod search;
 mod sheet;

@@ -63,6 +63,7 @@ impl Store {
             .keepalives_interval(Duration::from_secs(5))
             .keepalives_retries(3);
         let tls = self.tls().connector.clone();
+        let replicas = std::sync::Arc::clone(&self.replicas);
         tokio::spawn(async move {
             // Whether the receiver was told the listener is down (once per outage).
             let mut told_lost = false;
@@ -76,6 +77,7 @@ impl Store {
                     Ok((client, (pump, mut notes))) => {
                         if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
                             backoff = Duration::from_millis(200);
+                            raise_floor(&client, &replicas).await;
                             if tx.send(Change::Resync).await.is_err() {
                                 return;
                             }
@@ -91,6 +93,7 @@ impl Store {
                                         continue;
                                     }
                                 };
+                                raise_floor(&client, &replicas).await;
                                 if tx.send(change).await.is_err() {
                                     pump.abort();
                                     return;
@@ -113,6 +116,20 @@ impl Store {
             }
         });
         rx
+    }
+}
+
+/// Before a change is handed on: replicas must have replayed what the primary holds now (the
+/// change included) before requests read from them, or a tile of the new revision could be
+/// drawn from the old data and cached.
+async fn raise_floor(client: &tokio_postgres::Client, replicas: &crate::replicas::Replicas) {
+    if !replicas.any() {
+        return;
+    }
+    // A failure here is a lost connection: the listener reconnects and raises the floor again
+    // on its `Resync`, before which the catalog trusts nothing anyway.
+    if let Ok(row) = client.query_one("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint", &[]).await {
+        replicas.raise_floor(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
     }
 }
 

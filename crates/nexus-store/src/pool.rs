@@ -58,6 +58,9 @@ pub struct StoreConfig {
     pub connect_timeout: Duration,
     /// Time budgets of every pooled connection.
     pub budgets: Budgets,
+    /// Streaming replicas that requests' reads may use (see `replicas.rs`); writes, sessions,
+    /// notifications and background jobs always use `url`.
+    pub read_urls: Vec<String>,
 }
 
 /// Time budgets the database enforces on pooled connections. Background jobs (ingests,
@@ -94,6 +97,7 @@ impl StoreConfig {
             reserve: 4,
             connect_timeout: Duration::from_secs(5),
             budgets: Budgets::default(),
+            read_urls: Vec::new(),
         }
     }
 }
@@ -130,6 +134,8 @@ pub struct Store {
     tls: crate::tls::Tls,
     /// How many earlier data revisions each layer keeps for restore.
     pub(crate) layer_history: u32,
+    /// Streaming replicas for requests' reads.
+    pub(crate) replicas: std::sync::Arc<crate::replicas::Replicas>,
 }
 
 impl std::fmt::Debug for Store {
@@ -178,8 +184,15 @@ impl Store {
         };
         let readers = config.pool_size.saturating_sub(config.reserve).max(1);
         let reads = std::sync::Arc::new(tokio::sync::Semaphore::new(readers));
+        let mut replica_pools = Vec::with_capacity(config.read_urls.len());
+        for url in &config.read_urls {
+            let replica = parse_url(url, config.connect_timeout)?;
+            let readers = config.pool_size.saturating_sub(config.reserve).max(1);
+            replica_pools.push((build_pool(&replica, config.budgets, readers)?, describe_target(&replica.pg)));
+        }
+        let replicas = crate::replicas::Replicas::start(replica_pools);
         let Target { pg, tls } = app.unwrap_or(owner);
-        Ok(Store { pool, jobs, reads, target, pg, tls, layer_history: DEFAULT_LAYER_HISTORY })
+        Ok(Store { pool, jobs, reads, target, pg, tls, layer_history: DEFAULT_LAYER_HISTORY, replicas })
     }
 
     /// `host:port/database` of the server, without credentials (for logs and messages).
@@ -215,7 +228,36 @@ impl Store {
             .await
             .map_err(|_| StoreError::Pool(format!("every reader's connection stayed busy for {} s", wait.as_secs())))?
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(ReadClient { client: self.pool.get().await?, _share: share })
+        let client = match self.replicas.client().await {
+            Some(replica) => replica,
+            None => self.pool.get().await?,
+        };
+        Ok(ReadClient { client, _share: share })
+    }
+
+    /// The primary's current WAL position (bytes): a write committed before this call is
+    /// visible on a replica that has replayed this far.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn wal_position(&self) -> StoreResult<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint", &[])
+            .await
+            .map_err(StoreError::query("wal_position"))?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
+    /// Whether requests' reads may go to streaming replicas.
+    pub fn has_replicas(&self) -> bool {
+        self.replicas.any()
+    }
+
+    /// Each replica's state and the number of requests' reads the primary served.
+    pub fn read_status(&self) -> (Vec<crate::replicas::ReplicaStatus>, u64) {
+        self.replicas.status()
     }
 
     /// Closes every pooled connection; later calls fail.

@@ -18,16 +18,20 @@ pub fn router() -> Router<AppState> {
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let no_cache = [(header::CACHE_CONTROL, "no-cache")];
     match state.store.database_info().await {
-        Ok(db) => (
-            StatusCode::OK,
-            no_cache,
-            Json(json!({
+        Ok(db) => {
+            let mut body = json!({
                 "status": "ok",
                 "service": "nexus-atlas",
                 "version": env!("CARGO_PKG_VERSION"),
                 "database": db,
-            })),
-        ),
+            });
+            if state.store.has_replicas() {
+                // Which server answered requests' reads: replicas as they were at their last poll.
+                let (replicas, primary) = state.store.read_status();
+                body["reads"] = json!({ "primary": primary, "replicas": replicas });
+            }
+            (StatusCode::OK, no_cache, Json(body))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
             (

@@ -267,6 +267,9 @@ async fn low_zooms_are_served_from_the_prerendered_store() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(stored, Some(8), "zooms 0..=8 pre-rendered");
+    // An instance that comes to the same revision after this one finished does not render it again.
+    let again = t.store.tile_store_writer(&"zones".parse().unwrap(), rev).await.unwrap();
+    assert!(again.is_none(), "one revision is pre-rendered once");
     t.await_revision("zones", rev).await;
     for _ in 0..100 {
         if t.state.tiles.catalog().get("zones").is_some_and(|l| l.prerendered_revision == Some(rev)) {

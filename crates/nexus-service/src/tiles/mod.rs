@@ -2,6 +2,7 @@
 
 mod cache;
 mod catalog;
+pub mod describe;
 mod edits;
 pub mod encoding;
 mod heard;

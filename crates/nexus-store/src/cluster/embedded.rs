@@ -137,6 +137,8 @@ impl Cluster {
     /// When the cluster does not exist or `pg_ctl stop` fails.
     pub fn stop(&self) -> Result<bool, ClusterError> {
         let state = self.state()?.ok_or_else(|| ClusterError::NotInitialized(self.home.clone()))?;
+        // A replica without its primary only retries; it goes first.
+        self.stop_replica()?;
         if running(&state.pgdata()).is_none() {
             return Ok(false);
         }
@@ -229,6 +231,7 @@ impl Cluster {
             password,
             database: DB_NAME.into(),
             roles: None,
+            replica_port: None,
         };
         state.save(&self.state_path())?;
         tracing::info!(cluster.dir = %state.cluster_dir.display(), "created embedded PostGIS cluster");
@@ -254,7 +257,7 @@ impl Cluster {
         Ok(dir)
     }
 
-    fn give_to_owner(&self, path: &Path) -> Result<(), ClusterError> {
+    pub(super) fn give_to_owner(&self, path: &Path) -> Result<(), ClusterError> {
         if let Some(owner) = &self.owner {
             std::os::unix::fs::chown(path, Some(owner.uid), Some(owner.gid)).map_err(|e| ClusterError::io(path, &e))?;
         }
@@ -274,10 +277,22 @@ impl Cluster {
     }
 
     /// Runs a PostgreSQL program as the cluster's owner.
-    fn run(&self, program: &'static str, cwd: &Path, args: &[&str]) -> Result<Output, ClusterError> {
+    pub(super) fn run(&self, program: &'static str, cwd: &Path, args: &[&str]) -> Result<Output, ClusterError> {
+        self.run_with_env(program, cwd, args, &[])
+    }
+
+    /// [`Cluster::run`] with more environment variables.
+    pub(super) fn run_with_env(
+        &self,
+        program: &'static str,
+        cwd: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Output, ClusterError> {
         let path = self.bindir.join(program);
         let mut cmd = Command::new(&path);
         cmd.args(args).current_dir(cwd).env("LC_ALL", "C.UTF-8").env_remove("PGDATA");
+        cmd.envs(env.iter().copied());
         if let Some(owner) = &self.owner {
             use std::os::unix::process::CommandExt;
             cmd.uid(owner.uid).gid(owner.gid).env("HOME", cwd).env("USER", &owner.name);
@@ -303,11 +318,11 @@ jit = off
 authentication_timeout = 10s
 ";
 
-fn path_str(p: &Path) -> &str {
+pub(super) fn path_str(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
-fn check(program: &'static str, out: &Output, log: Option<&Path>) -> Result<(), ClusterError> {
+pub(super) fn check(program: &'static str, out: &Output, log: Option<&Path>) -> Result<(), ClusterError> {
     if out.status.success() {
         return Ok(());
     }
@@ -324,7 +339,7 @@ fn check(program: &'static str, out: &Output, log: Option<&Path>) -> Result<(), 
 }
 
 /// The postmaster's pid and port from `postmaster.pid`, if that process is alive.
-fn running(pgdata: &Path) -> Option<(u32, u16)> {
+pub(super) fn running(pgdata: &Path) -> Option<(u32, u16)> {
     let text = std::fs::read_to_string(pgdata.join("postmaster.pid")).ok()?;
     let mut lines = text.lines();
     let pid: u32 = lines.next()?.trim().parse().ok()?;
@@ -333,11 +348,11 @@ fn running(pgdata: &Path) -> Option<(u32, u16)> {
     (comm.trim() == "postgres").then_some((pid, port))
 }
 
-fn port_is_free(port: u16) -> bool {
+pub(super) fn port_is_free(port: u16) -> bool {
     port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 
-fn free_port() -> std::io::Result<u16> {
+pub(super) fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 

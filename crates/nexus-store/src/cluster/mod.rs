@@ -3,7 +3,8 @@
 //!
 //! Layout under the home folder (`.nexus/` by default):
 //! - `cluster.json`: port, login and where the cluster lives (mode 0600);
-//! - `cluster/`: `pgdata/` and `postgres.log`, owned by the user that runs PostgreSQL.
+//! - `cluster/`: `pgdata/` and `postgres.log`, owned by the user that runs PostgreSQL, and
+//!   `replica/` (the same two) once `nexus db replica start` made a streaming replica.
 //!
 //! PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` OS
 //! user that Debian's package creates. That user must be able to enter every parent
@@ -17,6 +18,7 @@ pub(crate) mod binaries;
 mod embedded;
 mod error;
 pub mod os;
+mod replica;
 mod roles;
 mod state;
 

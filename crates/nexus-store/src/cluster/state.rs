@@ -24,6 +24,9 @@ pub struct ClusterState {
     /// Passwords of the owner and application roles (absent in clusters made before them).
     #[serde(default)]
     pub roles: Option<RolePasswords>,
+    /// Loopback port of the streaming replica (`nexus db replica start`), once it was started.
+    #[serde(default)]
+    pub replica_port: Option<u16>,
 }
 
 /// Passwords of the roles Nexus Atlas works as (see `cluster::roles`).

@@ -36,7 +36,7 @@ impl Store {
     }
 
     /// Starts replacing a layer's pre-rendered tiles with those of `revision`; `None` when
-    /// another process is pre-rendering this layer right now.
+    /// another process is pre-rendering this layer right now or has pre-rendered `revision`.
     ///
     /// # Errors
     /// When the database refuses.
@@ -52,7 +52,18 @@ impl Store {
             .await
             .map_err(StoreError::query("tile_store_lock"))?
             .get(0);
-        if !mine {
+        // Another instance may have finished this revision between our look at the catalog and
+        // the lock: then it is done, not to be done twice.
+        let done = mine
+            && client
+                .query_opt(
+                    "SELECT 1 FROM layers WHERE id = $1 AND prerendered_revision >= $2 AND prerendered_revision >= edit_base",
+                    &[&layer.as_str(), &revision],
+                )
+                .await
+                .map_err(StoreError::query("tile_store_done"))?
+                .is_some();
+        if !mine || done {
             client.batch_execute("ROLLBACK").await.map_err(StoreError::query("tile_store_rollback"))?;
             return Ok(None);
         }

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Command::Purge => nexus_cli::people::purge(&settings).await,
             Command::Ingest(args) => ingest::run(&settings, *args).await,
             Command::Export(args) => export::run(&settings, args).await,
+            Command::ExportTiles(args) => nexus_cli::export_tiles::run(&settings, args).await,
             Command::Load { dir } => load::run(&settings, dir).await,
             Command::Prerender { layers, maxzoom } => prerender::run(&settings, layers, maxzoom).await,
         }
