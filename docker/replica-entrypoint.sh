@@ -7,4 +7,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pg_basebackup -h db -U "$REPLICATE_AS" -D "$PGDATA" -R -X stream -c fast -w
   chmod 700 "$PGDATA"
 fi
-exec postgres
+# hot_standby_feedback: replaying a vacuum from db must not cancel a long read here.
+exec postgres -c hot_standby_feedback=on

@@ -188,7 +188,9 @@ impl Store {
         for url in &config.read_urls {
             let replica = parse_url(url, config.connect_timeout)?;
             let readers = config.pool_size.saturating_sub(config.reserve).max(1);
-            replica_pools.push((build_pool(&replica, config.budgets, readers)?, describe_target(&replica.pg)));
+            let (reads, probe) =
+                (build_pool(&replica, config.budgets, readers)?, build_pool(&replica, config.budgets, 1)?);
+            replica_pools.push((reads, probe, describe_target(&replica.pg)));
         }
         let replicas = crate::replicas::Replicas::start(replica_pools);
         let Target { pg, tls } = app.unwrap_or(owner);

@@ -55,6 +55,9 @@ pub struct ReplicaStatus {
 
 struct Replica {
     pool: Pool,
+    /// One connection of its own for the polls, so that reads filling `pool` never make a
+    /// busy replica look dead.
+    probe: Pool,
     target: String,
     healthy: AtomicBool,
     replayed: AtomicU64,
@@ -71,12 +74,13 @@ pub(crate) struct Replicas {
 }
 
 impl Replicas {
-    /// Replicas behind `pools` (with their targets), polled from now on.
-    pub(crate) fn start(pools: Vec<(Pool, String)>) -> Arc<Replicas> {
+    /// Replicas behind `pools` (reads, probe, target), polled from now on.
+    pub(crate) fn start(pools: Vec<(Pool, Pool, String)>) -> Arc<Replicas> {
         let list = pools
             .into_iter()
-            .map(|(pool, target)| Replica {
+            .map(|(pool, probe, target)| Replica {
                 pool,
+                probe,
                 target,
                 healthy: AtomicBool::new(false),
                 replayed: AtomicU64::new(0),
@@ -118,10 +122,12 @@ impl Replicas {
                     r.reads.fetch_add(1, Ordering::Relaxed);
                     return Some(c);
                 }
-                _ => {
+                Ok(_) => {
                     r.healthy.store(false, Ordering::Release);
                     tracing::warn!(replica = %r.target, "replica unreachable; reading from the primary until it answers");
                 }
+                // Every connection busy: this read goes elsewhere, the replica stays in use.
+                Err(_) => {}
             }
         }
         self.primary_reads.fetch_add(1, Ordering::Relaxed);
@@ -152,7 +158,7 @@ async fn poll(replicas: Weak<Replicas>) {
         tick.tick().await;
         let Some(replicas) = replicas.upgrade() else { return };
         for r in &replicas.list {
-            let replayed = tokio::time::timeout(CONNECT_WAIT, replayed(&r.pool)).await;
+            let replayed = tokio::time::timeout(CONNECT_WAIT, replayed(&r.probe)).await;
             match replayed {
                 Ok(Ok(lsn)) => {
                     r.replayed.store(lsn, Ordering::Release);

@@ -21,8 +21,11 @@ pub(crate) async fn grant(owner: &Client, app: &str) -> StoreResult<()> {
     if app.is_empty() {
         return Err(StoreError::BadUrl("the application URL names no user".into()));
     }
+    // One query is one transaction; the advisory lock makes servers starting together take
+    // turns (concurrent GRANTs on one table fail with "tuple concurrently updated").
     let sql = format!(
-        "GRANT USAGE ON SCHEMA public, nexus_history TO {a};
+        "SELECT pg_advisory_xact_lock(hashtext('nexus-grant-app'));
+         GRANT USAGE ON SCHEMA public, nexus_history TO {a};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {a};
          REVOKE UPDATE, DELETE, TRUNCATE ON audit, feature_edits FROM {a};
          GRANT SELECT ON ALL TABLES IN SCHEMA nexus_history TO {a};

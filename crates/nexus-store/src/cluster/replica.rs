@@ -143,6 +143,12 @@ impl Cluster {
             // WAL receiver logs in with; in the environment it is not on the command line.
             &[("PGPASSWORD", &state.password)],
         );
-        check("pg_basebackup", &out?, None)
+        check("pg_basebackup", &out?, None)?;
+        // Without it, replaying a vacuum on the primary cancels a long read here (a national
+        // layer's export) with a recovery conflict.
+        let conf = pgdata.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).map_err(|e| ClusterError::io(&conf, &e))?;
+        text.push_str("\n# --- added by nexus (embedded replica) ---\nhot_standby_feedback = on\n");
+        std::fs::write(&conf, text).map_err(|e| ClusterError::io(&conf, &e))
     }
 }

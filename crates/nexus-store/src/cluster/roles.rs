@@ -42,9 +42,12 @@ impl Cluster {
             }
         };
         let admin = connect_one(&parse_url(&state.url_for(&state.database), Duration::from_secs(10))?).await?;
-        // Names are constants, passwords alphanumeric: nothing here comes from outside.
+        // Names are constants, passwords alphanumeric: nothing here comes from outside. One
+        // query is one transaction; its advisory lock makes servers starting together on one
+        // cluster take turns (two ALTER ROLEs at once fail with "tuple concurrently updated").
         let setup = format!(
-            "DO $$ BEGIN
+            "SELECT pg_advisory_xact_lock(hashtext('nexus-cluster-roles'));
+             DO $$ BEGIN
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER}') THEN CREATE ROLE {OWNER}; END IF;
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP}') THEN CREATE ROLE {APP}; END IF;
              END $$;
