@@ -128,7 +128,7 @@ async fn raise_floor(client: &tokio_postgres::Client, replicas: &crate::replicas
     }
     // A failure here is a lost connection: the listener reconnects and raises the floor again
     // on its `Resync`, before which the catalog trusts nothing anyway.
-    if let Ok(row) = client.query_one("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint", &[]).await {
+    if let Ok(row) = client.query_one(crate::replicas::FLUSHED_WAL_SQL, &[]).await {
         replicas.raise_floor(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
     }
 }

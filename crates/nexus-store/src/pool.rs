@@ -187,7 +187,6 @@ impl Store {
         let mut replica_pools = Vec::with_capacity(config.read_urls.len());
         for url in &config.read_urls {
             let replica = parse_url(url, config.connect_timeout)?;
-            let readers = config.pool_size.saturating_sub(config.reserve).max(1);
             let (reads, probe) =
                 (build_pool(&replica, config.budgets, readers)?, build_pool(&replica, config.budgets, 1)?);
             replica_pools.push((reads, probe, describe_target(&replica.pg)));
@@ -246,7 +245,7 @@ impl Store {
         let row = self
             .client()
             .await?
-            .query_one("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint", &[])
+            .query_one(crate::replicas::FLUSHED_WAL_SQL, &[])
             .await
             .map_err(StoreError::query("wal_position"))?;
         Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))

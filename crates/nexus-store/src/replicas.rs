@@ -19,6 +19,9 @@ use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
 
+/// The primary's flushed WAL position in bytes: a commit that returned is at or before it.
+pub(crate) const FLUSHED_WAL_SQL: &str = "SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint";
+
 /// How often each replica is asked how far it has replayed.
 pub const POLL: Duration = Duration::from_millis(100);
 /// How long a read waits for a replica's connection before using the primary.
@@ -106,7 +109,11 @@ impl Replicas {
 
     /// A connection to a replica fit for this read, if one is; `None`: use the primary.
     pub(crate) async fn client(&self) -> Option<Object> {
-        if self.list.is_empty() || PRIMARY_ONLY.try_with(|p| *p).unwrap_or(false) {
+        if self.list.is_empty() {
+            // No replicas: nothing to count or choose on the tile path.
+            return None;
+        }
+        if PRIMARY_ONLY.try_with(|p| *p).unwrap_or(false) {
             self.primary_reads.fetch_add(1, Ordering::Relaxed);
             return None;
         }

@@ -98,10 +98,7 @@ impl Cluster {
     /// # Errors
     /// When creating or starting fails; the message includes the server log's tail.
     pub fn start(&self) -> Result<ClusterState, ClusterError> {
-        std::fs::create_dir_all(&self.home).map_err(|e| ClusterError::io(&self.home, &e))?;
-        let lock_path = self.home.join("lock");
-        let lock = File::create(&lock_path).map_err(|e| ClusterError::io(&lock_path, &e))?;
-        lock.lock().map_err(|e| ClusterError::io(&lock_path, &e))?;
+        let _lock = self.lock_home()?;
 
         let mut state = match self.state()? {
             Some(s) => s,
@@ -139,14 +136,7 @@ impl Cluster {
         let state = self.state()?.ok_or_else(|| ClusterError::NotInitialized(self.home.clone()))?;
         // A replica without its primary only retries; it goes first.
         self.stop_replica()?;
-        if running(&state.pgdata()).is_none() {
-            return Ok(false);
-        }
-        let pgdata = state.pgdata();
-        let out =
-            self.run("pg_ctl", &state.cluster_dir, &["-D", path_str(&pgdata), "-m", "fast", "-w", "-t", "60", "stop"])?;
-        check("pg_ctl stop", &out, None)?;
-        Ok(true)
+        self.pg_ctl_stop_in(&state.cluster_dir)
     }
 
     /// Starts the cluster, creates the application database if missing and returns its URL.
@@ -265,15 +255,41 @@ impl Cluster {
     }
 
     fn pg_ctl_start(&self, state: &ClusterState) -> Result<(), ClusterError> {
-        let pgdata = state.pgdata();
-        let log = state.log_file();
-        let options = format!("-p {}", state.port);
+        self.pg_ctl_start_in(&state.cluster_dir, state.port)
+    }
+
+    /// Starts the server of `dir/pgdata` on `port`, logging to `dir/postgres.log`.
+    pub(super) fn pg_ctl_start_in(&self, dir: &Path, port: u16) -> Result<(), ClusterError> {
+        let pgdata = dir.join("pgdata");
+        let log = dir.join("postgres.log");
+        let options = format!("-p {port}");
         let out = self.run(
             "pg_ctl",
-            &state.cluster_dir,
+            dir,
             &["-D", path_str(&pgdata), "-l", path_str(&log), "-o", &options, "-w", "-t", "120", "start"],
         )?;
         check("pg_ctl start", &out, Some(&log))
+    }
+
+    /// Stops the server of `dir/pgdata` if it runs (fast shutdown); whether it ran.
+    pub(super) fn pg_ctl_stop_in(&self, dir: &Path) -> Result<bool, ClusterError> {
+        let pgdata = dir.join("pgdata");
+        if running(&pgdata).is_none() {
+            return Ok(false);
+        }
+        let out = self.run("pg_ctl", dir, &["-D", path_str(&pgdata), "-m", "fast", "-w", "-t", "60", "stop"])?;
+        check("pg_ctl stop", &out, None)?;
+        Ok(true)
+    }
+
+    /// Holds the home folder's lock until the file is dropped: one process at a time creates
+    /// or starts the clusters.
+    pub(super) fn lock_home(&self) -> Result<File, ClusterError> {
+        std::fs::create_dir_all(&self.home).map_err(|e| ClusterError::io(&self.home, &e))?;
+        let lock_path = self.home.join("lock");
+        let lock = File::create(&lock_path).map_err(|e| ClusterError::io(&lock_path, &e))?;
+        lock.lock().map_err(|e| ClusterError::io(&lock_path, &e))?;
+        Ok(lock)
     }
 
     /// Runs a PostgreSQL program as the cluster's owner.

@@ -2,7 +2,6 @@
 //! reads off the primary: `pg_basebackup -R` into `cluster/replica/pgdata`, started on a
 //! loopback port of its own. PostgreSQL does the replication; this only sets it up.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::embedded::{check, free_port, path_str, port_is_free, running, Cluster, ClusterStatus};
@@ -40,9 +39,7 @@ impl Cluster {
     /// message includes the replica log's tail).
     pub fn start_replica(&self) -> Result<u16, ClusterError> {
         let primary = self.start()?;
-        let lock_path = self.home().join("lock");
-        let lock = File::create(&lock_path).map_err(|e| ClusterError::io(&lock_path, &e))?;
-        lock.lock().map_err(|e| ClusterError::io(&lock_path, &e))?;
+        let _lock = self.lock_home()?;
         let mut state = self.state()?.unwrap_or(primary);
         let dir = replica_dir(&state);
         let pgdata = dir.join("pgdata");
@@ -59,14 +56,7 @@ impl Cluster {
                 Some(p) => p,
                 None => free_port().map_err(|e| ClusterError::io(Path::new("127.0.0.1"), &e))?,
             };
-            let log = dir.join("postgres.log");
-            let options = format!("-p {p}");
-            let out = self.run(
-                "pg_ctl",
-                &dir,
-                &["-D", path_str(&pgdata), "-l", path_str(&log), "-o", &options, "-w", "-t", "120", "start"],
-            )?;
-            match check("pg_ctl start (replica)", &out, Some(&log)) {
+            match self.pg_ctl_start_in(&dir, p) {
                 Ok(()) => {
                     state.replica_port = Some(p);
                     self.save_state(&state)?;
@@ -85,14 +75,7 @@ impl Cluster {
     /// When `pg_ctl stop` fails.
     pub fn stop_replica(&self) -> Result<bool, ClusterError> {
         let Some(state) = self.state()? else { return Ok(false) };
-        let dir = replica_dir(&state);
-        let pgdata = dir.join("pgdata");
-        if running(&pgdata).is_none() {
-            return Ok(false);
-        }
-        let out = self.run("pg_ctl", &dir, &["-D", path_str(&pgdata), "-m", "fast", "-w", "-t", "60", "stop"])?;
-        check("pg_ctl stop (replica)", &out, None)?;
-        Ok(true)
+        self.pg_ctl_stop_in(&replica_dir(&state))
     }
 
     /// The URL requests' reads use on the running replica (the application role), for
