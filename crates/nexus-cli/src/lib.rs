@@ -21,6 +21,7 @@ pub mod ingest_args;
 pub mod overlays;
 pub mod people;
 pub mod people_args;
+pub mod prerender;
 pub mod rules;
 pub mod serve_args;
 pub mod solutions;
@@ -95,10 +96,11 @@ pub fn needs_gdal(command: &Command) -> bool {
         | Command::Token { .. }
         | Command::Audit(_)
         | Command::ExportTiles(_)
+        | Command::Prerender { .. }
         | Command::Purge => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
-        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::Prerender { .. } => true,
+        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } => true,
     }
 }
 

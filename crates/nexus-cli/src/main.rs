@@ -23,6 +23,7 @@ fn main() -> ExitCode {
             Command::Token { action } => nexus_cli::people::token(&settings, action).await,
             Command::Audit(args) => nexus_cli::people::audit(&settings, args).await,
             Command::Purge => nexus_cli::people::purge(&settings).await,
+            Command::Prerender { layers, maxzoom } => nexus_cli::prerender::run(&settings, layers, maxzoom).await,
             _ => unreachable!("needs_gdal sends every other command to nexus-gdal"),
         }
     })

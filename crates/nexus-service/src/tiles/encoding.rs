@@ -77,7 +77,12 @@ fn weights(accept: Option<&str>) -> (f32, f32) {
 
 /// gzip at the default level: tiles are compressed once and served many times.
 pub fn gzip(raw: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2 + 64), flate2::Compression::default());
+    gzip_into(raw, Vec::with_capacity(raw.len() / 2 + 64))
+}
+
+/// [`gzip`] appended to `out`, which grows only when `raw` does not compress to its capacity.
+pub fn gzip_into(raw: &[u8], out: Vec<u8>) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(raw);
     enc.finish().unwrap_or_default()

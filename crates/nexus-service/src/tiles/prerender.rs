@@ -113,7 +113,11 @@ pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool)
             let Ok(tile) = TileCoord::new(u32::from(z), u64::from(x), u64::from(y)) else { continue };
             let mvt = Arc::new(mvt);
             let m = Arc::clone(&mvt);
-            let gz = tokio::task::spawn_blocking(move || encoding::gzip(&m))
+            // The output is allocated here, not on the blocking thread: a buffer freed on
+            // another thread than the one that made it stays with that idle thread's heap
+            // (mimalloc), and a layer's tiles then pile up (313 MB instead of 125 at 83k).
+            let out = Vec::with_capacity(mvt.len() + 64);
+            let gz = tokio::task::spawn_blocking(move || encoding::gzip_into(&m, out))
                 .await
                 .map_err(|e| StoreError::Pool(e.to_string()))?;
             writer.write(tile, &mvt, &gz).await?;

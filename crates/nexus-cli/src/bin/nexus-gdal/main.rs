@@ -1,10 +1,9 @@
 //! `nexus-gdal`: every `nexus` command, GDAL included (`nexus` hands over the ones that need
-//! it: serve, ingest, load, prerender, and exports to formats other than GeoJSON).
+//! it: serve, ingest, load, and exports to formats other than GeoJSON).
 
 mod export;
 mod ingest;
 mod load;
-mod prerender;
 mod serve;
 
 use std::process::ExitCode;
@@ -32,7 +31,7 @@ fn main() -> ExitCode {
             Command::Export(args) => export::run(&settings, args).await,
             Command::ExportTiles(args) => nexus_cli::export_tiles::run(&settings, args).await,
             Command::Load { dir } => load::run(&settings, dir).await,
-            Command::Prerender { layers, maxzoom } => prerender::run(&settings, layers, maxzoom).await,
+            Command::Prerender { layers, maxzoom } => nexus_cli::prerender::run(&settings, layers, maxzoom).await,
         }
     })
 }
