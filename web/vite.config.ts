@@ -8,10 +8,21 @@ export default defineConfig({
   server: {
     proxy: { '/api': api, '/health': api, '/tiles': api, '/collections': api, '/export': api },
   },
+  // Relative asset addresses: the same build serves from `nexus serve` and, copied by
+  // `nexus export-site`, from any folder of any static host.
+  base: './',
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      output: {
+        // MapLibre's worker is a module named .mjs, a type many static hosts (Debian's nginx
+        // among them) do not know: served as octet-stream, browsers refuse to run it.
+        assetFileNames: (asset) =>
+          asset.names.some((n) => n.endsWith('.mjs')) ? 'assets/[name]-[hash].js' : 'assets/[name]-[hash][extname]',
+      },
+    },
   },
   test: {
     include: ['unit/**/*.test.ts'],

@@ -2,6 +2,7 @@
 
 import type { RuleSource } from './sources';
 import type { Effect, Role, Visibility } from './vocab.gen';
+import { STATIC, staticPath } from './static-site';
 
 export interface City {
   slug: string;
@@ -160,7 +161,8 @@ async function answer<T>(res: Response, what: string): Promise<T> {
 }
 
 export async function getJson<T>(path: string, what: string): Promise<T> {
-  return answer<T>(await fetch(path, { headers: headers({ accept: 'application/json' }) }), what);
+  const from = STATIC ? staticPath(path) : path;
+  return answer<T>(await fetch(from, { headers: headers({ accept: 'application/json' }) }), what);
 }
 
 export async function sendJson<T>(
@@ -241,7 +243,8 @@ function me(a: SessionAnswer): Me {
 }
 
 /** Who the server says this page is (session cookie or token). */
-export const who = async (): Promise<Me> => me(await getJson<SessionAnswer>('/api/session', 'session'));
+export const who = async (): Promise<Me> =>
+  STATIC ? { user: null, legacy: false } : me(await getJson<SessionAnswer>('/api/session', 'session'));
 
 /** Signs in with email and password: the server sets the session cookie. */
 export async function signIn(email: string, password: string): Promise<Me> {

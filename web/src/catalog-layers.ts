@@ -8,6 +8,7 @@ import { catalogLabels } from './labels';
 import { basemapLayers } from './basemap';
 import { catalogLayers, ORIGIN } from './style';
 import type { Layer } from './api';
+import { STATIC, STATIC_MAXZOOM, staticTiles } from './static-site';
 
 /** A source's TileJSON address on this server. */
 export function tileJson(id: string): string {
@@ -25,9 +26,10 @@ export function layerSource(l: Layer): maplibregl.VectorSourceSpecification {
   const credit = l.attribution ?? l.source;
   return {
     type: 'vector',
-    tiles: [`${ORIGIN}/tiles/${encodeURIComponent(l.id)}/{z}/{x}/{y}.mvt?v=${l.revision}`],
+    // A static site's archive holds every layer's tiles down to its own deepest zoom.
+    tiles: [STATIC ? staticTiles() : `${ORIGIN}/tiles/${encodeURIComponent(l.id)}/{z}/{x}/{y}.mvt?v=${l.revision}`],
     minzoom: l.minzoom ?? 0,
-    maxzoom: l.maxzoom ?? 22,
+    maxzoom: STATIC ? Math.min(l.maxzoom ?? 22, STATIC_MAXZOOM) : (l.maxzoom ?? 22),
     // No bounds: a feature added later outside them would never be asked for (setTiles keeps them).
     ...(credit ? { attribution: asText(credit) } : {}),
   };

@@ -1,5 +1,7 @@
 // Small DOM helpers: every text goes in as text, never as HTML.
 
+import { STATIC, staticPath } from './static-site';
+
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},
@@ -51,6 +53,11 @@ export const EXPORT_FORMATS: [string, string][] = [
 /** Download links for collection `id` with query `query`. */
 export function downloads(id: string, query = ''): HTMLElement {
   const box = el('div', { class: 'download-links' });
+  // A static site has its projects as one GeoJSON file and no export service.
+  if (STATIC) {
+    if (id === 'projects') box.append(el('a', { href: staticPath('/collections/projects/items'), download: '', 'data-format': 'geojson' }, 'GeoJSON'));
+    return box;
+  }
   for (const [ext, name] of EXPORT_FORMATS) {
     box.append(
       el('a', { href: `/export/${encodeURIComponent(id)}.${ext}${query}`, download: '', 'data-format': ext }, name),

@@ -36,8 +36,12 @@ import { makePopups } from './popups';
 import { setupFeatureEditor } from './feature-edit';
 import { addFeatureButton } from './feature-actions';
 import { renderSummary } from './summary';
+import { syncProjectSources } from './project-sources';
+import { STATIC } from './static-site';
+import { registerArchive } from './static-archive';
 
 maplibregl.setWorkerUrl(workerUrl);
+if (STATIC) registerArchive();
 
 const OVERLAYS = new Set(['nexus-links', 'nexus-hex', 'projects']);
 
@@ -120,12 +124,7 @@ function projectsToShow(): ProjectFeature[] {
 }
 
 function syncDrafts(): void {
-  const drafts = state.projects.filter((p) => p.properties.visibility === 'draft' && p.geometry);
-  const data: GeoJSON.FeatureCollection = {
-    type: 'FeatureCollection',
-    features: drafts.map((p) => ({ ...p, geometry: p.geometry as GeoJSON.Geometry, properties: { ...p.properties, sector: p.properties.sectors[0] } })),
-  };
-  (map.getSource('drafts') as maplibregl.GeoJSONSource | undefined)?.setData(data);
+  syncProjectSources(map, state.projects);
 }
 
 function syncCities(): void {

@@ -6,8 +6,11 @@ import type { ExpressionSpecification, LayerSpecification, Map, StyleSpecificati
 import type { Layer } from './api';
 import { EFFECT_COLOUR, HEX_RAMP, sectorColour, sectorMatch } from './colours';
 import { fontFaces } from './labels';
+import { STATIC, staticFonts } from './static-site';
 
 export const ORIGIN = location.origin;
+/** Where the fonts are: this server, or the static site's folder. */
+const FONTS = STATIC ? staticFonts() : ORIGIN;
 
 export function baseStyle(): StyleSpecification {
   const style: StyleSpecification = {
@@ -17,8 +20,8 @@ export function baseStyle(): StyleSpecification {
     },
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
     // Label glyphs rendered by this server from its own fonts (see labels.ts).
-    glyphs: `${ORIGIN}/fonts/{fontstack}/{range}.pbf`,
-    'font-faces': fontFaces(ORIGIN),
+    glyphs: `${FONTS}/fonts/{fontstack}/{range}.pbf`,
+    'font-faces': fontFaces(FONTS),
   };
   return style;
 }

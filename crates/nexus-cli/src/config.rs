@@ -62,6 +62,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Write the public layers' tiles into one PMTiles archive for a static host or CDN
     ExportTiles(ExportTilesArgs),
+    /// Write the public atlas (the map, its tiles as PMTiles, the projects as GeoJSON) as a static site
+    ExportSite(ExportSiteArgs),
     /// Bring the Nexus overlays (links, intensity grid) up to date now; --full recomputes all
     Overlays {
         /// Recompute everything, not only what changed
@@ -178,6 +180,19 @@ pub struct ExportTilesArgs {
     /// The archive to write (replaced only once the new one is complete)
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
+}
+
+/// `nexus export-site`.
+#[derive(Debug, Args)]
+pub struct ExportSiteArgs {
+    /// The folder to write (new, empty, or an earlier export, which is replaced when the new one is complete)
+    pub dir: PathBuf,
+    /// Deepest zoom of the tiles (the map zooms in further on the deepest ones)
+    #[arg(long, default_value_t = 14)]
+    pub maxzoom: u8,
+    /// The web map's build [env: NEXUS_WEB_DIR] [default: web/dist]
+    #[arg(long, env = "NEXUS_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 }
 
 /// `nexus db replica …`.

@@ -100,7 +100,7 @@ pub fn needs_gdal(command: &Command) -> bool {
         | Command::Purge => false,
         // A bad format is reported by `nexus` itself.
         Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
-        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } => true,
+        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::ExportSite(_) => true,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod ogc;
 mod replica_reads;
 mod routes;
 mod shares;
+pub mod site;
 mod state;
 pub mod tiles;
 mod web;

@@ -25,7 +25,7 @@ pub const STACKS: &[(&str, &[&str])] =
 pub const DEFAULT_DIRS: &[&str] = &["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/tlwg"];
 
 /// The last range MapLibre asks for: it draws labels from the Basic Multilingual Plane.
-const LAST_START: u32 = 0xFF00;
+pub const LAST_START: u32 = 0xFF00;
 
 /// Rendered ranges kept (about 90 KB each): every script the atlas writes in, twice over.
 const CACHED_RANGES: u64 = 256;

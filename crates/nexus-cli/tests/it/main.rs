@@ -5,6 +5,7 @@
 mod backup;
 mod db_commands;
 mod export;
+mod export_site;
 mod export_tiles;
 mod ingest;
 mod people;

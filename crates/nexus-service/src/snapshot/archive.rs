@@ -115,6 +115,12 @@ pub async fn write_pmtiles(
     }
     writer.finalize().map_err(SnapshotError::archive)?;
     out.as_file().sync_all().map_err(io("write the archive in"))?;
+    // A temporary file is its owner's alone; the archive is for a web server to read.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open = std::fs::Permissions::from_mode(0o644);
+        out.as_file().set_permissions(open).map_err(io("open up the archive in"))?;
+    }
     let bytes = out.as_file().metadata().map_err(io("write the archive in"))?.len();
     out.persist(output).map_err(|e| SnapshotError::Io {
         what: "rename the archive to",

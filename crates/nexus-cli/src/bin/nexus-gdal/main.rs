@@ -2,6 +2,7 @@
 //! it: serve, ingest, load, and exports to formats other than GeoJSON).
 
 mod export;
+mod export_site;
 mod ingest;
 mod load;
 mod serve;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
             Command::Ingest(args) => ingest::run(&settings, *args).await,
             Command::Export(args) => export::run(&settings, args).await,
             Command::ExportTiles(args) => nexus_cli::export_tiles::run(&settings, args).await,
+            Command::ExportSite(args) => export_site::run(&settings, &file, args).await,
             Command::Load { dir } => load::run(&settings, dir).await,
             Command::Prerender { layers, maxzoom } => nexus_cli::prerender::run(&settings, layers, maxzoom).await,
         }
