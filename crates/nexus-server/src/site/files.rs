@@ -6,7 +6,10 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{SiteError, MANIFEST};
+use super::error::SiteError;
+
+/// The site's own description, which also marks a folder as an exported site.
+pub const MANIFEST: &str = "static/site.json";
 
 fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> SiteError + 'a {
     move |source| SiteError::Io { what, path: path.to_owned(), source }

@@ -5,16 +5,21 @@
 //! public map asks for, answered by this server's own routes in-process (anonymous, so a
 //! draft never reaches the snapshot), each written where the page looks for it.
 
+mod error;
 mod files;
+
+pub use error::SiteError;
+pub use files::MANIFEST;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Request};
 use bytes::Bytes;
 use nexus_core::DraftScope;
 use nexus_service::snapshot::{self, ArchiveReport, LayerTiles, SnapshotError};
+
 use serde_json::Value;
 
 use crate::state::AppState;
@@ -25,40 +30,6 @@ pub const ARCHIVE: &str = "atlas.pmtiles";
 pub const PROJECTS: &str = "projects.geojson";
 /// Where the JSON answers go: `static/api/settings.json` answers `GET /api/settings`.
 pub const STATIC: &str = "static";
-/// The site's own description, which also marks a folder as an exported site.
-pub const MANIFEST: &str = "static/site.json";
-
-/// Why a site was not written; the folder is as it was.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SiteError {
-    /// The tiles could not be written.
-    #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
-    /// A file could not be written or read.
-    #[error("cannot {what} {}: {source}", path.display())]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// Where.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// One of the public map's requests did not succeed.
-    #[error("GET {path} answered {status}: {message}")]
-    Answer {
-        /// The request.
-        path: String,
-        /// Its status.
-        status: StatusCode,
-        /// The start of its body.
-        message: String,
-    },
-    /// The request cannot be met (no web build, a folder that is not a site).
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// What went into a site.
 #[derive(Debug, Clone)]
@@ -80,9 +51,11 @@ pub struct SiteReport {
 /// beside `dir` first and moved into place when complete. `done` hears of each tile layer.
 ///
 /// # Errors
-/// No web build, a folder that holds other files, a route or file that fails.
+/// No web build, a folder that holds other files, a route or file that fails. `app` is the
+/// server's router over `state` (`nexus_server::app`), whose answers are written.
 pub async fn export_site(
     state: &AppState,
+    app: axum::Router,
     dir: &Path,
     maxzoom: u8,
     done: &mut (dyn FnMut(&LayerTiles) + Send),
@@ -96,7 +69,6 @@ pub async fn export_site(
     }
     let stage = files::Stage::beside(dir)?;
     let root = stage.path().to_owned();
-    let app = crate::app(state.clone());
     let mut site = Writer { app, root: root.clone(), files: 0, bytes: 0 };
 
     let mut settings: Value = site.json("/api/settings").await?;

@@ -32,7 +32,8 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ExportSiteArgs) -
     let mut said = |part: &LayerTiles| {
         let _ = writeln!(std::io::stdout(), "{}: {} tiles in {:.1} s", part.id, part.tiles, part.elapsed.as_secs_f64());
     };
-    let report = site::export_site(&state, &args.dir, args.maxzoom, &mut said).await?;
+    let report =
+        site::export_site(&state, nexus_server::app(state.clone()), &args.dir, args.maxzoom, &mut said).await?;
     writeln!(
         std::io::stdout(),
         "{}: {} files, {:.1} MB: the map, {ARCHIVE} ({} tiles, zooms {}-{}), {PROJECTS} ({} projects), {} cities",
