@@ -8,7 +8,7 @@ import { catalogLabels } from './labels';
 import { basemapLayers } from './basemap';
 import { catalogLayers, ORIGIN } from './style';
 import type { Layer } from './api';
-import { STATIC, STATIC_MAXZOOM, staticTiles } from './static-site';
+import { archiveZooms, STATIC, STATIC_MAXZOOM, staticTiles } from './static-site';
 
 /** A source's TileJSON address on this server. */
 export function tileJson(id: string): string {
@@ -29,7 +29,7 @@ export function layerSource(l: Layer): maplibregl.VectorSourceSpecification {
     // A static site's archive holds every layer's tiles down to its own deepest zoom.
     tiles: [STATIC ? staticTiles() : `${ORIGIN}/tiles/${encodeURIComponent(l.id)}/{z}/{x}/{y}.mvt?v=${l.revision}`],
     minzoom: l.minzoom ?? 0,
-    maxzoom: STATIC ? Math.min(l.maxzoom ?? 22, STATIC_MAXZOOM) : (l.maxzoom ?? 22),
+    maxzoom: STATIC ? archiveZooms(l.minzoom ?? 0, l.maxzoom ?? 22, STATIC_MAXZOOM)[1] : (l.maxzoom ?? 22),
     // No bounds: a feature added later outside them would never be asked for (setTiles keeps them).
     ...(credit ? { attribution: asText(credit) } : {}),
   };

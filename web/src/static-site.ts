@@ -35,3 +35,10 @@ export function staticFonts(): string {
 
 // Nothing here talks to a server: the parts of the page that would are hidden.
 if (STATIC) document.documentElement.classList.add('static-site');
+
+/** A layer's source zooms on a static site: its own, capped at the archive's deepest zoom (the
+ *  map zooms in further on those tiles), and never a range MapLibre refuses (a layer that starts
+ *  deeper than the archive gets an empty source instead of breaking the page). */
+export function archiveZooms(minzoom: number, maxzoom: number, archiveMax: number): [number, number] {
+  return [minzoom, Math.max(minzoom, Math.min(maxzoom, archiveMax))];
+}
