@@ -123,10 +123,6 @@ function projectsToShow(): ProjectFeature[] {
   return state.projects.filter((p) => p.geometry);
 }
 
-function syncDrafts(): void {
-  syncProjectSources(map, state.projects);
-}
-
 function syncCities(): void {
   const counts = new Map<string, number>();
   for (const p of state.projects) counts.set(p.properties.city, (counts.get(p.properties.city) ?? 0) + 1);
@@ -159,7 +155,7 @@ async function refreshData(changedLayer?: string): Promise<void> {
     if (s && overlays.get(id) !== state.overlayRevisions.get(id)) s.setUrl(tileJson(id));
   }
   state.overlayRevisions = overlays;
-  syncDrafts();
+  syncProjectSources(map, state.projects);
   syncCities();
   renderPanels();
   // The open card follows too (a planner who just signed in gets its edit button).
@@ -358,7 +354,7 @@ async function start(): Promise<void> {
   map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
   syncCities();
   syncCatalogLayers(map, state, new Map());
-  syncDrafts();
+  syncProjectSources(map, state.projects);
   // The sketch layers (added by the planner on load) stay on top.
   for (const id of ['whatif:ring', 'whatif:line', 'sketch:fill', 'sketch:line', 'sketch:point']) if (map.getLayer(id)) map.moveLayer(id);
   renderPanels();

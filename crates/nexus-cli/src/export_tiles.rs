@@ -24,10 +24,17 @@ fn check(args: &ExportTilesArgs) -> anyhow::Result<()> {
     if args.output == Path::new("-") {
         bail!("a PMTiles archive cannot go to standard output; name a file with -o");
     }
-    if args.maxzoom > MAX_ARCHIVE_ZOOM {
+    check_maxzoom(args.maxzoom)
+}
+
+/// Refuses an archive deeper than [`MAX_ARCHIVE_ZOOM`] (`export-tiles`, `export-site`).
+///
+/// # Errors
+/// When `maxzoom` is too deep, saying how deep it may be.
+pub fn check_maxzoom(maxzoom: u8) -> anyhow::Result<()> {
+    if maxzoom > MAX_ARCHIVE_ZOOM {
         bail!(
-            "--maxzoom {} is too deep; at most {MAX_ARCHIVE_ZOOM} (maps zoom in further on the deepest tiles)",
-            args.maxzoom
+            "--maxzoom {maxzoom} is too deep; at most {MAX_ARCHIVE_ZOOM} (maps zoom in further on the deepest tiles)"
         );
     }
     Ok(())

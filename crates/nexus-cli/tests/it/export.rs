@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use nexus_store::testing::TestDb;
 
-use crate::support::{nexus, repo_root, run_with_timeout, single_error_line, Workdir};
+use crate::support::{repo_root, run_on, single_error_line, Workdir};
 
 fn run(db: &TestDb, cwd: &Path, args: &[&str]) -> std::process::Output {
-    run_with_timeout(nexus(cwd).args(args).env("DATABASE_URL", &db.url), Duration::from_secs(120)).0
+    run_on(&db.url, cwd, args, Duration::from_secs(120))
 }
 
 fn places() -> PathBuf {

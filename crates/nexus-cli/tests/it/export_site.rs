@@ -11,16 +11,14 @@ use nexus_store::testing::TestDb;
 use pmtiles::AsyncPmTilesReader;
 use serde_json::Value;
 
-use crate::support::{nexus, repo_root, run_with_timeout, single_error_line, Workdir};
+use crate::support::{ok_on, repo_root, run_on, single_error_line, Workdir};
 
 fn run(db: &TestDb, cwd: &Path, args: &[&str]) -> std::process::Output {
-    run_with_timeout(nexus(cwd).args(args).env("DATABASE_URL", &db.url), Duration::from_secs(180)).0
+    run_on(&db.url, cwd, args, Duration::from_secs(180))
 }
 
 fn ok(db: &TestDb, cwd: &Path, args: &[&str]) -> String {
-    let out = run(db, cwd, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    ok_on(&db.url, cwd, args, Duration::from_secs(180))
 }
 
 fn json(path: &Path) -> Value {

@@ -8,16 +8,14 @@ use std::time::Duration;
 use nexus_store::testing::TestDb;
 use pmtiles::{AsyncPmTilesReader, Compression, TileCoord, TileType};
 
-use crate::support::{nexus, repo_root, run_with_timeout, single_error_line, Workdir};
+use crate::support::{ok_on, repo_root, run_on, single_error_line, Workdir};
 
 fn run(db: &TestDb, cwd: &Path, args: &[&str]) -> std::process::Output {
-    run_with_timeout(nexus(cwd).args(args).env("DATABASE_URL", &db.url), Duration::from_secs(120)).0
+    run_on(&db.url, cwd, args, Duration::from_secs(120))
 }
 
 fn ok(db: &TestDb, cwd: &Path, args: &[&str]) -> String {
-    let out = run(db, cwd, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    ok_on(&db.url, cwd, args, Duration::from_secs(120))
 }
 
 /// A 4° square at the equator: at zoom 9 its inside is many tiles that are all the same.

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use nexus_store::testing::TestDb;
 
-use crate::support::{nexus, repo_root, run_with_timeout, Workdir};
+use crate::support::{nexus, repo_root, run_on, Workdir};
 
 fn run(db: &TestDb, cwd: &Path, args: &[&str]) -> std::process::Output {
-    run_with_timeout(nexus(cwd).args(args).env("DATABASE_URL", &db.url), Duration::from_secs(60)).0
+    run_on(&db.url, cwd, args, Duration::from_secs(60))
 }
 
 fn text(out: &std::process::Output) -> String {

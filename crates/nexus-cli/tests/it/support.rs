@@ -52,6 +52,18 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `nexus ARGS` in `cwd` against the database at `url`, killed after `limit`.
+pub fn run_on(url: &str, cwd: &Path, args: &[&str], limit: Duration) -> Output {
+    run_with_timeout(nexus(cwd).args(args).env("DATABASE_URL", url), limit).0
+}
+
+/// [`run_on`], which must succeed: what it printed.
+pub fn ok_on(url: &str, cwd: &Path, args: &[&str], limit: Duration) -> String {
+    let out = run_on(url, cwd, args, limit);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Runs to completion with a deadline.
 pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
     let started = Instant::now();

@@ -175,16 +175,23 @@ impl Writer {
         Ok(body)
     }
 
-    /// `GET path` as JSON.
-    async fn json(&self, path: &str) -> Result<Value, SiteError> {
+    /// `GET path` as JSON, with the body it came in.
+    async fn json_body(&self, path: &str) -> Result<(Value, Bytes), SiteError> {
         let body = self.get(path, "application/json").await?;
-        serde_json::from_slice(&body).map_err(|e| SiteError::Invalid(format!("GET {path} did not answer JSON: {e}")))
+        let value = serde_json::from_slice(&body)
+            .map_err(|e| SiteError::Invalid(format!("GET {path} did not answer JSON: {e}")))?;
+        Ok((value, body))
     }
 
-    /// `GET path` written to `static/<path>.json`; returns what it said.
+    /// `GET path` as JSON.
+    async fn json(&self, path: &str) -> Result<Value, SiteError> {
+        Ok(self.json_body(path).await?.0)
+    }
+
+    /// `GET path` written to `static/<path>.json` as it was answered; returns what it said.
     async fn copy_json(&mut self, path: &str) -> Result<Value, SiteError> {
-        let value = self.json(path).await?;
-        self.put(&format!("{STATIC}{path}.json"), &serde_json::to_vec(&value).unwrap_or_default())?;
+        let (value, body) = self.json_body(path).await?;
+        self.put(&format!("{STATIC}{path}.json"), &body)?;
         Ok(value)
     }
 

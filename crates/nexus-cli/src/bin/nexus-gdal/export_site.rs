@@ -5,21 +5,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::bail;
 use nexus_server::site::{self, ARCHIVE, PROJECTS};
 use nexus_server::{AppState, ServerConfig};
-use nexus_service::snapshot::{LayerTiles, MAX_ARCHIVE_ZOOM};
+use nexus_service::snapshot::LayerTiles;
 
 use nexus_cli::config::{ExportSiteArgs, FileConfig, Settings};
 use nexus_cli::database;
 
 pub async fn run(settings: &Settings, file: &FileConfig, args: ExportSiteArgs) -> anyhow::Result<()> {
-    if args.maxzoom > MAX_ARCHIVE_ZOOM {
-        bail!(
-            "--maxzoom {} is too deep; at most {MAX_ARCHIVE_ZOOM} (the map zooms in further on the deepest tiles)",
-            args.maxzoom
-        );
-    }
+    nexus_cli::export_tiles::check_maxzoom(args.maxzoom)?;
     let web_dir = args.web_dir.or_else(|| file.web_dir.clone()).unwrap_or_else(|| PathBuf::from("web/dist"));
     let store = database::open(settings).await?;
     let mut config = ServerConfig::new(web_dir);
