@@ -64,4 +64,5 @@ pub use sheet::{SheetMap, SheetShape};
 pub use solutions::{SolutionProject, SolutionRow};
 pub use tiles::{
     EditPlace, PrerenderReader, RedrawnTile, StoredTile, TileStoreWriter, BUFFER, EXTENT, PROJECTS as PROJECTS_TILES,
+    TILE_BUDGET,
 };

@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod comments;
+mod crowded;
 mod edge;
 mod edit;
 mod edit_projects;

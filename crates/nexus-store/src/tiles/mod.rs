@@ -6,10 +6,12 @@
 //! partition name, built from a validated [`LayerId`] and quoted; z/x/y and the MVT layer name
 //! are bound parameters, and statements are prepared once per connection.
 
+mod crowded;
 mod edited;
 mod render;
 mod stored;
 
+pub use crowded::TILE_BUDGET;
 pub use edited::{EditPlace, RedrawnTile};
 pub use render::{StoredTile, BUFFER, EXTENT, PROJECTS};
 pub use stored::{PrerenderReader, TileStoreWriter};

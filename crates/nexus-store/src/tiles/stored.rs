@@ -12,6 +12,7 @@ use tokio_postgres::types::Type;
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
+use super::crowded::{kept, SIZE, WEIGHT};
 use super::render::{table, zxy, BUFFER, EXTENT};
 
 impl Store {
@@ -116,7 +117,8 @@ impl PrerenderReader {
     /// from the deepest up: the first call simplifies each feature to that zoom's grid unit
     /// (`tolerance` × unit; detail below a unit is lost in MVT anyway) into a temporary
     /// table, and each shallower zoom simplifies the previous zoom's result again, so the
-    /// work shrinks with every step instead of starting over from the full geometry.
+    /// work shrinks with every step instead of starting over from the full geometry. A crowded
+    /// tile keeps its largest features, as a tile drawn on request does.
     ///
     /// # Errors
     /// When the query fails.
@@ -127,12 +129,15 @@ impl PrerenderReader {
     ) -> StoreResult<impl Stream<Item = StoreResult<(u32, u32, Vec<u8>)>> + '_> {
         let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
         let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
-        let source = if self.simplified { "nexus_prerender".to_owned() } else { table(&self.layer) };
-        let column = if self.simplified { "g" } else { "geom_3857" };
+        let (source, column, size) = if self.simplified {
+            ("nexus_prerender".to_owned(), "g", "r")
+        } else {
+            (table(&self.layer), "geom_3857", SIZE)
+        };
         client
             .batch_execute(&format!(
                 "CREATE TEMP TABLE nexus_prerender_next AS
-                     SELECT fid, properties, ST_Simplify({column}, {unit}, false) AS g FROM {source};
+                     SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source};
                  DELETE FROM nexus_prerender_next WHERE g IS NULL OR ST_IsEmpty(g);
                  DROP TABLE IF EXISTS nexus_prerender;
                  ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
@@ -143,7 +148,7 @@ impl PrerenderReader {
         let sql = format!(
             "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
              t AS (
-                 SELECT f.fid, f.properties, f.g, tx, ty
+                 SELECT f.fid, f.properties, f.g, f.r, tx, ty
                  FROM nexus_prerender f, p,
                  LATERAL generate_series(
                      greatest(0, floor((ST_XMin(f.g) + 20037508.342789244) / p.size - {m})::int),
@@ -152,17 +157,22 @@ impl PrerenderReader {
                      greatest(0, floor((20037508.342789244 - ST_YMax(f.g)) / p.size - {m})::int),
                      least(p.last, floor((20037508.342789244 - ST_YMin(f.g)) / p.size + {m})::int)) AS ty
              ),
-             -- MATERIALIZED: referenced twice below, an inlined q would clip every feature twice.
+             -- MATERIALIZED, and OFFSET 0 below: read more than once, an inlined q would clip
+             -- every feature again for each reader.
              q AS MATERIALIZED (
-                 SELECT tx, ty, fid, properties,
-                        ST_AsMVTGeom(g, ST_TileEnvelope($1, tx, ty), {EXTENT}, {BUFFER}, true) AS geom
-                 FROM t
-             )
-             SELECT tx, ty, ST_AsMVT(r, $2, {EXTENT}, 'geom', 'fid')
-             FROM q, LATERAL (SELECT q.fid, q.properties, q.geom) r
-             GROUP BY tx, ty
-             HAVING count(q.geom) > 0",
+                 SELECT tx, ty, fid, properties, geom, r, {WEIGHT} AS w FROM (
+                     SELECT tx, ty, fid, properties, r,
+                            ST_AsMVTGeom(g, ST_TileEnvelope($1, tx, ty), {EXTENT}, {BUFFER}, true) AS geom
+                     FROM t
+                     OFFSET 0
+                 ) c
+                 WHERE geom IS NOT NULL
+             ), {kept}
+             SELECT tx, ty, ST_AsMVT(k, $2, {EXTENT}, 'geom', 'fid')
+             FROM kept, LATERAL (SELECT kept.fid, kept.properties, kept.geom) k
+             GROUP BY tx, ty",
             m = f64::from(BUFFER) / f64::from(EXTENT),
+            kept = kept(&["tx", "ty"]),
         );
         let z = i32::from(z);
         let name = self.layer.as_str().to_owned();
