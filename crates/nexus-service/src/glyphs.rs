@@ -10,6 +10,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use glyphore_core::FontFace;
 use prost::Message;
+
+mod faces;
 use serde::Serialize;
 
 use crate::tiles::encoding;
@@ -70,12 +72,14 @@ pub struct GlyphRange {
 
 struct Stack {
     status: StackStatus,
-    faces: Vec<Arc<FontFace>>,
+    /// Its fonts, as indices into [`Glyphs::faces`].
+    fonts: Vec<usize>,
 }
 
 /// The font stacks of this server and the ranges rendered so far.
 pub struct Glyphs {
     stacks: Vec<Stack>,
+    faces: Arc<faces::Faces>,
     cache: moka::future::Cache<(String, u32), GlyphRange>,
 }
 
@@ -90,15 +94,16 @@ impl Glyphs {
     /// is missing or unreadable is logged and left out: labels in its scripts are not drawn,
     /// the rest of the map works.
     pub fn load(dirs: &[PathBuf]) -> Self {
+        let mut faces = faces::Faces::default();
         let stacks = STACKS
             .iter()
             .map(|(name, files)| {
-                let mut stack = Stack { status: StackStatus { name, fonts: Vec::new(), missing: Vec::new() }, faces: Vec::new() };
+                let mut stack = Stack { status: StackStatus { name, fonts: Vec::new(), missing: Vec::new() }, fonts: Vec::new() };
                 for file in *files {
-                    match read_face(dirs, file) {
-                        Ok((path, face)) => {
-                            stack.status.fonts.push(path);
-                            stack.faces.push(Arc::new(face));
+                    match faces.add(dirs, file) {
+                        Ok(i) => {
+                            stack.status.fonts.push(faces.path(i).to_path_buf());
+                            stack.fonts.push(i);
                         }
                         Err(reason) => {
                             tracing::warn!(font = file, stack = name, %reason, "labels in this font's scripts will not be drawn");
@@ -109,7 +114,7 @@ impl Glyphs {
                 stack
             })
             .collect();
-        Glyphs { stacks, cache: moka::future::Cache::new(CACHED_RANGES) }
+        Glyphs { stacks, faces: Arc::new(faces), cache: moka::future::Cache::new(CACHED_RANGES) }
     }
 
     /// The stacks and the files each was made from.
@@ -134,27 +139,30 @@ impl Glyphs {
         if !start.is_multiple_of(256) || start > LAST_START {
             return Err(GlyphError::BadRange(start.to_string()));
         }
-        let mut faces: Vec<Arc<FontFace>> = Vec::new();
+        let mut fonts: Vec<usize> = Vec::new();
         for name in fontstack.split(',').map(str::trim) {
             let stack = self.stacks.iter().find(|s| s.status.name == name).ok_or_else(|| GlyphError::UnknownStack {
                 name: name.to_owned(),
                 known: STACKS.iter().map(|(n, _)| format!("'{n}'")).collect::<Vec<_>>().join(", "),
             })?;
-            faces.extend(
-                stack.faces.iter().filter(|f| !faces.iter().any(|g| Arc::ptr_eq(f, g))).cloned().collect::<Vec<_>>(),
-            );
+            fonts.extend(stack.fonts.iter().filter(|i| !fonts.contains(i)).collect::<Vec<_>>());
         }
         let name = fontstack.to_owned();
         let key = (name.clone(), start);
-        Ok(self
+        let faces = Arc::clone(&self.faces);
+        let range = self
             .cache
             .get_with(key, async move {
-                // Rendering is a few milliseconds of CPU per font: off the async workers.
-                let raw = tokio::task::spawn_blocking(move || render(&faces, &name, start)).await.unwrap_or_default();
+                // Parsing and rendering are milliseconds of CPU per font: off the async workers.
+                let raw = tokio::task::spawn_blocking(move || render(&faces.parsed(&fonts), &name, start))
+                    .await
+                    .unwrap_or_default();
                 let gzip = Bytes::from(encoding::gzip(&raw));
                 GlyphRange { raw: Bytes::from(raw), gzip }
             })
-            .await)
+            .await;
+        self.faces.release_when_quiet();
+        Ok(range)
     }
 }
 
@@ -178,15 +186,6 @@ pub fn code_points(pbf: &[u8]) -> Vec<u32> {
     pbf::Glyphs::decode(pbf)
         .map(|g| g.stacks.iter().flat_map(|s| s.glyphs.iter().map(|g| g.id)).collect())
         .unwrap_or_default()
-}
-
-fn read_face(dirs: &[PathBuf], file: &str) -> Result<(PathBuf, FontFace), String> {
-    let path = dirs.iter().map(|d| d.join(file)).find(|p| p.is_file()).ok_or_else(|| {
-        format!("{file} is in none of {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))
-    })?;
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let face = FontFace::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((path, face))
 }
 
 /// One range from the faces in order, each code point from the first face that has it.
@@ -277,6 +276,21 @@ mod tests {
         let mut unique = latin.clone();
         unique.dedup();
         assert_eq!(unique.len(), latin.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn faces_are_parsed_for_a_new_range_and_let_go_when_quiet() {
+        let g = system();
+        assert_eq!(g.faces.parsed_now(), 0, "nothing parsed before a range is asked for");
+        g.range("Nexus Sans", 0).await.unwrap();
+        assert_eq!(g.faces.parsed_now(), 2, "DejaVu Sans and Loma");
+        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+        g.range("Nexus Sans", 0).await.unwrap();
+        assert_eq!(g.faces.parsed_now(), 2, "a cached range does not parse");
+        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+        assert_eq!(g.faces.parsed_now(), 0, "let go after a quiet spell");
+        let thai = code_points(&g.range("Nexus Sans", 0x0E00).await.unwrap().raw);
+        assert!(thai.contains(&0x0E2B), "parsed again for a new range: {thai:?}");
     }
 
     #[tokio::test]
