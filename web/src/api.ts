@@ -1,8 +1,10 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { RuleSource } from './sources';
-import type { Effect, Role, Visibility } from './vocab.gen';
+import type { Layer, RuleSet, SearchHit } from './api.gen';
+import type { Role, Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
+
+export type { FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector } from './api.gen';
 
 export interface City {
   slug: string;
@@ -10,35 +12,6 @@ export interface City {
   name_local: string | null;
   country: string;
   role: string;
-}
-
-export interface Layer {
-  id: string;
-  title: string;
-  title_local?: string | null;
-  description: string | null;
-  kind: string;
-  sectors: string[];
-  city: string | null;
-  source: string | null;
-  licence: string | null;
-  attribution: string | null;
-  approximate: boolean;
-  visibility: Visibility;
-  geometry_type: 'point' | 'line' | 'polygon' | 'mixed' | null;
-  bounds: [number, number, number, number] | null;
-  /** The zooms its tiles are made for (the map overzooms past the last). */
-  minzoom: number;
-  maxzoom: number;
-  feature_count: number;
-  revision: number;
-  updated_at: string;
-  /** The fields a click on a feature shows, in this order (all, when null). */
-  popup_fields?: string[] | null;
-  /** Part of the base map: drawn beneath everything at low zooms, never clicked. */
-  basemap?: boolean;
-  /** Its properties' names and types. */
-  fields?: { name: string; type: string }[];
 }
 
 /** Properties a project's answer carries that a save must not send back. */
@@ -65,25 +38,6 @@ export interface Project {
   visibility: Visibility;
   /** Bumped by every save; an edit sends the one it started from (If-Match). */
   revision?: number;
-}
-
-export interface Selector {
-  kinds?: string[];
-  sectors?: string[];
-}
-
-export interface Rule {
-  id: string;
-  title: string;
-  title_th?: string;
-  rationale_th?: string;
-  from: Selector;
-  to: Selector;
-  effect: Effect;
-  weight: number;
-  rationale: string;
-  source: string;
-  distance_m?: number;
 }
 
 /** What the what-if looked at (so an empty answer is never a bare all-clear). */
@@ -184,26 +138,13 @@ export async function upload<T>(path: string, form: FormData, what: string): Pro
   return answer<T>(await fetch(path, { method: 'POST', headers: headers({}, true), body: form }), what);
 }
 
-/** One thing `GET /api/search` found. */
-export interface SearchHit {
-  type: 'city' | 'project' | 'solution' | 'layer' | 'feature';
-  title: string;
-  title_local: string | null;
-  city: string | null;
-  id: string;
-  layer: string | null;
-  layer_title: string | null;
-  bbox: [number, number, number, number] | null;
-  rank: number;
-}
-
 export const search = async (q: string, city: string) =>
   (await getJson<{ results: SearchHit[] }>(`/api/search?${new URLSearchParams({ q, city, limit: '8' })}`, 'search')).results;
 
 export const cities = () => getJson<GeoJSON.FeatureCollection<GeoJSON.Point, City>>('/api/cities', 'cities');
 export const settings = () => getJson<Settings>('/api/settings', 'settings');
 export const layers = () => getJson<Layer[]>('/api/layers', 'layers');
-export const rules = () => getJson<{ rule: Rule[]; sources?: Record<string, RuleSource> }>('/api/nexus/rules', 'Nexus rules');
+export const rules = () => getJson<RuleSet>('/api/nexus/rules', 'Nexus rules');
 export const projects = () =>
   getJson<GeoJSON.FeatureCollection<GeoJSON.Geometry | null, Project>>(
     '/collections/projects/items?limit=10000',

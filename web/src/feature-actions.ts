@@ -9,7 +9,7 @@ import type { FeatureEditor } from './feature-edit';
 import { text } from './feature-edit-text';
 
 function mayEditLayer(me: api.Me, layer: api.Layer): boolean {
-  return mayEdit(me, layer.city ?? '', layer.visibility) && layer.geometry_type !== 'mixed';
+  return mayEdit(me, layer.city ?? '', layer.visibility);
 }
 
 /** "Add a feature" for `layer`, or nothing for those who may not. */

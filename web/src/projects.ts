@@ -6,7 +6,8 @@ import type { Project } from './api';
 import { DIMENSIONS, EFFECT_COLOUR, EFFECTS, SECTORS, STATUSES, sectorColour } from './colours';
 import { byId, downloads, el } from './dom';
 import { lang, local, t } from './i18n';
-import { citedSources, type RuleSource } from './sources';
+import type { RuleSource } from './api';
+import { citedSources } from './sources';
 
 export type ProjectFeature = GeoJSON.Feature<GeoJSON.Geometry | null, Project>;
 

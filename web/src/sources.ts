@@ -3,10 +3,7 @@
 
 import { el } from './dom';
 
-export interface RuleSource {
-  title: string;
-  url?: string;
-}
+import type { RuleSource } from './api.gen';
 
 /** The longest title shown in full; longer ones are cut, the whole kept as a tooltip. */
 const SHORT = 70;

@@ -6,7 +6,7 @@ import type * as api from './api';
 import type { City, Layer, Rule } from './api';
 import type { View } from './hash';
 import type { ProjectFeature } from './projects';
-import type { RuleSource } from './sources';
+import type { RuleSource } from './api';
 
 export interface AtlasState {
   /** The city, map view, layers, overlays, project and language, as in the URL. */

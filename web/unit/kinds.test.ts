@@ -7,10 +7,10 @@ const rule = (id: string, from: Rule['from'], to: Rule['to']): Rule =>
   ({ id, title: id, from, to, effect: 'conflict', weight: 3, rationale: '', source: '' }) as Rule;
 
 const RULES = [
-  rule('landfill-water', { kinds: ['waste_site'] }, { kinds: ['waterway'] }),
-  rule('heritage', { kinds: ['project_footprint', 'waste_site'] }, { kinds: ['heritage_zone'] }),
-  rule('green-water', { kinds: ['green_infrastructure'], sectors: ['water'] }, { kinds: ['waterway'] }),
-  rule('into-intake', { kinds: ['outfall'] }, { kinds: ['water_intake'] }),
+  rule('landfill-water', { kinds: ['waste_site'], sectors: [] }, { kinds: ['waterway'], sectors: [] }),
+  rule('heritage', { kinds: ['project_footprint', 'waste_site'], sectors: [] }, { kinds: ['heritage_zone'], sectors: [] }),
+  rule('green-water', { kinds: ['green_infrastructure'], sectors: ['water'] }, { kinds: ['waterway'], sectors: [] }),
+  rule('into-intake', { kinds: ['outfall'], sectors: [] }, { kinds: ['water_intake'], sectors: [] }),
 ];
 
 test('a bare project meets only the rules for any project', () => {

@@ -2,14 +2,11 @@
 // per kind of placement, and a change of language reaching every label.
 import { expect, test } from 'vitest';
 import type { Layer } from '../src/api';
+import { layerWith } from './layer';
 import { catalogLabels, featureName, fontFaces, projectName, relabel } from '../src/labels';
 import { catalogLayers } from '../src/style';
 
-const layer = (over: Partial<Layer>): Layer => ({
-  id: 'cm-tambon', title: 'Tambon', description: null, kind: 'boundary', sectors: ['land'], city: 'chiang-mai', source: null,
-  licence: null, attribution: null, approximate: false, visibility: 'public', geometry_type: 'polygon', bounds: null,
-  feature_count: 1, revision: 3, updated_at: '', minzoom: 0, maxzoom: 22, ...over,
-});
+const layer = (over: Partial<Layer>): Layer => layerWith({ id: 'cm-tambon', title: 'Tambon', kind: 'boundary', sectors: ['land'], city: 'chiang-mai', geometry_type: 'polygon', revision: 3, ...over });
 
 const fields = (e: unknown) => (e as unknown[]).slice(1).filter(Array.isArray).map((g) => (g as string[])[1]);
 
@@ -27,10 +24,10 @@ test('a layer’s labels follow its visibility, and areas are named from zoom 10
   expect(specs.every((s) => (s.layout as { visibility: string }).visibility === 'none')).toBe(true);
   expect(specs[0].minzoom).toBe(10);
   expect((specs[0].layout as Record<string, unknown>)['text-font']).toEqual(['Nexus Sans']);
-  // Lines are named along themselves; a layer of mixed geometry gets both placements.
+  // Lines are named along themselves; a layer whose geometry is not known yet gets both placements.
   const river = catalogLabels(layer({ id: 'cm-rivers', kind: 'waterway', geometry_type: 'line' }), true);
   expect(river.map((s) => [s.id, (s.layout as Record<string, unknown>)['symbol-placement']])).toEqual([['L:cm-rivers:label-line', 'line']]);
-  expect(catalogLabels(layer({ geometry_type: 'mixed' }), true)).toHaveLength(2);
+  expect(catalogLabels(layer({ geometry_type: null }), true)).toHaveLength(2);
 });
 
 test('Thai is drawn from the server’s own font file, nothing from another host', () => {
@@ -40,7 +37,7 @@ test('Thai is drawn from the server’s own font file, nothing from another host
 });
 
 test('a change of language rewrites every label and nothing else', () => {
-  const layers = [...catalogLayers(layer({}), true), ...catalogLabels(layer({ geometry_type: 'mixed' }), true), { id: 'projects:label', metadata: { 'nexus:label': 'project' } }];
+  const layers = [...catalogLayers(layer({}), true), ...catalogLabels(layer({ geometry_type: null }), true), { id: 'projects:label', metadata: { 'nexus:label': 'project' } }];
   const set: [string, string][] = [];
   const map = { getStyle: () => ({ layers }), setLayoutProperty: (id: string, _p: string, v: unknown) => set.push([id, JSON.stringify(v)]) };
   relabel(map as never);

@@ -2,14 +2,11 @@
 // outlines, approximate places dashed, hidden layers hidden.
 import { expect, test } from 'vitest';
 import type { Layer } from '../src/api';
+import { layerWith } from './layer';
 import { SECTOR_COLOUR } from '../src/colours';
 import { catalogLayers } from '../src/style';
 
-const layer = (over: Partial<Layer>): Layer => ({
-  id: 'cm-canal', title: 'Canal', description: null, kind: 'waterway', sectors: ['water'], city: 'chiang-mai', source: null,
-  licence: null, attribution: null, approximate: false, visibility: 'public', geometry_type: 'line', bounds: null,
-  feature_count: 1, revision: 3, updated_at: '', minzoom: 0, maxzoom: 22, ...over,
-});
+const layer = (over: Partial<Layer>): Layer => layerWith({ id: 'cm-canal', title: 'Canal', kind: 'waterway', sectors: ['water'], city: 'chiang-mai', geometry_type: 'line', revision: 3, ...over });
 
 test('every style layer of a catalog layer reads its source and is prefixed by it', () => {
   for (const l of catalogLayers(layer({}), true)) {

@@ -101,7 +101,7 @@ impl LayerMeta {
 }
 
 /// The type of a property, as exposed in TileJSON `vector_layers` and OGC API schemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Whole number.
@@ -125,7 +125,7 @@ pub enum FieldType {
 }
 
 /// A property name and its type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldDef {
     /// Property name as in the source.
     pub name: String,
@@ -134,10 +134,11 @@ pub struct FieldDef {
     pub ty: FieldType,
 }
 
-/// A layer as the catalog holds it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A layer as the catalog holds it (and as `GET /api/layers` lists it).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Layer {
     /// Identifier (also the URL word and tile source id).
+    #[ts(type = "string")]
     pub id: LayerId,
     /// Title.
     pub title: String,
@@ -146,10 +147,13 @@ pub struct Layer {
     /// Description.
     pub description: Option<String>,
     /// Kind.
+    #[ts(type = "LayerKind")]
     pub kind: LayerKind,
     /// Sectors.
+    #[ts(type = "Sector[]")]
     pub sectors: Vec<Sector>,
     /// City.
+    #[ts(type = "string | null")]
     pub city: Option<CitySlug>,
     /// Source.
     pub source: Option<String>,
@@ -162,8 +166,10 @@ pub struct Layer {
     /// Part of the base map (see [`LayerMeta::basemap`]).
     pub basemap: bool,
     /// Visibility.
+    #[ts(type = "Visibility")]
     pub visibility: Visibility,
     /// Geometry family, once data arrived.
+    #[ts(type = "GeometryFamily | null")]
     pub geometry_type: Option<GeometryFamily>,
     /// `[west, south, east, north]`, once data arrived.
     pub bounds: Option<[f64; 4]>,
@@ -191,9 +197,11 @@ pub struct Layer {
     pub popup_fields: Option<Vec<String>>,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
     /// Last changed.
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub updated_at: OffsetDateTime,
 }
 

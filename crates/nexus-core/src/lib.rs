@@ -35,6 +35,6 @@ pub use ids::{CitySlug, IdError, LayerId, ProjectSlug};
 pub use layer::{FieldDef, FieldType, Layer, LayerMeta};
 pub use project::{Budget, ProjectCollection, ProjectError, ProjectMeta, ProjectRecord};
 pub use query::{CqlFilter, FeatureFilter, ItemsQuery, QueryError, TimeRange};
-pub use rules::{GridSettings, Override, Rule, RuleError, RuleSet, Selector, MAX_DISTANCE_M};
+pub use rules::{GridSettings, Override, Rule, RuleError, RuleSet, RuleSource, Selector, MAX_DISTANCE_M};
 pub use solution::{Solution, SolutionSet};
 pub use tile::{TileCoord, TileError, MAX_ZOOM, WEB_MERCATOR_HALF};

@@ -22,14 +22,16 @@ pub struct RuleError {
 
 /// Which features one end of a rule applies to: those whose kind is one of `kinds` (any kind
 /// when empty) and that share a sector with `sectors` (any sector when empty).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Selector {
     /// Layer kinds; projects are `project_footprint` and their own kind.
     #[serde(default)]
+    #[ts(type = "LayerKind[]")]
     pub kinds: Vec<LayerKind>,
     /// Sectors.
     #[serde(default)]
+    #[ts(type = "Sector[]")]
     pub sectors: Vec<Sector>,
 }
 
@@ -50,7 +52,7 @@ impl Selector {
 }
 
 /// A national distance that replaces a rule's default in that country's cities.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
     /// ISO 3166-1 alpha-2 country code (`ID`, `PH`, `VN`, `TH`).
@@ -60,7 +62,7 @@ pub struct Override {
 }
 
 /// One interlinkage rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Stable identifier (`landfill-surface-water`): lower-case words joined by `-`.
@@ -69,6 +71,7 @@ pub struct Rule {
     pub title: String,
     /// The name in Thai, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub title_th: Option<String>,
     /// The features the rule starts from.
     pub from: Selector,
@@ -77,6 +80,7 @@ pub struct Rule {
     /// Metres on the ground, boundary to boundary; 0 means the two must intersect.
     pub distance_m: f64,
     /// Synergy, conflict or constraint.
+    #[ts(type = "Effect")]
     pub effect: Effect,
     /// 1 informative, 2 significant (needs mitigation), 3 legal exclusion or health and safety.
     pub weight: u8,
@@ -84,6 +88,7 @@ pub struct Rule {
     pub rationale: String,
     /// Why, in Thai, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rationale_th: Option<String>,
     /// On whose authority.
     pub source: String,
@@ -150,7 +155,7 @@ impl Rule {
 }
 
 /// The Nexus settings besides the rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct GridSettings {
     /// Side of an intensity hexagon on the ground, in metres (corner to corner it is twice that).
@@ -169,7 +174,7 @@ impl Default for GridSettings {
 }
 
 /// A validated rule set, as `data/nexus-rules.toml` holds it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// The intensity grid.
@@ -180,17 +185,19 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// What the `[Sn]` marks in the rules' `source` stand for.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[ts(as = "Option<std::collections::BTreeMap<String, RuleSource>>", optional)]
     pub sources: std::collections::BTreeMap<String, RuleSource>,
 }
 
 /// A document a rule rests on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSource {
     /// What it is, for people.
     pub title: String,
     /// Where to read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub url: Option<String>,
 }
 

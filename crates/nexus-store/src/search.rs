@@ -9,10 +9,11 @@ use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// One thing a search found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SearchHit {
     /// `city`, `project`, `solution` (a showcased solution), `layer` or `feature`.
     #[serde(rename = "type")]
+    #[ts(type = "'city' | 'project' | 'solution' | 'layer' | 'feature'")]
     pub kind: String,
     /// The name that matched best (for a feature, its name field that matched).
     pub title: String,

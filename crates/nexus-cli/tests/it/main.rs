@@ -13,3 +13,4 @@ mod serve;
 mod sizes;
 mod support;
 mod tidy;
+mod web_types;

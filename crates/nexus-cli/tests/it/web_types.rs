@@ -1,0 +1,49 @@
+//! `web/src/api.gen.ts`: the TypeScript types of the API's answers, made from the Rust types
+//! that serialize them (ts-rs), so the web map cannot drift from the server. The vocabularies
+//! they use come from `vocab.gen.ts` (the tidy test makes that one).
+
+use ts_rs::{Config, TS};
+
+use crate::support::repo_root;
+
+/// One exported declaration of `T`.
+fn decl<T: TS>(cfg: &Config) -> String {
+    let docs = T::docs().map(|d| format!("{}\n", d.trim_end())).unwrap_or_default();
+    let decl = T::decl(cfg);
+    let lines: Vec<&str> = decl.lines().map(str::trim_end).collect();
+    format!("{docs}export {}\n", lines.join("\n"))
+}
+
+fn web_types() -> String {
+    use nexus_core::{FieldDef, FieldType, GridSettings, Layer, Override, Rule, RuleSet, RuleSource, Selector};
+    // Counts and revisions are i64 in Rust and far below 2^53: plain numbers in JSON.
+    let cfg = Config::new().with_large_int("number");
+    [
+        "// The API's types, made from the Rust types that serialize them; do not edit. To regenerate\n\
+         // after changing them in Rust: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types\n\
+         import type { Effect, GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';\n"
+            .to_owned(),
+        decl::<FieldType>(&cfg),
+        decl::<FieldDef>(&cfg),
+        decl::<Layer>(&cfg),
+        decl::<Selector>(&cfg),
+        decl::<Override>(&cfg),
+        decl::<Rule>(&cfg),
+        decl::<GridSettings>(&cfg),
+        decl::<RuleSource>(&cfg),
+        decl::<RuleSet>(&cfg),
+        decl::<nexus_store::SearchHit>(&cfg),
+    ]
+    .join("\n")
+}
+
+#[test]
+fn web_types_are_generated_from_the_rust_types() {
+    let path = repo_root().join("web/src/api.gen.ts");
+    let want = web_types();
+    if std::env::var_os("NEXUS_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(have, want, "web/src/api.gen.ts is stale: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types");
+}

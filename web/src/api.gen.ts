@@ -1,0 +1,290 @@
+// The API's types, made from the Rust types that serialize them; do not edit. To regenerate
+// after changing them in Rust: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types
+import type { Effect, GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';
+
+/**
+ * The type of a property, as exposed in TileJSON `vector_layers` and OGC API schemas.
+ */
+export type FieldType = "integer" | "number" | "string" | "boolean" | "date" | "date_time" | "time" | "array" | "object";
+
+/**
+ * A property name and its type.
+ */
+export type FieldDef = {
+/**
+ * Property name as in the source.
+ */
+name: string,
+/**
+ * Its type.
+ */
+type: FieldType, };
+
+/**
+ * A layer as the catalog holds it (and as `GET /api/layers` lists it).
+ */
+export type Layer = {
+/**
+ * Identifier (also the URL word and tile source id).
+ */
+id: string,
+/**
+ * Title.
+ */
+title: string,
+/**
+ * Title in the city's language.
+ */
+title_local: string | null,
+/**
+ * Description.
+ */
+description: string | null,
+/**
+ * Kind.
+ */
+kind: LayerKind,
+/**
+ * Sectors.
+ */
+sectors: Sector[],
+/**
+ * City.
+ */
+city: string | null,
+/**
+ * Source.
+ */
+source: string | null,
+/**
+ * Licence.
+ */
+licence: string | null,
+/**
+ * Attribution.
+ */
+attribution: string | null,
+/**
+ * Approximate positions.
+ */
+approximate: boolean,
+/**
+ * Part of the base map (see [`LayerMeta::basemap`]).
+ */
+basemap: boolean,
+/**
+ * Visibility.
+ */
+visibility: Visibility,
+/**
+ * Geometry family, once data arrived.
+ */
+geometry_type: GeometryFamily | null,
+/**
+ * `[west, south, east, north]`, once data arrived.
+ */
+bounds: [number, number, number, number] | null,
+/**
+ * Property schema.
+ */
+fields: Array<FieldDef>,
+/**
+ * Number of features.
+ */
+feature_count: number,
+/**
+ * Bumped by every change of the data.
+ */
+revision: number,
+/**
+ * Lowest zoom served.
+ */
+minzoom: number,
+/**
+ * Highest zoom served.
+ */
+maxzoom: number,
+/**
+ * The revision whose low-zoom tiles are pre-rendered, if any.
+ */
+prerendered_revision: number | null,
+/**
+ * The deepest pre-rendered zoom of that revision.
+ */
+prerendered_maxzoom: number | null,
+/**
+ * `Cache-Control: max-age` for tile URLs without a revision, in seconds.
+ */
+cache_max_age: number,
+/**
+ * The fields a click on a feature shows, in this order (all, when unset).
+ */
+popup_fields: Array<string> | null,
+/**
+ * Created.
+ */
+created_at: string,
+/**
+ * Last changed.
+ */
+updated_at: string, };
+
+/**
+ * Which features one end of a rule applies to: those whose kind is one of `kinds` (any kind
+ * when empty) and that share a sector with `sectors` (any sector when empty).
+ */
+export type Selector = {
+/**
+ * Layer kinds; projects are `project_footprint` and their own kind.
+ */
+kinds: LayerKind[],
+/**
+ * Sectors.
+ */
+sectors: Sector[], };
+
+/**
+ * A national distance that replaces a rule's default in that country's cities.
+ */
+export type Override = {
+/**
+ * ISO 3166-1 alpha-2 country code (`ID`, `PH`, `VN`, `TH`).
+ */
+country: string,
+/**
+ * The distance there, in metres.
+ */
+distance_m: number, };
+
+/**
+ * One interlinkage rule.
+ */
+export type Rule = {
+/**
+ * Stable identifier (`landfill-surface-water`): lower-case words joined by `-`.
+ */
+id: string,
+/**
+ * A short name for people.
+ */
+title: string,
+/**
+ * The name in Thai, when given.
+ */
+title_th?: string,
+/**
+ * The features the rule starts from.
+ */
+from: Selector,
+/**
+ * The features they are checked against.
+ */
+to: Selector,
+/**
+ * Metres on the ground, boundary to boundary; 0 means the two must intersect.
+ */
+distance_m: number,
+/**
+ * Synergy, conflict or constraint.
+ */
+effect: Effect,
+/**
+ * 1 informative, 2 significant (needs mitigation), 3 legal exclusion or health and safety.
+ */
+weight: number,
+/**
+ * Why, in one sentence.
+ */
+rationale: string,
+/**
+ * Why, in Thai, when given.
+ */
+rationale_th?: string,
+/**
+ * On whose authority.
+ */
+source: string,
+/**
+ * National distances.
+ */
+overrides: Array<Override>, };
+
+/**
+ * The Nexus settings besides the rules.
+ */
+export type GridSettings = {
+/**
+ * Side of an intensity hexagon on the ground, in metres (corner to corner it is twice that).
+ */
+hex_size_m: number, };
+
+/**
+ * A document a rule rests on.
+ */
+export type RuleSource = {
+/**
+ * What it is, for people.
+ */
+title: string,
+/**
+ * Where to read it.
+ */
+url?: string, };
+
+/**
+ * A validated rule set, as `data/nexus-rules.toml` holds it.
+ */
+export type RuleSet = {
+/**
+ * The intensity grid.
+ */
+grid: GridSettings,
+/**
+ * The rules, in order.
+ */
+rule: Array<Rule>,
+/**
+ * What the `[Sn]` marks in the rules' `source` stand for.
+ */
+sources?: { [key in string]: RuleSource }, };
+
+/**
+ * One thing a search found.
+ */
+export type SearchHit = {
+/**
+ * `city`, `project`, `solution` (a showcased solution), `layer` or `feature`.
+ */
+type: 'city' | 'project' | 'solution' | 'layer' | 'feature',
+/**
+ * The name that matched best (for a feature, its name field that matched).
+ */
+title: string,
+/**
+ * The other name (a city's or project's local name, a feature's other name field).
+ */
+title_local: string | null,
+/**
+ * The city it belongs to, when it belongs to one.
+ */
+city: string | null,
+/**
+ * The city slug, project slug, layer id, or `layer/fid` of a feature.
+ */
+id: string,
+/**
+ * The layer (of a feature, or the layer found).
+ */
+layer: string | null,
+/**
+ * That layer's title.
+ */
+layer_title: string | null,
+/**
+ * Where it is: west, south, east, north.
+ */
+bbox: [number, number, number, number] | null,
+/**
+ * How well it matched: 0 the whole name, 1 its start, 2 a word's start, 3 inside a word.
+ */
+rank: number, };
