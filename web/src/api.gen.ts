@@ -288,3 +288,169 @@ bbox: [number, number, number, number] | null,
  * How well it matched: 0 the whole name, 1 its start, 2 a word's start, 3 inside a word.
  */
 rank: number, };
+
+/**
+ * The rules that look as far as `distance_m` around the subject.
+ */
+export type Reach = {
+/**
+ * Metres on the ground (0: the two must touch).
+ */
+distance_m: number,
+/**
+ * Titles of the rules.
+ */
+rules: Array<string>, };
+
+/**
+ * What a live computation looked at.
+ */
+export type Checked = {
+/**
+ * Ids of the rules one of whose ends fits the subject, in the rule set's order.
+ */
+rules: Array<string>,
+/**
+ * Rules in the set.
+ */
+rules_total: number,
+/**
+ * Ids of the layers those rules were run against (their other end fits the layer).
+ */
+layers: Array<string>,
+/**
+ * Whether the other projects were looked at too.
+ */
+projects: boolean,
+/**
+ * The farthest any of those rules reaches in the subject's country, in metres.
+ */
+within_m: number,
+/**
+ * How far those rules reach, nearest first: each distance with the rules that reach it.
+ */
+reach: Array<Reach>, };
+
+/**
+ * A layer a project lies on (or crosses).
+ */
+export type TouchedLayer = {
+/**
+ * Layer id.
+ */
+layer: string,
+/**
+ * Its title.
+ */
+title: string,
+/**
+ * Its kind.
+ */
+kind: string,
+/**
+ * Its sectors.
+ */
+sectors: Array<string>,
+/**
+ * How many of its features the project meets.
+ */
+features: number, };
+
+/**
+ * A project seen through the other sectors.
+ */
+export type ProjectProfile = {
+/**
+ * The project's slug.
+ */
+slug: string,
+/**
+ * Its title.
+ */
+title: string,
+/**
+ * Its title in the local language.
+ */
+title_local: string | null,
+/**
+ * Its city.
+ */
+city: string,
+/**
+ * Its own sectors.
+ */
+sectors: Array<string>,
+/**
+ * What it builds, if said.
+ */
+kind: string | null,
+/**
+ * The layers under it, boundaries aside.
+ */
+touches: Array<TouchedLayer>,
+/**
+ * Its own sectors and those of what it lies on, without repeats.
+ */
+sectors_on_the_ground: Array<string>,
+/**
+ * Every rule match it makes, as GeoJSON Features (the project is the `projects` end).
+ */
+links: GeoJSON.Feature[],
+/**
+ * How many synergies, conflicts and constraints.
+ */
+summary: { [key in string]: number },
+/**
+ * The rules whose constraints it triggers (titles), without repeats.
+ */
+constraints: Array<string>,
+/**
+ * Whether it meets two sectors or more.
+ */
+cross_sector: boolean, };
+
+/**
+ * A city's Nexus at a glance.
+ */
+export type CitySummary = {
+/**
+ * The city's slug.
+ */
+city: string,
+/**
+ * The five sectors, in the order of the matrices' rows and columns.
+ */
+sectors: Array<string>,
+/**
+ * Sector × sector counts of links, per effect (symmetric: a water-waste link counts in both
+ * the water row and the waste row).
+ */
+matrix: { [key in string]: Array<Array<number>> },
+/**
+ * Links per effect.
+ */
+links: { [key in string]: number },
+/**
+ * Links per rule.
+ */
+rules: { [key in string]: number },
+/**
+ * Projects per sector, per status and per Nexus dimension, and in all.
+ */
+projects: { [key in string]: { [key in string]: number } },
+/**
+ * Projects in all, and those touching two sectors or more.
+ */
+project_count: number,
+/**
+ * Projects touching two sectors or more.
+ */
+cross_sector_projects: number,
+/**
+ * Intensity cells, and the most sectors one holds.
+ */
+cells: number,
+/**
+ * The most distinct sectors in one cell.
+ */
+max_sectors_in_a_cell: number, };

@@ -1,10 +1,14 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { Layer, RuleSet, SearchHit } from './api.gen';
+import type { CitySummary, Layer, ProjectProfile, RuleSet, SearchHit } from './api.gen';
 import type { Role, Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
 
-export type { FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector } from './api.gen';
+export type { Checked, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector } from './api.gen';
+/** A project seen through the other sectors (`GET /api/projects/{slug}/nexus`). */
+export type Profile = ProjectProfile;
+/** A city's Nexus at a glance (`GET /api/cities/{city}/nexus`). */
+export type Summary = CitySummary;
 
 export interface City {
   slug: string;
@@ -38,40 +42,6 @@ export interface Project {
   visibility: Visibility;
   /** Bumped by every save; an edit sends the one it started from (If-Match). */
   revision?: number;
-}
-
-/** What the what-if looked at (so an empty answer is never a bare all-clear). */
-export interface Checked {
-  rules: string[];
-  rules_total: number;
-  layers: string[];
-  projects: boolean;
-  within_m: number;
-  reach: { distance_m: number; rules: string[] }[];
-}
-
-export interface Profile {
-  slug: string;
-  title: string;
-  touches: { layer: string; title: string; kind: string; sectors: string[]; features: number }[];
-  sectors_on_the_ground: string[];
-  links: GeoJSON.Feature[];
-  summary: Record<string, number>;
-  constraints: string[];
-  cross_sector: boolean;
-}
-
-export interface Summary {
-  city: string;
-  sectors: string[];
-  matrix: Record<string, number[][]>;
-  links: Record<string, number>;
-  rules: Record<string, number>;
-  projects: Record<string, Record<string, number>>;
-  project_count: number;
-  cross_sector_projects: number;
-  cells: number;
-  max_sectors_in_a_cell: number;
 }
 
 export interface Settings {

@@ -33,6 +33,11 @@ fn web_types() -> String {
         decl::<RuleSource>(&cfg),
         decl::<RuleSet>(&cfg),
         decl::<nexus_store::SearchHit>(&cfg),
+        decl::<nexus_store::Reach>(&cfg),
+        decl::<nexus_store::Checked>(&cfg),
+        decl::<nexus_store::TouchedLayer>(&cfg),
+        decl::<nexus_store::ProjectProfile>(&cfg),
+        decl::<nexus_store::CitySummary>(&cfg),
     ]
     .join("\n")
 }

@@ -40,7 +40,7 @@ pub struct EvaluatedLink {
 }
 
 /// What a live computation looked at.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct Checked {
     /// Ids of the rules one of whose ends fits the subject, in the rule set's order.
     pub rules: Vec<String>,
@@ -57,7 +57,7 @@ pub struct Checked {
 }
 
 /// The rules that look as far as `distance_m` around the subject.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct Reach {
     /// Metres on the ground (0: the two must touch).
     pub distance_m: f64,

@@ -12,7 +12,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// A layer a project lies on (or crosses).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TouchedLayer {
     /// Layer id.
     pub layer: String,
@@ -27,7 +27,7 @@ pub struct TouchedLayer {
 }
 
 /// A project seen through the other sectors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProjectProfile {
     /// The project's slug.
     pub slug: String,
@@ -46,6 +46,7 @@ pub struct ProjectProfile {
     /// Its own sectors and those of what it lies on, without repeats.
     pub sectors_on_the_ground: Vec<String>,
     /// Every rule match it makes, as GeoJSON Features (the project is the `projects` end).
+    #[ts(type = "GeoJSON.Feature[]")]
     pub links: Vec<serde_json::Value>,
     /// How many synergies, conflicts and constraints.
     pub summary: BTreeMap<String, usize>,
@@ -56,7 +57,7 @@ pub struct ProjectProfile {
 }
 
 /// A city's Nexus at a glance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CitySummary {
     /// The city's slug.
     pub city: String,
