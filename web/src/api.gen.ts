@@ -3,6 +3,81 @@
 import type { Effect, GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';
 
 /**
+ * A city of the atlas (and the properties of its point in `GET /api/cities`).
+ */
+export type City = {
+/**
+ * URL word (`chiang-mai`).
+ */
+slug: string,
+/**
+ * English name.
+ */
+name: string,
+/**
+ * Name in the local language and script, when known.
+ */
+name_local: string | null,
+/**
+ * ISO 3166-1 alpha-2 country code (`TH`).
+ */
+country: string,
+/**
+ * Role in the programme: `partner`, `phase-1`, `associate`, …
+ */
+role: string,
+/**
+ * Centre longitude, degrees.
+ */
+lon: number,
+/**
+ * Centre latitude, degrees.
+ */
+lat: number,
+/**
+ * True when the centre is an illustrative estimate rather than survey data.
+ */
+approximate: boolean,
+/**
+ * Where the facts come from.
+ */
+source: string | null, };
+
+/**
+ * An XYZ raster basemap.
+ */
+export type Basemap = {
+/**
+ * `https://…/{z}/{x}/{y}.png`
+ */
+url: string,
+/**
+ * Who to credit under the map.
+ */
+attribution: string, };
+
+/**
+ * The answer of `GET /api/settings`.
+ */
+export type Settings = {
+/**
+ * The raster basemap under the atlas's layers, if one is configured.
+ */
+basemap: Basemap | null,
+/**
+ * Whether planners sign in here (always, on a server; a static site says no).
+ */
+planners: boolean,
+/**
+ * Whether the legacy shared planner token is configured.
+ */
+legacy_token: boolean,
+/**
+ * The largest upload accepted, in MiB.
+ */
+max_upload_mb: number, };
+
+/**
  * The type of a property, as exposed in TileJSON `vector_layers` and OGC API schemas.
  */
 export type FieldType = "integer" | "number" | "string" | "boolean" | "date" | "date_time" | "time" | "array" | "object";

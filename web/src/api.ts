@@ -1,22 +1,14 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { CitySummary, Layer, ProjectProfile, RuleSet, SearchHit } from './api.gen';
+import type { City, CitySummary, Layer, ProjectProfile, RuleSet, SearchHit, Settings } from './api.gen';
 import type { Role, Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
 
-export type { Checked, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector } from './api.gen';
+export type { Checked, City, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector, Settings } from './api.gen';
 /** A project seen through the other sectors (`GET /api/projects/{slug}/nexus`). */
 export type Profile = ProjectProfile;
 /** A city's Nexus at a glance (`GET /api/cities/{city}/nexus`). */
 export type Summary = CitySummary;
-
-export interface City {
-  slug: string;
-  name: string;
-  name_local: string | null;
-  country: string;
-  role: string;
-}
 
 /** Properties a project's answer carries that a save must not send back. */
 export const SERVER_ONLY = ['revision', 'updated_at'];
@@ -42,12 +34,6 @@ export interface Project {
   visibility: Visibility;
   /** Bumped by every save; an edit sends the one it started from (If-Match). */
   revision?: number;
-}
-
-export interface Settings {
-  basemap: { url: string; attribution: string } | null;
-  planners: boolean;
-  max_upload_mb: number;
 }
 
 const TOKEN_KEY = 'nexus-planner-token';

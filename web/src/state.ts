@@ -49,7 +49,7 @@ export function newState(view: View): AtlasState {
     rules: new Map(),
     sources: {},
     visible: new Set(),
-    settings: { basemap: null, planners: false, max_upload_mb: 0 },
+    settings: { basemap: null, planners: false, legacy_token: false, max_upload_mb: 0 },
     me: { user: null, legacy: false },
     overlayRevisions: new Map(),
     linkPair: null,

@@ -25,10 +25,11 @@ pub enum CityError {
     Duplicate(String),
 }
 
-/// A city of the atlas.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A city of the atlas (and the properties of its point in `GET /api/cities`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct City {
     /// URL word (`chiang-mai`).
+    #[ts(type = "string")]
     pub slug: CitySlug,
     /// English name.
     pub name: String,

@@ -46,7 +46,7 @@ pub struct ServerConfig {
 }
 
 /// An XYZ raster basemap.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct Basemap {
     /// `https://…/{z}/{x}/{y}.png`
     pub url: String,

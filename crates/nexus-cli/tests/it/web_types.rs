@@ -15,7 +15,7 @@ fn decl<T: TS>(cfg: &Config) -> String {
 }
 
 fn web_types() -> String {
-    use nexus_core::{FieldDef, FieldType, GridSettings, Layer, Override, Rule, RuleSet, RuleSource, Selector};
+    use nexus_core::{City, FieldDef, FieldType, GridSettings, Layer, Override, Rule, RuleSet, RuleSource, Selector};
     // Counts and revisions are i64 in Rust and far below 2^53: plain numbers in JSON.
     let cfg = Config::new().with_large_int("number");
     [
@@ -23,6 +23,9 @@ fn web_types() -> String {
          // after changing them in Rust: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types\n\
          import type { Effect, GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';\n"
             .to_owned(),
+        decl::<City>(&cfg),
+        decl::<nexus_server::Basemap>(&cfg),
+        decl::<nexus_server::Settings>(&cfg),
         decl::<FieldType>(&cfg),
         decl::<FieldDef>(&cfg),
         decl::<Layer>(&cfg),

@@ -23,10 +23,7 @@ async fn cities(State(state): State<AppState>) -> Result<impl IntoResponse, ApiE
                 "type": "Feature",
                 "id": c.slug,
                 "geometry": { "type": "Point", "coordinates": [c.lon, c.lat] },
-                "properties": {
-                    "slug": c.slug, "name": c.name, "name_local": c.name_local, "country": c.country,
-                    "role": c.role, "approximate": c.approximate, "source": c.source,
-                },
+                "properties": c,
             })
         })
         .collect();
