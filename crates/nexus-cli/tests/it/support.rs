@@ -14,6 +14,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
+/// Checks that the generated file `rel` (from the repository root) holds `want`, writing it
+/// first when `NEXUS_BLESS` is set; `test` names the test that regenerates it.
+pub fn generated(rel: &str, want: &str, test: &str) {
+    let path = repo_root().join(rel);
+    if std::env::var_os("NEXUS_BLESS").is_some() {
+        std::fs::write(&path, want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(have, want, "{rel} is stale: NEXUS_BLESS=1 cargo test -p nexus-cli --test it {test}");
+}
+
 /// A `nexus` command with a clean environment: no inherited DATABASE_URL or NEXUS_*.
 pub fn nexus(cwd: &Path) -> Command {
     let mut c = Command::new(BIN);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::repo_root;
+use crate::support::{generated, repo_root};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -267,14 +267,5 @@ fn web_vocabulary() -> String {
 
 #[test]
 fn web_vocabulary_is_generated_from_nexus_core() {
-    let path = repo_root().join("web/src/vocab.gen.ts");
-    let want = web_vocabulary();
-    if std::env::var_os("NEXUS_BLESS").is_some() {
-        std::fs::write(&path, &want).unwrap();
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        have, want,
-        "web/src/vocab.gen.ts is stale: NEXUS_BLESS=1 cargo test -p nexus-cli --test it tidy::web_vocabulary"
-    );
+    generated("web/src/vocab.gen.ts", &web_vocabulary(), "tidy::web_vocabulary");
 }

@@ -4,7 +4,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::support::repo_root;
+use crate::support::generated;
 
 /// One exported declaration of `T`.
 fn decl<T: TS>(cfg: &Config) -> String {
@@ -47,11 +47,5 @@ fn web_types() -> String {
 
 #[test]
 fn web_types_are_generated_from_the_rust_types() {
-    let path = repo_root().join("web/src/api.gen.ts");
-    let want = web_types();
-    if std::env::var_os("NEXUS_BLESS").is_some() {
-        std::fs::write(&path, &want).unwrap();
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(have, want, "web/src/api.gen.ts is stale: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types");
+    generated("web/src/api.gen.ts", &web_types(), "web_types");
 }
