@@ -1,10 +1,10 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { City, CitySummary, Layer, ProjectProfile, RuleSet, SearchHit, Settings } from './api.gen';
-import type { Role, Visibility } from './vocab.gen';
+import type { City, CitySummary, Layer, ProjectProfile, RuleSet, SearchHit, SessionAnswer, SessionUser, Settings } from './api.gen';
+import type { Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
 
-export type { Checked, City, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector, Settings } from './api.gen';
+export type { Checked, City, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector, SessionUser, Settings } from './api.gen';
 /** A project seen through the other sectors (`GET /api/projects/{slug}/nexus`). */
 export type Profile = ProjectProfile;
 /** A city's Nexus at a glance (`GET /api/cities/{city}/nexus`). */
@@ -111,27 +111,11 @@ export const profile = (slug: string) =>
 export const summary = (city: string) =>
   getJson<Summary>(`/api/cities/${encodeURIComponent(city)}/nexus`, 'city summary');
 
-/** A signed-in person and their roles per city (`GET /api/session`). */
-export interface SessionUser {
-  id: number;
-  email: string;
-  name: string;
-  site_admin: boolean;
-  roles: { city: string; role: Role; label: string }[];
-}
-
 /** Who this page acts as: a person, the legacy token (a site admin), or nobody. */
 export interface Me {
   user: SessionUser | null;
   /** Signed in with the configuration's planner token. */
   legacy: boolean;
-}
-
-interface SessionAnswer {
-  user: SessionUser | null;
-  csrf?: string;
-  site_admin?: boolean;
-  via?: string;
 }
 
 function me(a: SessionAnswer): Me {

@@ -28,6 +28,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub use routes::session_answer::{SessionAnswer, SessionRole, SessionUser};
 pub use routes::settings::Settings;
 pub use shares::HttpLimits;
 pub use state::{AppState, Basemap, ServerConfig};

@@ -21,11 +21,15 @@ fn web_types() -> String {
     [
         "// The API's types, made from the Rust types that serialize them; do not edit. To regenerate\n\
          // after changing them in Rust: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types\n\
-         import type { Effect, GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';\n"
+         import type { Effect, GeometryFamily, LayerKind, Role, Sector, Visibility } from './vocab.gen';\n"
             .to_owned(),
         decl::<City>(&cfg),
         decl::<nexus_server::Basemap>(&cfg),
         decl::<nexus_server::Settings>(&cfg),
+        decl::<nexus_store::Via>(&cfg),
+        decl::<nexus_server::SessionRole>(&cfg),
+        decl::<nexus_server::SessionUser>(&cfg),
+        decl::<nexus_server::SessionAnswer>(&cfg),
         decl::<FieldType>(&cfg),
         decl::<FieldDef>(&cfg),
         decl::<Layer>(&cfg),

@@ -15,6 +15,7 @@ pub mod project_history;
 pub mod projects;
 pub mod search;
 pub mod session;
+pub mod session_answer;
 pub mod settings;
 pub mod share;
 pub mod sheet;

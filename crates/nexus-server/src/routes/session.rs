@@ -12,11 +12,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use nexus_core::{Principal, UserAccess};
+use nexus_core::Principal;
+use nexus_store::Via;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::json::body;
+use super::session_answer::{SessionAnswer, SessionUser};
 use crate::auth::{cookie, same_origin, Anonymous, Caller, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,13 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/session", get(who).post(sign_in).delete(sign_out))
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
-}
-
-/// A user as the API shows them: with their roles in words.
-pub fn user_json(u: &UserAccess) -> Value {
-    let roles: Vec<Value> =
-        u.roles.iter().map(|m| json!({ "city": m.city, "role": m.role, "label": m.role.label() })).collect();
-    json!({ "id": u.id, "email": u.email, "name": u.name, "site_admin": u.site_admin, "roles": roles })
 }
 
 /// Whether the client reached us over HTTPS (directly behind a proxy that says so, or a
@@ -73,8 +68,13 @@ async fn sign_in(
     let signed = state.accounts.sign_in(&email, &password, &from, old).await?;
     let max_age = (signed.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
     let expires = signed.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let mut res =
-        Json(json!({ "user": user_json(&signed.user), "csrf": signed.csrf, "expires_at": expires })).into_response();
+    let answer = SessionAnswer {
+        user: Some(SessionUser::from(&signed.user)),
+        csrf: Some(signed.csrf),
+        expires_at: Some(expires),
+        ..SessionAnswer::default()
+    };
+    let mut res = Json(answer).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&signed.session_id, max_age, secure(&state, &headers)));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
@@ -82,9 +82,16 @@ async fn sign_in(
 
 async fn who(caller: Caller) -> Response {
     let body = match &caller.actor.principal {
-        Principal::User(u) => json!({ "user": user_json(u), "via": caller.actor.via, "csrf": caller.csrf }),
-        Principal::Legacy => json!({ "user": null, "via": "legacy", "site_admin": true }),
-        _ => json!({ "user": null }),
+        Principal::User(u) => SessionAnswer {
+            user: Some(SessionUser::from(u)),
+            via: Some(caller.actor.via),
+            csrf: caller.csrf,
+            ..SessionAnswer::default()
+        },
+        Principal::Legacy => {
+            SessionAnswer { via: Some(Via::Legacy), site_admin: Some(true), ..SessionAnswer::default() }
+        }
+        _ => SessionAnswer::default(),
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }

@@ -9,7 +9,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// How the actor proved who they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     /// A sign-in session (cookie).
