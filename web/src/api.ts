@@ -1,10 +1,14 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { City, CitySummary, Layer, ProjectProfile, RuleSet, SearchHit, SessionAnswer, SessionUser, Settings } from './api.gen';
+import type { City, Layer, SearchHit, Settings } from './api-catalog.gen';
+import type { CitySummary, ProjectProfile, RuleSet } from './api-nexus.gen';
+import type { SessionAnswer, SessionUser } from './api-session.gen';
 import type { Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
 
-export type { Checked, City, FieldDef, Layer, Rule, RuleSet, RuleSource, SearchHit, Selector, SessionUser, Settings } from './api.gen';
+export type { City, FieldDef, Layer, SearchHit, Settings } from './api-catalog.gen';
+export type { Checked, Rule, RuleSet, RuleSource, Selector } from './api-nexus.gen';
+export type { SessionUser } from './api-session.gen';
 /** A project seen through the other sectors (`GET /api/projects/{slug}/nexus`). */
 export type Profile = ProjectProfile;
 /** A city's Nexus at a glance (`GET /api/cities/{city}/nexus`). */

@@ -3,7 +3,7 @@
 
 import { el } from './dom';
 
-import type { RuleSource } from './api.gen';
+import type { RuleSource } from './api-nexus.gen';
 
 /** The longest title shown in full; longer ones are cut, the whole kept as a tooltip. */
 const SHORT = 70;

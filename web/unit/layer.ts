@@ -1,4 +1,4 @@
-// A catalog layer for tests: every field the server sends (api.gen.ts), with the test's own
+// A catalog layer for tests: every field the server sends (api-catalog.gen.ts), with the test's own
 // values over them.
 import type { Layer } from '../src/api';
 

@@ -1,5 +1,5 @@
 //! What the session routes answer: who is signed in, with their roles in words. Typed, so the
-//! web map's types are generated from these (`web/src/api.gen.ts`).
+//! web map's types are generated from these (`web/src/api-session.gen.ts`).
 
 use nexus_core::{CitySlug, Role, UserAccess};
 use nexus_store::Via;
