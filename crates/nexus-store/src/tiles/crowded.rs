@@ -18,10 +18,11 @@ pub(super) const SIZE: &str = "ST_Area(geom_3857) + ST_Length(geom_3857)";
 
 /// CTEs `o` (the tiles over budget) and `kept` (the features each tile keeps, with the
 /// columns `by`, then `fid, properties, geom`), read from a CTE `q` of clipped features with
-/// the columns `by`, `fid`, `properties`, `geom` (not NULL), `w` ([`WEIGHT`]) and `r` ([`SIZE`]).
-/// `by` names the tile (e.g. `["tx", "ty"]`), or is empty for a query of one tile. A tile
-/// keeps features, largest first, while those before it weigh less than the budget.
-pub(super) fn kept(by: &[&str]) -> String {
+/// the columns `by`, `fid`, `properties`, `geom` (not NULL) and `w` ([`WEIGHT`]). `by` names the
+/// tile (e.g. `["tx", "ty"]`), or is empty for a query of one tile. A tile over budget keeps
+/// features, largest by `size` (an expression over a row of `q`) first, while those before it
+/// weigh less than the budget; `size` is worked out only for the rows of such tiles.
+pub(super) fn kept(by: &[&str], size: &str) -> String {
     let group = if by.is_empty() { String::new() } else { format!("GROUP BY {}", by.join(", ")) };
     let cols = if by.is_empty() { "1".to_owned() } else { by.join(", ") };
     let same = if by.is_empty() {
@@ -37,8 +38,8 @@ pub(super) fn kept(by: &[&str]) -> String {
              SELECT {lead}fid, properties, geom FROM q WHERE NOT EXISTS (SELECT 1 FROM o WHERE {same})
              UNION ALL
              SELECT {lead}fid, properties, geom FROM (
-                 SELECT q.*, sum(w) OVER ({partition} ORDER BY r DESC, fid ROWS UNBOUNDED PRECEDING) - w AS before
-                 FROM q WHERE EXISTS (SELECT 1 FROM o WHERE {same})
+                 SELECT c.*, sum(w) OVER ({partition} ORDER BY size DESC, fid ROWS UNBOUNDED PRECEDING) - w AS before
+                 FROM (SELECT q.*, {size} AS size FROM q WHERE EXISTS (SELECT 1 FROM o WHERE {same})) c
              ) s
              WHERE before < {TILE_BUDGET}
          )"

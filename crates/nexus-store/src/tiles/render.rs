@@ -135,11 +135,11 @@ pub(super) fn layer_tile_sql(layer: &LayerId, geometry: &str) -> String {
         // inlined one computes it again for the `IS NOT NULL`; a z7 tile: 64-90 ms, not 41),
         // and MATERIALIZED keeps `q` from being computed once per reader.
         "WITH q AS MATERIALIZED (
-             SELECT fid, properties, geom, r, {WEIGHT} AS w FROM (
-                 SELECT fid, properties, r,
+             SELECT fid, properties, geom, {WEIGHT} AS w FROM (
+                 SELECT fid, properties,
                         ST_AsMVTGeom(g, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom
                  FROM (
-                     SELECT fid, properties, {SIZE} AS r, {geometry} AS g FROM {table}
+                     SELECT fid, properties, {geometry} AS g FROM {table}
                      WHERE geom_3857 && ST_TileEnvelope($1, $2, $3, margin => {margin})
                      OFFSET 0
                  ) a
@@ -150,7 +150,11 @@ pub(super) fn layer_tile_sql(layer: &LayerId, geometry: &str) -> String {
          SELECT CASE WHEN count(*) > 0 THEN ST_AsMVT(kept, $4, {EXTENT}, 'geom', 'fid') END FROM kept",
         table = table(layer),
         margin = f64::from(BUFFER) / f64::from(EXTENT),
-        kept = crowded::kept(&[]),
+        // The feature's whole size, looked up only for the rows of a crowded tile.
+        kept = crowded::kept(
+            &[],
+            &format!("(SELECT {SIZE} FROM {table} f WHERE f.layer_id = $4 AND f.fid = q.fid)", table = table(layer))
+        ),
     )
 }
 

@@ -172,7 +172,7 @@ impl PrerenderReader {
              FROM kept, LATERAL (SELECT kept.fid, kept.properties, kept.geom) k
              GROUP BY tx, ty",
             m = f64::from(BUFFER) / f64::from(EXTENT),
-            kept = kept(&["tx", "ty"]),
+            kept = kept(&["tx", "ty"], "q.r"),
         );
         let z = i32::from(z);
         let name = self.layer.as_str().to_owned();
