@@ -1,4 +1,5 @@
-# Nexus Atlas image: the `nexus` and `nexus-gdal` binaries, the built web map and the sample data.
+# Nexus Atlas image: the `nexus` binary, the built web map and the sample data. GDAL (libgdal32)
+# is installed for the formats `nexus` opens it for; GeoJSON and FlatGeobuf need only GEOS.
 # Used by docker-compose.yml; expects DATABASE_URL (the embedded cluster is for bare machines).
 
 FROM node:20-bookworm-slim AS web
@@ -23,7 +24,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /srv/nexus nexus
 WORKDIR /srv/nexus
-COPY --from=build /src/target/release/nexus /src/target/release/nexus-gdal /usr/local/bin/
+COPY --from=build /src/target/release/nexus /usr/local/bin/
 COPY --from=web /src/web/dist web/dist
 COPY data data
 USER nexus

@@ -1,7 +1,7 @@
 //! `nexus export LAYER --format … -o FILE`: a layer (or the projects) into a GIS file, with
 //! the filters of the OGC API items and a progress bar. GeoJSON is streamed from the store
-//! here, in the `nexus` binary, which does not load GDAL; the other formats are written by
-//! `nexus-gdal` through GDAL, from the same stream.
+//! here without loading GDAL; the other formats are written through GDAL from the same stream
+//! (`export_gis.rs`).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -110,14 +110,14 @@ impl Target {
     }
 }
 
-/// `nexus export` for GeoJSON (the `nexus` binary runs only this format itself).
+/// `nexus export` for GeoJSON, which needs no GDAL.
 ///
 /// # Errors
 /// When the layer, a filter or the output is wrong, or the database fails.
 pub async fn run_geojson(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     let format = format_of(&args)?;
     if format != ExportFormat::GeoJson {
-        bail!("{} is written by nexus-gdal; run it through `nexus export`", format.label());
+        bail!("{} is written through GDAL (export_gis::run), not here", format.label());
     }
     if args.output == Path::new("-") {
         let store = database::open(settings).await?;

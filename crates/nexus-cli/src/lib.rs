@@ -1,14 +1,13 @@
-//! The `nexus` command, in two binaries.
+//! The `nexus` command: the command line, configuration, the database connection and one
+//! module per command; `main.rs` only dispatches.
 //!
-//! `nexus` does not load GDAL: a process that links it maps about 110 shared libraries and
-//! starts at about 43 MB resident before doing anything, which is more than a whole GeoJSON
-//! export needs. So `nexus` runs the commands that need no GDAL itself (`db`, `export` to
-//! GeoJSON) and hands every other one to `nexus-gdal`, built beside it, by `exec` (same
-//! process id, arguments, environment and exit status). This library holds what both share:
-//! the command line, configuration, the database connection and the GDAL-free commands.
+//! GDAL and GEOS are not linked but opened when a command first reads or writes a format
+//! that needs them (see `nexus-ingest`'s `lazy_lib`): a process that maps GDAL's hundred
+//! libraries is about 31 MB heavier before doing anything, more than a whole GeoJSON export
+//! or a native ingest needs.
 //!
-//! Only these binaries have `main`, configuration loading, the tracing subscriber and
-//! `anyhow`. Every failure ends as one line on stderr, `error: …`, saying what to do.
+//! Only the binary has `main`, configuration loading, the tracing subscriber and `anyhow`.
+//! Every failure ends as one line on stderr, `error: …`, saying what to do.
 
 pub mod alloc;
 pub mod backup;
@@ -16,20 +15,23 @@ pub mod config;
 pub mod database;
 pub mod db;
 pub mod export;
+pub mod export_gis;
+pub mod export_site;
 pub mod export_tiles;
+pub mod ingest;
 pub mod ingest_args;
+pub mod load;
 pub mod overlays;
 pub mod people;
 pub mod people_args;
 pub mod prerender;
 pub mod rules;
+pub mod serve;
 pub mod serve_args;
 pub mod solutions;
 
 use std::future::Future;
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use crate::config::{Cli, Command, FileConfig, Settings};
 
@@ -45,17 +47,6 @@ pub enum Threads {
 
 /// Runs `run` with the parsed command line, its settings and configuration file; prints the
 /// error, if any, as one line.
-pub fn start<F, Fut>(threads: Threads, run: F) -> ExitCode
-where
-    F: FnOnce(Cli, Settings, FileConfig) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
-{
-    alloc::tune();
-    let cli = Cli::parse();
-    start_with(cli, threads, run)
-}
-
-/// [`start`] for a command line parsed already.
 pub fn start_with<F, Fut>(cli: Cli, threads: Threads, run: F) -> ExitCode
 where
     F: FnOnce(Cli, Settings, FileConfig) -> Fut,
@@ -87,8 +78,9 @@ where
     }
 }
 
-/// Whether the command needs GDAL (or the server, which links it), i.e. `nexus-gdal`.
-pub fn needs_gdal(command: &Command) -> bool {
+/// How many threads `command` runs on: the server and the commands that read or write
+/// through GDAL overlap their work on every core; the rest stream one thing on one thread.
+pub fn threads_for(command: &Command) -> Threads {
     match command {
         Command::Db { .. }
         | Command::Overlays { .. }
@@ -97,10 +89,12 @@ pub fn needs_gdal(command: &Command) -> bool {
         | Command::Audit(_)
         | Command::ExportTiles(_)
         | Command::Prerender { .. }
-        | Command::Purge => false,
-        // A bad format is reported by `nexus` itself.
-        Command::Export(args) => export::format_of(args).is_ok_and(|f| f != nexus_core::ExportFormat::GeoJson),
-        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::ExportSite(_) => true,
+        | Command::Purge => Threads::One,
+        Command::Export(args) => match export::format_of(args) {
+            Ok(nexus_core::ExportFormat::GeoJson) | Err(_) => Threads::One,
+            Ok(_) => Threads::Many,
+        },
+        Command::Serve(_) | Command::Ingest(_) | Command::Load { .. } | Command::ExportSite(_) => Threads::Many,
     }
 }
 

@@ -108,8 +108,8 @@ fn check(
             Some(v) => v.is_valid(&bytes),
             // No GEOS context of our own (out of memory): ask through GDAL.
             None => {
-                gdal_errors::install();
-                let valid = Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
+                let valid =
+                    gdal_errors::install().is_ok() && Geometry::from_wkb(&bytes).map(|g| g.is_valid()).unwrap_or(false);
                 gdal_errors::clear();
                 valid
             }

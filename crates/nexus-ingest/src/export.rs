@@ -26,7 +26,7 @@ fn install(from: &Path, dest: &Path) -> Result<(), IngestError> {
 /// Converts a staged GeoJSON file as `job` says, through an in-process ogr2ogr.
 pub(crate) fn translate(job: Conversion<'_>, progress: &dyn Fn(f64)) -> Result<u64, IngestError> {
     let Conversion { staging, work, name, format, dest } = job;
-    gdal_errors::install();
+    gdal_errors::install()?;
     gdal_errors::clear();
     let fail = |reason: String| IngestError::Io { path: dest.to_owned(), reason };
     // CSV and KML have no date type GDAL writes as ISO 8601 ("2021/03/01" otherwise, and

@@ -1,6 +1,6 @@
 //! The GDAL drivers behind the formats Nexus Atlas reads.
 
-use nexus_service::gis::Format;
+use nexus_service::gis::{Format, IngestError};
 
 /// The GDAL drivers that may read `format`, preferred first.
 pub const fn drivers(format: Format) -> &'static [&'static str] {
@@ -15,14 +15,19 @@ pub const fn drivers(format: Format) -> &'static [&'static str] {
     }
 }
 
-/// Whether the linked GDAL has a driver for `format`.
+/// Whether GDAL loads and has a driver for `format`.
 pub fn available(format: Format) -> bool {
-    drivers(format).iter().any(|d| gdal::DriverManager::get_driver_by_name(d).is_ok())
+    crate::libs::load_gdal().is_ok()
+        && drivers(format).iter().any(|d| gdal::DriverManager::get_driver_by_name(d).is_ok())
 }
 
-/// The linked GDAL's release name (`3.6.2`).
-pub fn gdal_version() -> String {
-    gdal::version::VersionInfo::release_name()
+/// GDAL's release name (`3.6.2`), or why it cannot be loaded.
+///
+/// # Errors
+/// When GDAL cannot be loaded.
+pub fn gdal_version() -> Result<String, IngestError> {
+    crate::libs::load_gdal()?;
+    Ok(gdal::version::VersionInfo::release_name())
 }
 
 #[cfg(test)]
@@ -31,7 +36,8 @@ mod tests {
 
     #[test]
     fn linked_gdal_has_every_driver() {
-        assert!(gdal_version().starts_with('3'), "{}", gdal_version());
+        let version = gdal_version().unwrap();
+        assert!(version.starts_with('3'), "{version}");
         for f in Format::ALL {
             assert!(available(*f), "GDAL lacks a driver for {}", f.name());
         }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::sync::Once;
 
 use gdal::errors::CplErrType;
+use nexus_service::gis::IngestError;
 
 thread_local! {
     static ERRORS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -12,9 +13,14 @@ thread_local! {
 
 static INSTALL: Once = Once::new();
 
-/// Installs the handler (once per process). Warnings are logged; failures are kept for
-/// [`take`]. GDAL's network access goes off at the same time, before any file is opened.
-pub fn install() {
+/// The door to GDAL: loads the library (see `libs`) and installs the handler, once per
+/// process. Warnings are logged; failures are kept for [`take`]. GDAL's network access goes
+/// off at the same time, before any file is opened.
+///
+/// # Errors
+/// When GDAL cannot be loaded.
+pub fn install() -> Result<(), IngestError> {
+    crate::libs::load_gdal()?;
     INSTALL.call_once(|| {
         crate::ffi::network_off();
         gdal::config::set_error_handler(|class, _code, msg| match class {
@@ -30,6 +36,7 @@ pub fn install() {
             CplErrType::None | CplErrType::Debug => {}
         });
     });
+    Ok(())
 }
 
 /// The failures GDAL raised on this thread since the last call, oldest first.

@@ -9,7 +9,7 @@ use std::ffi::c_void;
 #[allow(non_camel_case_types, reason = "the C API's names")]
 type GEOSContextHandle_t = *mut c_void;
 
-#[link(name = "geos_c")]
+// Resolved by the trampolines of `libs::geos`, not by the linker.
 extern "C" {
     fn GEOS_init_r() -> GEOSContextHandle_t;
     fn GEOS_finish_r(handle: GEOSContextHandle_t);
@@ -32,8 +32,12 @@ pub struct Validity {
 }
 
 impl Validity {
-    /// A fresh context; `None` if GEOS cannot make one (out of memory).
+    /// A fresh context; `None` if GEOS cannot be loaded or make one (out of memory).
     pub fn new() -> Option<Self> {
+        if let Err(why) = crate::libs::geos::load() {
+            tracing::warn!(%why, "GEOS cannot be loaded; validity is asked of GDAL");
+            return None;
+        }
         // SAFETY: GEOS_init_r has no preconditions; a null result is checked. The reader is
         // made in that context and checked likewise (the context is finished if it fails).
         unsafe {
@@ -82,6 +86,7 @@ mod tests {
     use super::Validity;
 
     fn wkb(wkt: &str) -> Vec<u8> {
+        crate::libs::load_gdal().unwrap();
         gdal::vector::Geometry::from_wkt(wkt).unwrap().wkb().unwrap()
     }
 

@@ -19,6 +19,8 @@ mod formats;
 mod gdal_door;
 mod gdal_errors;
 mod geos;
+mod lazy_lib;
+mod libs;
 mod looks;
 mod native;
 mod pipeline;
@@ -33,6 +35,7 @@ pub use gdal_door::{export, Gdal};
 pub use nexus_core::ExportFormat;
 // The request, report and errors of an ingest belong to the door (`nexus_service::gis`);
 // they are named here too, for the commands and tests that drive GDAL directly.
+pub use libs::load_gdal;
 pub use nexus_service::gis::{
     settings, sidecar_path, Action, Counts, ExportJob, Format, FormatError, IngestError, IngestOptions, IngestReport,
     Issue, Limits, NoProgress, Progress, Sidecar, SidecarLayer, MAX_ISSUES,

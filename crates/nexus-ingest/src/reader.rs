@@ -18,7 +18,7 @@ use crate::{crs, gdal_errors};
 /// Opens the file with the format's own driver (a `.geojson` that is really something else
 /// is refused rather than guessed at).
 pub fn open(source: &Source) -> Result<Dataset, IngestError> {
-    gdal_errors::install();
+    gdal_errors::install()?;
     gdal_errors::clear();
     let opts: Vec<&str> = source.open_options.iter().map(String::as_str).collect();
     Dataset::open_ex(

@@ -81,14 +81,17 @@ async fn mistakes_get_one_line_that_says_what_to_do() {
 }
 
 #[test]
-fn nexus_itself_does_not_load_gdal() {
-    // Loading GDAL maps about 110 libraries (43 MB resident before any work); `nexus` hands
-    // the commands that need it to `nexus-gdal`, so a GeoJSON export stays small.
+fn nexus_links_neither_gdal_nor_geos() {
+    // Loading GDAL maps about 110 libraries (31 MB resident before any work): `nexus` opens
+    // GDAL and GEOS only when a command needs them (nexus-ingest's lazy_lib). A GDAL function
+    // called without a trampoline brings the library back at start-up; so does a GEOS one.
     let out = std::process::Command::new("ldd").arg(crate::support::BIN).output().unwrap();
     let libs = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{libs}");
-    assert!(!libs.contains("libgdal"), "nexus links GDAL:\n{libs}");
-    let full = std::path::Path::new(crate::support::BIN).with_file_name("nexus-gdal");
-    let out = std::process::Command::new("ldd").arg(&full).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("libgdal"), "nexus-gdal is the one with GDAL");
+    for lib in ["libgdal", "libgeos", "libproj"] {
+        assert!(
+            !libs.contains(lib),
+            "nexus links {lib} at start-up; add the functions it calls to nexus-ingest's src/libs.rs:\n{libs}"
+        );
+    }
 }

@@ -129,6 +129,27 @@ async fn every_layer_of_a_geopackage_becomes_a_layer() {
     assert_eq!(got, vec![("atlas-places".to_owned(), 6), ("atlas-zones".to_owned(), 2)]);
 }
 
+#[tokio::test]
+async fn gdal_is_opened_only_for_the_formats_that_need_it() {
+    // LD_DEBUG=files makes the loader name every library it opens, dlopen included. GeoJSON
+    // is read natively and checked with GEOS; a GeoPackage needs GDAL.
+    let db = TestDb::new().await.unwrap();
+    let wd = Workdir::new("lazy-gdal");
+    let loaded = |args: &[&str]| {
+        let mut cmd = nexus(&wd.path);
+        cmd.arg("ingest").args(args).env("DATABASE_URL", &db.url).env("LD_DEBUG", "files");
+        let (out, _) = run_with_timeout(&mut cmd, Duration::from_secs(120));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    let native = loaded(&[fixture("zones.geojson").to_str().unwrap(), "--layer", "z"]);
+    assert!(native.contains("libgeos_c.so"), "GEOS checks the polygons:\n{native}");
+    assert!(!native.contains("libgdal.so"), "a GeoJSON ingest opened GDAL:\n{native}");
+    let gpkg = loaded(&[fixture("atlas.gpkg").to_str().unwrap(), "--layer", "atlas"]);
+    assert!(gpkg.contains("libgdal.so"), "a GeoPackage is read by GDAL:\n{gpkg}");
+}
+
 /// A GeoJSON sequence big enough to take a few seconds.
 fn big_file(dir: &Path, n: usize) -> PathBuf {
     let p = dir.join("big.geojsonl");

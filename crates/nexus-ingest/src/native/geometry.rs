@@ -292,6 +292,7 @@ mod tests {
     }
 
     fn same_as_gdal(json: &str) {
+        crate::libs::load_gdal().unwrap();
         let ours = wkb(json).unwrap().wkb.unwrap();
         let gdal = gdal::vector::Geometry::from_geojson(json).unwrap().wkb().unwrap();
         assert_eq!(ours, gdal, "{json}");
@@ -315,6 +316,7 @@ mod tests {
 
     #[test]
     fn extra_dimensions_are_dropped_and_empty_geometries_are_none() {
+        crate::libs::load_gdal().unwrap();
         let c = wkb(r#"{"type":"Point","coordinates":[1,2,3]}"#).unwrap();
         assert!(c.z_dropped);
         assert_eq!(c.wkb.unwrap(), gdal::vector::Geometry::from_wkt("POINT (1 2)").unwrap().wkb().unwrap());

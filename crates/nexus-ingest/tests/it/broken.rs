@@ -113,8 +113,10 @@ async fn bad_coordinates_are_refused_with_the_feature_number() {
     assert!(report.issues[1].reason.contains("is not a finite number (inf, 1)"), "{:?}", report.issues[1]);
     assert_eq!(err.to_string(), "2 of 3 features of far.geojson refused (first: feature 2, coordinate 1 (500, 10) is outside longitude -180..180 / latitude -90..90); nothing was written");
 
-    // NaN cannot be written in JSON; a GeoPackage can hold it.
+    // NaN cannot be written in JSON; a GeoPackage can hold it. The test writes it with GDAL
+    // itself, so it opens GDAL first, as the library's door does.
     let gpkg = dir.path().join("nan.gpkg");
+    nexus_ingest::load_gdal().unwrap();
     {
         let drv = gdal::DriverManager::get_driver_by_name("GPKG").unwrap();
         let mut ds = drv.create_vector_only(&gpkg).unwrap();

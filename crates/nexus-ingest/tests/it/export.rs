@@ -63,6 +63,8 @@ fn json_vertices(v: &Value, out: &mut Vec<(f64, f64)>) {
 /// Every feature of every layer of `path` (a zipped shapefile may hold several), with
 /// field names mapped back through `rename` (the shapefile's list of renamed fields).
 fn read_back(path: &str, rename: &BTreeMap<String, String>) -> Vec<Read> {
+    // Read with GDAL itself, opened as the library's door opens it.
+    nexus_ingest::load_gdal().unwrap();
     let ds = gdal::Dataset::open(path).unwrap_or_else(|e| panic!("GDAL cannot open {path}: {e}"));
     let mut out = Vec::new();
     for mut layer in ds.layers() {

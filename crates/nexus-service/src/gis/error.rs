@@ -122,6 +122,9 @@ pub enum IngestError {
     /// An internal task died.
     #[error("ingest task failed: {0}")]
     Task(String),
+    /// A library the format needs (GDAL) cannot be loaded on this machine.
+    #[error("{0}")]
+    Library(String),
 }
 
 fn first_refusal(report: &IngestReport) -> String {
@@ -136,7 +139,7 @@ impl IngestError {
     pub fn is_client_error(&self) -> bool {
         match self {
             IngestError::Store(e) => matches!(e, StoreError::Invalid(_)),
-            IngestError::Task(_) | IngestError::Io { .. } => false,
+            IngestError::Task(_) | IngestError::Io { .. } | IngestError::Library(_) => false,
             _ => true,
         }
     }

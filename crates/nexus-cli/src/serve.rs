@@ -7,11 +7,15 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use nexus_server::{AppState, ServerConfig};
 
-use nexus_cli::config::{FileConfig, ServeArgs, Settings};
-use nexus_cli::database;
+use crate::config::{FileConfig, ServeArgs, Settings};
+use crate::database;
 
 const DEFAULT_BIND: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 
+/// `nexus serve`.
+///
+/// # Errors
+/// When the address is taken, the database cannot be opened, or the server fails.
 pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
     let bind: SocketAddr = args.bind.or(file.bind).unwrap_or(DEFAULT_BIND);
     let web_dir = args.web_dir.or_else(|| file.web_dir.clone()).unwrap_or_else(|| PathBuf::from("web/dist"));

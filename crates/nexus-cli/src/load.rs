@@ -13,10 +13,14 @@ use nexus_core::{CityCollection, ProjectCollection};
 use nexus_ingest::{IngestOptions, Sidecar};
 use nexus_store::Store;
 
+use crate::config::Settings;
+use crate::database;
 use crate::ingest::ingest_one;
-use nexus_cli::config::Settings;
-use nexus_cli::database;
 
+/// `nexus load [DIR]`.
+///
+/// # Errors
+/// When a file of DIR is refused or the database fails.
 pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()> {
     let dir = dir.unwrap_or_else(|| PathBuf::from("data"));
     let store = database::open(settings).await?;
@@ -75,7 +79,7 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
     }
     let path = dir.join("nexus-rules.toml");
     if path.exists() {
-        let rules = nexus_cli::rules::read(&path)?;
+        let rules = crate::rules::read(&path)?;
         let changed = store.replace_rules(&rules).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
         writeln!(
             std::io::stdout(),
@@ -87,7 +91,7 @@ pub async fn run(settings: &Settings, dir: Option<PathBuf>) -> anyhow::Result<()
     }
     let path = dir.join("solutions.toml");
     if path.exists() {
-        let set = nexus_cli::solutions::read(&path)?;
+        let set = crate::solutions::read(&path)?;
         let changed = store.replace_solutions(&set.solution).await.map_err(|e| anyhow!("{}: {e}", path.display()))?;
         writeln!(
             std::io::stdout(),

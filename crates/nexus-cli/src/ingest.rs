@@ -12,9 +12,13 @@ use nexus_core::LayerId;
 use nexus_ingest::{Action, IngestError, IngestOptions, IngestReport, Progress, Sidecar};
 use nexus_store::Store;
 
-use nexus_cli::config::{IngestArgs, Settings};
-use nexus_cli::database;
+use crate::config::{IngestArgs, Settings};
+use crate::database;
 
+/// `nexus ingest`.
+///
+/// # Errors
+/// When the file is refused (the report says why), unreadable, or the database fails.
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<()> {
     let sidecar = Sidecar::for_file(&args.path)?.unwrap_or_default();
     let mut planned = sidecar.plan(&args.path, args.layer.as_ref()).map_err(|_| {
@@ -111,6 +115,10 @@ pub async fn ingest_one(store: &Store, mut opts: IngestOptions, json: bool) -> a
     }
 }
 
+/// Prints the ingest report: a summary and each issue, or the whole report as JSON.
+///
+/// # Errors
+/// When standard output cannot be written.
 pub fn print_report(r: &IngestReport, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {

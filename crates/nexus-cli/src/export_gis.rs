@@ -1,13 +1,13 @@
 //! `nexus export` to GeoPackage, Shapefile, CSV, KML and FlatGeobuf: the store's GeoJSON
-//! stream converted by GDAL (GeoJSON itself is written by `nexus_cli::export`).
+//! stream converted by GDAL (GeoJSON itself is written by `crate::export`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::config::{ExportArgs, Settings};
+use crate::database;
+use crate::export::{format_of, summary, Bar, Target};
 use anyhow::Context;
-use nexus_cli::config::{ExportArgs, Settings};
-use nexus_cli::database;
-use nexus_cli::export::{format_of, summary, Bar, Target};
 use nexus_core::ExportFormat;
 use nexus_ingest::{ExportJob, Progress};
 
@@ -29,10 +29,14 @@ impl Progress for Shown {
     }
 }
 
+/// `nexus export`: GeoJSON by `export::run_geojson`, the other formats through GDAL.
+///
+/// # Errors
+/// When the layer, a filter or the output is wrong, GDAL cannot be loaded, or the database fails.
 pub async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     let format = format_of(&args)?;
     if format == ExportFormat::GeoJson {
-        return nexus_cli::export::run_geojson(settings, args).await;
+        return crate::export::run_geojson(settings, args).await;
     }
     if args.output == std::path::Path::new("-") {
         anyhow::bail!("only GeoJSON can go to standard output; give -o FILE for {}", format.label());

@@ -9,11 +9,15 @@ use nexus_server::site::{self, ARCHIVE, PROJECTS};
 use nexus_server::{AppState, ServerConfig};
 use nexus_service::snapshot::LayerTiles;
 
-use nexus_cli::config::{ExportSiteArgs, FileConfig, Settings};
-use nexus_cli::database;
+use crate::config::{ExportSiteArgs, FileConfig, Settings};
+use crate::database;
 
+/// `nexus export-site DIR`.
+///
+/// # Errors
+/// When the database fails or DIR cannot be written.
 pub async fn run(settings: &Settings, file: &FileConfig, args: ExportSiteArgs) -> anyhow::Result<()> {
-    nexus_cli::export_tiles::check_maxzoom(args.maxzoom)?;
+    crate::export_tiles::check_maxzoom(args.maxzoom)?;
     let web_dir = args.web_dir.or_else(|| file.web_dir.clone()).unwrap_or_else(|| PathBuf::from("web/dist"));
     let store = database::open(settings).await?;
     let mut config = ServerConfig::new(web_dir);
