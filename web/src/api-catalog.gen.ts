@@ -1,6 +1,6 @@
 // The API's types, made from the Rust types that serialize them; do not edit. To regenerate
 // after changing them in Rust: NEXUS_BLESS=1 cargo test -p nexus-cli --test it web_types
-import type { GeometryFamily, LayerKind, Sector, Visibility } from './vocab.gen';
+import type { Dimension, GeometryFamily, LayerKind, ProjectKind, ProjectStatus, Sector, Visibility } from './vocab.gen';
 
 /**
  * A city of the atlas (and the properties of its point in `GET /api/cities`).
@@ -244,3 +244,89 @@ bbox: [number, number, number, number] | null,
  * How well it matched: 0 the whole name, 1 its start, 2 a word's start, 3 inside a word.
  */
 rank: number, };
+
+/**
+ * The properties of a project's Feature, as read (a save sends them without `revision` and
+ * `updated_at`, which the server keeps).
+ */
+export type ProjectAnswer = {
+/**
+ * Its id in URLs.
+ */
+slug: string,
+/**
+ * The city it belongs to.
+ */
+city: string,
+/**
+ * Title in English.
+ */
+title: string,
+/**
+ * Title in the city's language.
+ */
+title_local: string | null,
+/**
+ * What it does.
+ */
+description: string | null,
+/**
+ * The description in the city's language.
+ */
+description_local: string | null,
+/**
+ * Sectors it touches.
+ */
+sectors: Sector[],
+/**
+ * Nexus dimensions it works on.
+ */
+dimensions: Dimension[],
+/**
+ * The kind of facility it builds, if the Nexus rules know it.
+ */
+kind: ProjectKind | null,
+/**
+ * Where it is in its life.
+ */
+status: ProjectStatus,
+/**
+ * Money, when known, in `currency`.
+ */
+budget: number | null,
+/**
+ * ISO 4217 code of the budget.
+ */
+currency: string | null,
+/**
+ * Start date (`YYYY-MM-DD`).
+ */
+start_date: string | null,
+/**
+ * End date (`YYYY-MM-DD`).
+ */
+end_date: string | null,
+/**
+ * Partner organisations.
+ */
+partners: Array<string>,
+/**
+ * Where the facts come from.
+ */
+source: string | null,
+/**
+ * True when its position is illustrative rather than surveyed.
+ */
+approximate: boolean,
+/**
+ * Who may see it.
+ */
+visibility: Visibility,
+/**
+ * Bumped by every save; an edit sends the one it started from (`If-Match`).
+ */
+revision: number,
+/**
+ * When it was last saved (RFC 3339).
+ */
+updated_at: string, };

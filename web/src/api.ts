@@ -1,9 +1,8 @@
 // The server's JSON and GeoJSON APIs, with the planner token when one is set.
 
-import type { City, Layer, SearchHit, Settings } from './api-catalog.gen';
+import type { City, Layer, ProjectAnswer, SearchHit, Settings } from './api-catalog.gen';
 import type { CitySummary, ProjectProfile, RuleSet } from './api-nexus.gen';
 import type { SessionAnswer, SessionUser } from './api-session.gen';
-import type { Visibility } from './vocab.gen';
 import { STATIC, staticPath } from './static-site';
 
 export type { City, FieldDef, Layer, SearchHit, Settings } from './api-catalog.gen';
@@ -17,28 +16,9 @@ export type Summary = CitySummary;
 /** Properties a project's answer carries that a save must not send back. */
 export const SERVER_ONLY = ['revision', 'updated_at'];
 
-export interface Project {
-  slug: string;
-  city: string;
-  title: string;
-  title_local: string | null;
-  description: string | null;
-  description_local: string | null;
-  sectors: string[];
-  dimensions: string[];
-  kind: string | null;
-  status: string;
-  budget: number | null;
-  currency: string | null;
-  start_date: string | null;
-  end_date: string | null;
-  partners: string[];
-  source: string | null;
-  approximate: boolean;
-  visibility: Visibility;
-  /** Bumped by every save; an edit sends the one it started from (If-Match). */
-  revision?: number;
-}
+/** A project as the web map holds and saves it: the answer (generated from the Rust type)
+ *  without what the server keeps; `revision` is the one an edit started from (If-Match). */
+export type Project = Omit<ProjectAnswer, 'revision' | 'updated_at'> & { revision?: number };
 
 const TOKEN_KEY = 'nexus-planner-token';
 const CSRF_KEY = 'nexus-csrf';

@@ -40,9 +40,9 @@ export function fillFilterOptions(): void {
 export function matches(p: Project, city: string, f: Filters): boolean {
   return (
     (!city || p.city === city) &&
-    (!f.sector || p.sectors.includes(f.sector)) &&
+    (!f.sector || p.sectors.some((s) => s === f.sector)) &&
     (!f.status || p.status === f.status) &&
-    (!f.dimension || p.dimensions.includes(f.dimension))
+    (!f.dimension || p.dimensions.some((d) => d === f.dimension))
   );
 }
 

@@ -46,7 +46,7 @@ pub use error::{StoreError, StoreResult};
 pub use export_file::temp_beside;
 pub use features::{
     time_field, Collection, CurrentFeature, EditGuard, EditKind, ExportChunk, FeatureBody, FeatureEdit, FeatureWrite,
-    Page, WriteOutcome, LAYER_QUERYABLES, PROJECT_QUERYABLES,
+    Page, ProjectAnswer, WriteOutcome, LAYER_QUERYABLES, PROJECT_QUERYABLES,
 };
 pub use health::DatabaseInfo;
 pub use layer_history::{LayerGuard, LayerRevision, LayerState};

@@ -37,6 +37,7 @@ fn web_types_are_generated_from_the_rust_types() {
         decl::<FieldDef>(&cfg),
         decl::<Layer>(&cfg),
         decl::<nexus_store::SearchHit>(&cfg),
+        decl::<nexus_store::ProjectAnswer>(&cfg),
     ];
     let nexus = [
         decl::<Selector>(&cfg),
@@ -59,7 +60,7 @@ fn web_types_are_generated_from_the_rust_types() {
     ];
     generated(
         "web/src/api-catalog.gen.ts",
-        &file("GeometryFamily, LayerKind, Sector, Visibility", &catalog),
+        &file("Dimension, GeometryFamily, LayerKind, ProjectKind, ProjectStatus, Sector, Visibility", &catalog),
         "web_types",
     );
     generated("web/src/api-nexus.gen.ts", &file("Effect, LayerKind, Sector", &nexus), "web_types");

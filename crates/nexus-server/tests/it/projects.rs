@@ -158,3 +158,44 @@ async fn a_sketch_saved_without_a_slug_gets_a_readable_one_whatever_its_title() 
         assert!(!msg.contains("file") && !msg.contains("column"), "{msg}");
     }
 }
+
+#[tokio::test]
+async fn a_project_answer_has_exactly_the_fields_of_its_generated_type() {
+    // The web map's `ProjectAnswer` type is generated from the Rust type; the SQL writes the
+    // JSON itself. Every field set, read back through both answers, must fit it exactly.
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
+    let full = json!({
+        "kind": "biogas_plant", "title_local": "ไบโอแก๊ส", "description": "Digesters", "description_local": "ถัง",
+        "dimensions": ["governance"], "budget": 1250000.5, "currency": "THB", "start_date": "2025-01-02",
+        "end_date": "2027-12-31", "partners": ["GIZ"], "source": "a report", "approximate": true,
+    });
+    let (status, _, answer) = t
+        .send(send("POST", "/api/projects", Some(PLANNER_TOKEN), &feature(Some("cm-full"), "Full", &site, &full)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let fields = nexus_store::ProjectAnswer::FIELDS;
+    let mut uris = vec!["/collections/projects/items?slug=cm-full".to_owned()];
+    while let Some(uri) = uris.pop() {
+        let r = Request::get(&uri).header("authorization", format!("Bearer {PLANNER_TOKEN}"));
+        let (status, _, got) = t.send(r.body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {got}");
+        let props = if let Some(page) = got["features"].as_array() {
+            uris.push(format!("/collections/projects/items/{}", page[0]["id"]));
+            &page[0]["properties"]
+        } else {
+            &got["properties"]
+        };
+        let keys: Vec<&str> = props.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), fields.len(), "{uri}: {keys:?} against {fields:?}");
+        let read: nexus_store::ProjectAnswer =
+            serde_json::from_value(props.clone()).unwrap_or_else(|e| panic!("{uri}: {e}"));
+        assert_eq!(
+            (read.budget, read.end_date.as_deref(), read.kind.as_deref(), read.revision),
+            (Some(1_250_000.5), Some("2027-12-31"), Some("biogas_plant"), 0),
+            "{uri}"
+        );
+    }
+}

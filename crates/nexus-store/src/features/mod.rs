@@ -10,11 +10,13 @@ mod cql;
 mod edit;
 mod edit_checks;
 mod export;
+mod project_answer;
 mod query;
 mod reads;
 
 pub use edit::{CurrentFeature, EditGuard, EditKind, FeatureBody, FeatureEdit, FeatureWrite, WriteOutcome};
 pub use export::ExportChunk;
+pub use project_answer::ProjectAnswer;
 pub(crate) use query::sql_literal;
 pub use query::{time_field, Collection, LAYER_QUERYABLES, PROJECT_QUERYABLES};
 pub use reads::Page;

@@ -5,6 +5,7 @@ use nexus_core::{Crs, DraftScope, FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
 use super::cql::{Binds, Columns, Translator};
+use super::project_answer::PROJECT_PROPERTIES;
 use crate::error::{StoreError, StoreResult};
 
 /// A feature's geometry as GeoJSON text in `crs` (RFC 7946 winding; never a `crs` member):
@@ -31,30 +32,6 @@ pub enum Collection<'a> {
         drafts: &'a DraftScope,
     },
 }
-
-/// Projects' properties as items serve them, in order: each is the column of its name.
-const PROJECT_PROPERTIES: &[&str] = &[
-    "slug",
-    "city",
-    "title",
-    "title_local",
-    "description",
-    "description_local",
-    "sectors",
-    "dimensions",
-    "kind",
-    "status",
-    "budget",
-    "currency",
-    "start_date",
-    "end_date",
-    "partners",
-    "source",
-    "approximate",
-    "visibility",
-    "revision",
-    "updated_at",
-];
 
 /// The properties `properties=` keeps, in the collection's order; all without it.
 fn chosen<'a>(all: &[&'a str], wanted: Option<&[String]>) -> StoreResult<Vec<&'a str>> {
