@@ -92,3 +92,37 @@ fn functions_are_measured_from_fn_to_its_closing_brace() {
         "fn a() {\n    x();\n}\n\npub async fn b(\n    y: u8,\n) -> u8 {\n    y\n}\ntrait T {\n    fn c(&self);\n}\n";
     assert_eq!(functions(text), [("a".to_owned(), 1, 3), ("b".to_owned(), 5, 5)]);
 }
+
+#[test]
+fn mod_rs_files_hold_declarations() {
+    // A module's `mod.rs` says what the module is and what it holds (its children, its
+    // re-exports, at most the table of its routes); the logic lives in files named for it.
+    let mut offenders = Vec::new();
+    for f in files(&repo_root().join("crates"), &["/mod.rs", "mod.rs"]) {
+        let path = f.to_string_lossy();
+        if !f.ends_with("mod.rs") || !path.contains("/src/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in text.lines() {
+            let l = line.trim_start();
+            let code = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "async fn ",
+                "pub async fn ",
+                "impl ",
+                "impl<",
+                "struct ",
+                "pub struct ",
+                "enum ",
+                "pub enum ",
+            ];
+            if code.iter().any(|c| l.starts_with(c)) && !(l.starts_with("pub fn ") && l.contains("router(")) {
+                offenders.push(format!("{}: {line}", f.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "logic in mod.rs files (move it to a file named for it):\n{}", offenders.join("\n"));
+}
