@@ -32,12 +32,10 @@ pub struct Validity {
 }
 
 impl Validity {
-    /// A fresh context; `None` if GEOS cannot be loaded or make one (out of memory).
+    /// A fresh context; `None` if GEOS is not loaded or cannot make one (out of memory).
     pub fn new() -> Option<Self> {
-        if let Err(why) = crate::libs::geos::load() {
-            tracing::warn!(%why, "GEOS cannot be loaded; validity is asked of GDAL");
-            return None;
-        }
+        // An ingest loads GEOS before it reads (`libs::load_geos`); this only guards the door.
+        crate::libs::geos::load().ok()?;
         // SAFETY: GEOS_init_r has no preconditions; a null result is checked. The reader is
         // made in that context and checked likewise (the context is finished if it fails).
         unsafe {

@@ -135,4 +135,26 @@ macro_rules! trampoline {
     };
 }
 
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!(
+    "nexus-ingest's trampolines (lazy_lib.rs) are written for x86-64 and aarch64 only; add one for this architecture"
+);
+
 pub(crate) use {lazy_library, trampoline};
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    #[test]
+    fn a_missing_library_or_function_is_named() {
+        let slots = [const { AtomicPtr::new(std::ptr::null_mut()) }; 2];
+        let err = super::open("libnexus-no-such.so.7", &["a", "b"], &slots).unwrap_err();
+        assert!(err.contains("libnexus-no-such.so.7"), "{err}");
+        let names = ["GEOS_init_r", "GEOS_no_such_function"];
+        let err = super::open(crate::libs::geos::SONAME, &names, &slots).unwrap_err();
+        assert!(err.ends_with("lacks GEOS_no_such_function"), "{err}");
+        assert!(!slots[0].load(Ordering::Acquire).is_null(), "the functions found are filled in");
+        assert!(slots[1].load(Ordering::Acquire).is_null());
+    }
+}

@@ -50,3 +50,11 @@ pub fn load_gdal() -> Result<(), IngestError> {
         IngestError::Library(format!("GDAL, which reads and writes this format, cannot be loaded: {why}"))
     })
 }
+
+/// Loads GEOS, which checks the validity of every line and polygon an ingest reads.
+///
+/// # Errors
+/// [`IngestError::Library`] when the library cannot be opened.
+pub fn load_geos() -> Result<(), IngestError> {
+    geos::load().map_err(|why| IngestError::Library(format!("GEOS, which checks geometries, cannot be loaded: {why}")))
+}

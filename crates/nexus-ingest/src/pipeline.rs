@@ -48,6 +48,8 @@ pub async fn ingest(
 async fn run(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestReport, IngestError> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
+    // Without GEOS every line and polygon would be checked through GDAL, or not at all.
+    crate::libs::load_geos()?;
     let o = opts.clone();
     let mut source: Source = tokio::task::spawn_blocking(move || source::prepare(&o))
         .await

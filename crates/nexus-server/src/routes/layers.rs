@@ -179,6 +179,11 @@ async fn upload(
             Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()))
         }
         Err(e) if e.is_client_error() => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())),
+        // The file may be fine: this server lacks the library its format needs. Saying which
+        // tells the administrator what to install, and the uploader to send another format.
+        Err(e @ IngestError::Library(_)) => {
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "library_missing", e.to_string()))
+        }
         Err(e) => Err(ApiError::internal(&e)),
     }
 }
