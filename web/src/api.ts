@@ -14,11 +14,11 @@ export type Profile = ProjectProfile;
 export type Summary = CitySummary;
 
 /** Properties a project's answer carries that a save must not send back. */
-export const SERVER_ONLY = ['revision', 'updated_at'];
+export const SERVER_ONLY = ['revision', 'updated_at'] as const;
 
 /** A project as the web map holds and saves it: the answer (generated from the Rust type)
  *  without what the server keeps; `revision` is the one an edit started from (If-Match). */
-export type Project = Omit<ProjectAnswer, 'revision' | 'updated_at'> & { revision?: number };
+export type Project = Omit<ProjectAnswer, (typeof SERVER_ONLY)[number]> & { revision?: number };
 
 const TOKEN_KEY = 'nexus-planner-token';
 const CSRF_KEY = 'nexus-csrf';

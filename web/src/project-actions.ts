@@ -7,7 +7,7 @@ import { mayPublish, mayPublishSomewhere } from './access';
 import { el, errorText } from './dom';
 import { t } from './i18n';
 
-type Stored = GeoJSON.FeatureCollection<GeoJSON.Geometry | null, api.Project & { revision?: number }>;
+type Stored = GeoJSON.FeatureCollection<GeoJSON.Geometry | null, api.Project>;
 
 async function withdraw(p: api.Project): Promise<void> {
   const now = await api.getJson<Stored>(`/collections/projects/items?slug=${encodeURIComponent(p.slug)}`, t('withdraw'));

@@ -110,15 +110,11 @@ impl Target {
     }
 }
 
-/// `nexus export` for GeoJSON, which needs no GDAL.
+/// `nexus export` for GeoJSON, which needs no GDAL (`export_gis::run` chose the format).
 ///
 /// # Errors
 /// When the layer, a filter or the output is wrong, or the database fails.
 pub async fn run_geojson(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
-    let format = format_of(&args)?;
-    if format != ExportFormat::GeoJson {
-        bail!("{} is written through GDAL (export_gis::run), not here", format.label());
-    }
     if args.output == Path::new("-") {
         let store = database::open(settings).await?;
         let target = Target::resolve(&store, &args).await?;

@@ -27,6 +27,14 @@ fn send(method: &str, uri: &str, token: Option<&str>, body: &Value) -> Request<B
     r.body(Body::from(body.to_string())).unwrap()
 }
 
+/// A test app whose cities are the sample atlas's (a project names its city).
+async fn with_cities() -> TestApp {
+    let t = TestApp::new().await;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
+    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    t
+}
+
 async fn titles(t: &TestApp, token: Option<&str>) -> Vec<String> {
     let mut r = Request::get("/collections/projects/items?limit=1000");
     if let Some(tok) = token {
@@ -46,9 +54,7 @@ async fn titles(t: &TestApp, token: Option<&str>) -> Vec<String> {
 
 #[tokio::test]
 async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_ones() {
-    let t = TestApp::new().await;
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
-    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let t = with_cities().await;
     let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
     let draft = feature(Some("cm-new-site"), "New waste site", &site, &json!({ "kind": "waste_site" }));
 
@@ -117,9 +123,7 @@ async fn planners_save_edit_and_publish_projects_the_public_sees_only_published_
 
 #[tokio::test]
 async fn a_sketch_saved_without_a_slug_gets_a_readable_one_whatever_its_title() {
-    let t = TestApp::new().await;
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
-    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let t = with_cities().await;
     let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
     let save =
         |title: &str| send("POST", "/api/projects", Some(PLANNER_TOKEN), &feature(None, title, &site, &json!({})));
@@ -163,9 +167,7 @@ async fn a_sketch_saved_without_a_slug_gets_a_readable_one_whatever_its_title() 
 async fn a_project_answer_has_exactly_the_fields_of_its_generated_type() {
     // The web map's `ProjectAnswer` type is generated from the Rust type; the SQL writes the
     // JSON itself. Every field set, read back through both answers, must fit it exactly.
-    let t = TestApp::new().await;
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cities.geojson")).unwrap();
-    t.store.upsert_cities(&CityCollection::from_geojson(&text).unwrap().0).await.unwrap();
+    let t = with_cities().await;
     let site = json!({ "type": "Point", "coordinates": [98.99, 18.79] });
     let full = json!({
         "kind": "biogas_plant", "title_local": "ไบโอแก๊ส", "description": "Digesters", "description_local": "ถัง",
