@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 19, name: "0019_comments.sql", sql: include_str!("../migrations/0019_comments.sql") },
     Migration { version: 20, name: "0020_basemap.sql", sql: include_str!("../migrations/0020_basemap.sql") },
     Migration { version: 21, name: "0021_solutions.sql", sql: include_str!("../migrations/0021_solutions.sql") },
+    Migration {
+        version: 22,
+        name: "0022_tile_store_uncompressed.sql",
+        sql: include_str!("../migrations/0022_tile_store_uncompressed.sql"),
+    },
 ];
 
 /// Arbitrary constant naming the advisory lock that serialises migrations.

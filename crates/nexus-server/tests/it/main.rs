@@ -17,6 +17,7 @@ mod limits;
 mod listener;
 mod nexus;
 mod ogc;
+mod prerender;
 mod privilege;
 mod projects;
 mod search;

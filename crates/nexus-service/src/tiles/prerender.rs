@@ -60,23 +60,42 @@ fn tile_count(bounds: [f64; 4], z: u8) -> u64 {
 }
 
 /// The deepest zoom to pre-render for `layer`: at most `limit` and the layer's maxzoom, and
-/// no deeper than the tile budget allows. `None` when there is nothing to render.
+/// no deeper than the tile budget allows for the tiles of the layer's box. `None` when there
+/// is nothing to render.
 pub fn plan(layer: &Layer, limit: u8) -> Option<u8> {
     let bounds = layer.bounds?;
-    let top = limit.min(layer.maxzoom);
-    if layer.minzoom > top || layer.feature_count == 0 {
+    if layer.feature_count == 0 {
         return None;
     }
+    within_budget(layer.minzoom, limit.min(layer.maxzoom), |z| tile_count(bounds, z))
+}
+
+/// The deepest zoom of `minzoom..=top` whose tiles, with those of every shallower zoom, fit
+/// the budget (`count`: the tiles of a zoom).
+fn within_budget(minzoom: u8, top: u8, count: impl Fn(u8) -> u64) -> Option<u8> {
     let mut total = 0;
     let mut deepest = None;
-    for z in layer.minzoom..=top {
-        total += tile_count(bounds, z);
+    for z in minzoom..=top {
+        total += count(z);
         if total > BUDGET {
             break;
         }
         deepest = Some(z);
     }
     deepest
+}
+
+/// [`plan`], counting the tiles the features occupy where the layer's box holds too many
+/// tiles: a scattered layer (islands, cities on several continents) is mostly empty box.
+async fn plan_occupied(store: &Store, layer: &Layer, limit: u8) -> Result<Option<u8>, StoreError> {
+    let by_box = plan(layer, limit);
+    let top = limit.min(layer.maxzoom);
+    if by_box == Some(top) || layer.bounds.is_none() || layer.feature_count == 0 || layer.minzoom > top {
+        return Ok(by_box);
+    }
+    let occupied = store.occupied_tiles(&layer.id, top).await?;
+    let by_tiles = within_budget(layer.minzoom, top, |z| occupied.get(usize::from(z)).copied().unwrap_or(0));
+    Ok(by_tiles.max(by_box))
 }
 
 /// Renders `id`'s current revision into the tile store unless it is there already or another
@@ -97,7 +116,7 @@ pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool)
     if !force && layer.prerendered_revision.is_some_and(|p| p >= layer.edit_base) {
         return Ok(0);
     }
-    let Some(maxzoom) = plan(&layer, limit) else { return Ok(0) };
+    let Some(maxzoom) = plan_occupied(store, &layer, limit).await? else { return Ok(0) };
     let mut reader = store.prerender_reader(id).await?;
     let Some(mut writer) = store.tile_store_writer(id, reader.revision()).await? else {
         tracing::debug!(layer.id = %id, "another instance is pre-rendering this layer");
@@ -106,6 +125,7 @@ pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool)
     let started = std::time::Instant::now();
     // Deepest first: each zoom simplifies the previous zoom's geometry further.
     for z in (layer.minzoom..=maxzoom).rev() {
+        let (zoom_started, before) = (std::time::Instant::now(), writer.tiles());
         let rows = reader.zoom(z, TOLERANCE).await?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = rows.next().await {
@@ -122,6 +142,8 @@ pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool)
                 .map_err(|e| StoreError::Pool(e.to_string()))?;
             writer.write(tile, &mvt, &gz).await?;
         }
+        tracing::debug!(layer.id = %id, z, tiles = writer.tiles() - before,
+            elapsed_ms = u64::try_from(zoom_started.elapsed().as_millis()).unwrap_or(u64::MAX), "pre-rendered a zoom");
     }
     let revision = reader.revision();
     drop(reader);

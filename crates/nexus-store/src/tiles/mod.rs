@@ -8,6 +8,7 @@
 
 mod crowded;
 mod edited;
+mod occupied;
 mod render;
 mod stored;
 

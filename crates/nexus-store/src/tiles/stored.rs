@@ -4,7 +4,7 @@
 use std::pin::Pin;
 
 use deadpool_postgres::Object;
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use nexus_core::{LayerId, TileCoord};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
@@ -23,9 +23,13 @@ impl Store {
     pub async fn prerender_reader(&self, layer: &LayerId) -> StoreResult<PrerenderReader> {
         let client = self.client().await?;
         // Not READ ONLY: the cascade of simplified geometry lives in a temporary table.
-        // A background job: a layer's simplification and low zooms may take minutes.
+        // A background job: a layer's simplification and low zooms may take minutes. A strip
+        // of a zoom (below) is sorted and grouped in memory.
         client
-            .batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ; {}", crate::budget::LONG_JOB))
+            .batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ; {}; SET LOCAL work_mem = '{STRIP_MEMORY}'",
+                crate::budget::LONG_JOB
+            ))
             .await
             .map_err(StoreError::query("prerender_begin"))?;
         let row = client
@@ -80,7 +84,7 @@ impl Store {
             .await
             .map_err(StoreError::query("tile_store_clear"))?;
         client
-            .batch_execute("CREATE TEMP TABLE nexus_tile_stage (LIKE tile_store) ON COMMIT DROP")
+            .batch_execute("CREATE TEMP TABLE nexus_tile_stage (LIKE tile_store INCLUDING STORAGE) ON COMMIT DROP")
             .await
             .map_err(StoreError::query("tile_store_stage"))?;
         let sink = client
@@ -113,12 +117,16 @@ impl PrerenderReader {
         self.revision
     }
 
-    /// Every non-empty tile of zoom `z` in one pass over the layer. Zooms must be asked for
-    /// from the deepest up: the first call simplifies each feature to that zoom's grid unit
-    /// (`tolerance` × unit; detail below a unit is lost in MVT anyway) into a temporary
-    /// table, and each shallower zoom simplifies the previous zoom's result again, so the
-    /// work shrinks with every step instead of starting over from the full geometry. A crowded
-    /// tile keeps its largest features, as a tile drawn on request does.
+    /// Every non-empty tile of zoom `z`. Zooms must be asked for from the deepest up: the
+    /// first call simplifies each feature to that zoom's grid unit (`tolerance` × unit; detail
+    /// below a unit is lost in MVT anyway) into a temporary table, and each shallower zoom
+    /// simplifies the previous zoom's result again, so the work shrinks with every step
+    /// instead of starting over from the full geometry. A crowded tile keeps its largest
+    /// features, as a tile drawn on request does.
+    ///
+    /// The zoom is drawn in strips of tile columns holding about [`STRIP_FEATURES`] features
+    /// each: one statement for a whole national layer sorted and grouped a gigabyte of clipped
+    /// features on disk, and its time grew faster than the layer.
     ///
     /// # Errors
     /// When the query fails.
@@ -128,34 +136,45 @@ impl PrerenderReader {
         tolerance: f64,
     ) -> StoreResult<impl Stream<Item = StoreResult<(u32, u32, Vec<u8>)>> + '_> {
         let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
-        let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
+        let tiles = f64::from(1u32 << z);
+        let side = 2.0 * nexus_core::WEB_MERCATOR_HALF / tiles;
+        let unit = side / f64::from(EXTENT) * tolerance;
         let (source, column, size) = if self.simplified {
             ("nexus_prerender".to_owned(), "g", "r")
         } else {
             (table(&self.layer), "geom_3857", SIZE)
         };
+        // Each feature with the columns and rows of the tiles its box (and the tiles' buffer) touches.
+        let (half, m, last) = (nexus_core::WEB_MERCATOR_HALF, f64::from(BUFFER) / f64::from(EXTENT), (1u32 << z) - 1);
         client
             .batch_execute(&format!(
                 "CREATE TEMP TABLE nexus_prerender_next AS
-                     SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source};
-                 DELETE FROM nexus_prerender_next WHERE g IS NULL OR ST_IsEmpty(g);
+                     SELECT fid, properties, r, g,
+                            greatest(0, floor((ST_XMin(g) + {half}) / {side} - {m})::int) AS tx0,
+                            least({last}, floor((ST_XMax(g) + {half}) / {side} + {m})::int) AS tx1,
+                            greatest(0, floor(({half} - ST_YMax(g)) / {side} - {m})::int) AS ty0,
+                            least({last}, floor(({half} - ST_YMin(g)) / {side} + {m})::int) AS ty1
+                     -- OFFSET 0: simplified once, not once for each column that reads it.
+                     FROM (SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source} OFFSET 0) s
+                     WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
                  DROP TABLE IF EXISTS nexus_prerender;
-                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
+                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;
+                 CREATE INDEX ON nexus_prerender (tx0);
+                 CREATE INDEX ON nexus_prerender (tx0) WHERE tx1 - tx0 > {WIDE};"
             ))
             .await
             .map_err(StoreError::query("prerender_simplify"))?;
         self.simplified = true;
+        let strips = strips(client, last).await?;
+        // A strip reads the features whose columns reach into it: narrow ones from just left
+        // of it by the index on their first column, the few wide ones by their own index.
         let sql = format!(
-            "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
-             t AS (
+            "WITH t AS (
                  SELECT f.fid, f.properties, f.g, f.r, tx, ty
-                 FROM nexus_prerender f, p,
-                 LATERAL generate_series(
-                     greatest(0, floor((ST_XMin(f.g) + 20037508.342789244) / p.size - {m})::int),
-                     least(p.last, floor((ST_XMax(f.g) + 20037508.342789244) / p.size + {m})::int)) AS tx,
-                 LATERAL generate_series(
-                     greatest(0, floor((20037508.342789244 - ST_YMax(f.g)) / p.size - {m})::int),
-                     least(p.last, floor((20037508.342789244 - ST_YMin(f.g)) / p.size + {m})::int)) AS ty
+                 FROM nexus_prerender f,
+                 LATERAL generate_series(greatest(f.tx0, $3), least(f.tx1, $4)) AS tx,
+                 LATERAL generate_series(f.ty0, f.ty1) AS ty
+                 WHERE f.tx0 <= $4 AND f.tx1 >= $3 AND (f.tx0 >= $3 - {WIDE} OR f.tx1 - f.tx0 > {WIDE})
              ),
              -- MATERIALIZED, and OFFSET 0 below: read more than once, an inlined q would clip
              -- every feature again for each reader.
@@ -171,23 +190,57 @@ impl PrerenderReader {
              SELECT tx, ty, ST_AsMVT(k, $2, {EXTENT}, 'geom', 'fid')
              FROM kept, LATERAL (SELECT kept.fid, kept.properties, kept.geom) k
              GROUP BY tx, ty",
-            m = f64::from(BUFFER) / f64::from(EXTENT),
             kept = kept(&["tx", "ty"], "q.r"),
         );
         let z = i32::from(z);
         let name = self.layer.as_str().to_owned();
-        let params: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = vec![Box::new(z), Box::new(name)];
-        let rows = client
-            .query_raw(&sql, params.iter().map(|p| &**p as &(dyn tokio_postgres::types::ToSql + Sync)))
-            .await
-            .map_err(StoreError::query("prerender_zoom"))?;
+        let rows = futures_util::stream::iter(strips)
+            .then(move |(a, b)| {
+                let (sql, name) = (sql.clone(), name.clone());
+                async move {
+                    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [&z, &name, &a, &b];
+                    client.query_raw(&sql, params).await
+                }
+            })
+            .try_flatten();
         Ok(rows.map(|r| {
-            let r = r.map_err(StoreError::query("prerender_row"))?;
+            let r = r.map_err(StoreError::query("prerender_zoom"))?;
             let x: i32 = r.get(0);
             let y: i32 = r.get(1);
             Ok((u32::try_from(x).unwrap_or(0), u32::try_from(y).unwrap_or(0), r.get::<_, Vec<u8>>(2)))
         }))
     }
+}
+
+/// Features of about this many per strip of a zoom: their clipped geometry (at most a few
+/// tens of MB) is sorted and grouped within [`STRIP_MEMORY`].
+const STRIP_FEATURES: i64 = 10_000;
+/// `work_mem` of a pre-render's reading transaction.
+const STRIP_MEMORY: &str = "64MB";
+/// A feature over more tile columns than this is wide: found through an index of its own
+/// rather than by looking this far left of every strip.
+const WIDE: i32 = 16;
+
+/// The strips of tile columns (first, last) of the zoom in `nexus_prerender`, together
+/// covering `0..=last`, each starting about [`STRIP_FEATURES`] features after the one before.
+async fn strips(client: &Object, last: u32) -> StoreResult<Vec<(i32, i32)>> {
+    let rows = client
+        .query("SELECT tx0, count(*) FROM nexus_prerender GROUP BY tx0 ORDER BY tx0", &[])
+        .await
+        .map_err(StoreError::query("prerender_strips"))?;
+    let last = i32::try_from(last).unwrap_or(i32::MAX);
+    let mut out: Vec<(i32, i32)> = Vec::new();
+    let (mut first, mut held) = (0, 0);
+    for r in rows {
+        let (column, n): (i32, i64) = (r.get(0), r.get(1));
+        if held > 0 && held + n > STRIP_FEATURES {
+            out.push((first, column - 1));
+            (first, held) = (column, 0);
+        }
+        held += n;
+    }
+    out.push((first, last));
+    Ok(out)
 }
 
 /// Writes a revision's tiles into the store, replacing the layer's previous ones, in one

@@ -1,0 +1,48 @@
+//! The tiles a layer's features occupy at each zoom: a layer's box says little about its
+//! tiles when it is mostly empty (a country with its sea, copies of a city's data on several
+//! continents), and the pre-render budgets the tiles it will actually write.
+
+use nexus_core::LayerId;
+
+use crate::error::{StoreError, StoreResult};
+use crate::pool::Store;
+
+use super::render::table;
+
+impl Store {
+    /// For each zoom `0..=deepest`, how many tiles hold a part of some feature's box.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn occupied_tiles(&self, layer: &LayerId, deepest: u8) -> StoreResult<Vec<u64>> {
+        // The primary: a pre-render follows a write that a replica may not have replayed yet.
+        let client = self.client().await?;
+        // The tiles of the deepest zoom, once each; a shallower zoom's are their parents.
+        let sql = format!(
+            "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
+             d AS (
+                 SELECT DISTINCT tx, ty FROM {t} f, p,
+                 LATERAL generate_series(
+                     greatest(0, floor((ST_XMin(f.geom_3857) + 20037508.342789244) / p.size)::int),
+                     least(p.last, floor((ST_XMax(f.geom_3857) + 20037508.342789244) / p.size)::int)) AS tx,
+                 LATERAL generate_series(
+                     greatest(0, floor((20037508.342789244 - ST_YMax(f.geom_3857)) / p.size)::int),
+                     least(p.last, floor((20037508.342789244 - ST_YMin(f.geom_3857)) / p.size)::int)) AS ty
+                 WHERE NOT ST_IsEmpty(f.geom_3857)
+             )
+             SELECT z, count(DISTINCT (tx >> ($1 - z), ty >> ($1 - z)))
+             FROM d, generate_series(0, $1) AS z GROUP BY z ORDER BY z",
+            t = table(layer)
+        );
+        let rows =
+            client.query(&sql, &[&i32::from(deepest)]).await.map_err(StoreError::layer_query("occupied_tiles"))?;
+        let mut counts = vec![0; usize::from(deepest) + 1];
+        for r in rows {
+            let (z, n): (i32, i64) = (r.get(0), r.get(1));
+            if let (Some(c), Ok(n)) = (usize::try_from(z).ok().and_then(|z| counts.get_mut(z)), u64::try_from(n)) {
+                *c = n;
+            }
+        }
+        Ok(counts)
+    }
+}
