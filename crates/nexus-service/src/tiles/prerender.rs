@@ -1,8 +1,8 @@
 //! Pre-rendering: after a layer changes, its low-zoom tiles (the expensive ones: a zoom-6
-//! tile of a country's villages takes PostGIS over 100 ms) are rendered once, a whole zoom
-//! level per query from geometry simplified to that zoom's grid, gzip-compressed, and kept
-//! in the database's tile store under the layer's revision. A cold request at those zooms
-//! is then a lookup. One server instance renders each revision (an advisory lock decides).
+//! tile of a country's villages takes PostGIS over 100 ms) are rendered once, a zoom
+//! level at a time (in strips of tile columns) from geometry simplified to that zoom's
+//! grid, gzip-compressed, and kept in the database's tile store under the layer's
+//! revision. A cold request at those zooms is then a lookup. One server instance renders each revision (an advisory lock decides).
 //! A feature edit does not start over: the tiles its feature touched are redrawn and their
 //! rows replaced (`redraw`), the rest keep theirs.
 

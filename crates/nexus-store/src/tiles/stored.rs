@@ -1,5 +1,5 @@
-//! Pre-rendering: a layer read a whole zoom level at a time at one revision, and the tile
-//! store written by binary `COPY`.
+//! Pre-rendering: a layer read a zoom level at a time (in strips of tile columns) at one
+//! revision, and the tile store written by binary `COPY`.
 
 use std::pin::Pin;
 
@@ -103,7 +103,7 @@ impl Store {
     }
 }
 
-/// A layer seen at one revision, rendered a whole zoom level at a time.
+/// A layer seen at one revision, rendered a zoom level at a time.
 pub struct PrerenderReader {
     client: Option<Object>,
     layer: LayerId,
