@@ -2,8 +2,8 @@
 //! tile of a country's villages takes PostGIS over 100 ms) are rendered once, a zoom
 //! level at a time (in strips of tile columns) from geometry simplified to that zoom's
 //! grid, gzip-compressed, and kept in the database's tile store under the layer's
-//! revision. A cold request at those zooms is then a lookup. One server instance renders each revision (an advisory lock decides).
-//! A feature edit does not start over: the tiles its feature touched are redrawn and their
+//! revision. A cold request at those zooms is then a lookup. One server instance renders
+//! each revision (an advisory lock decides). A feature edit does not start over: the tiles its feature touched are redrawn and their
 //! rows replaced (`redraw`), the rest keep theirs.
 
 use std::sync::Arc;
