@@ -3,8 +3,8 @@
 //! level at a time (in strips of tile columns) from geometry simplified to that zoom's
 //! grid, gzip-compressed, and kept in the database's tile store under the layer's
 //! revision. A cold request at those zooms is then a lookup. One server instance renders
-//! each revision (an advisory lock decides). A feature edit does not start over: the tiles its feature touched are redrawn and their
-//! rows replaced (`redraw`), the rest keep theirs.
+//! each revision (an advisory lock decides). A feature edit does not start over: the tiles
+//! its feature touched are redrawn and their rows replaced (`redraw`), the rest keep theirs.
 
 use std::sync::Arc;
 

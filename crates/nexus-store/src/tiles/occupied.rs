@@ -16,7 +16,7 @@ impl Store {
     /// When the query fails.
     pub async fn occupied_tiles(&self, layer: &LayerId, deepest: u8) -> StoreResult<Vec<u64>> {
         // The primary: a pre-render follows a write that a replica may not have replayed yet.
-        let client = self.client().await?;
+        let mut client = self.client().await?;
         // The tiles of the deepest zoom, once each; a shallower zoom's are their parents.
         let sql = format!(
             "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
@@ -34,8 +34,11 @@ impl Store {
              FROM d, generate_series(0, $1) AS z GROUP BY z ORDER BY z",
             t = table(layer)
         );
-        let rows =
-            client.query(&sql, &[&i32::from(deepest)]).await.map_err(StoreError::layer_query("occupied_tiles"))?;
+        // A job, as the pre-render it plans: a national layer takes seconds, over a request's budget.
+        let tx = client.transaction().await.map_err(StoreError::query("occupied_tiles_begin"))?;
+        tx.batch_execute(crate::budget::JOB).await.map_err(StoreError::query("occupied_tiles_budget"))?;
+        let rows = tx.query(&sql, &[&i32::from(deepest)]).await.map_err(StoreError::layer_query("occupied_tiles"))?;
+        tx.commit().await.map_err(StoreError::query("occupied_tiles_commit"))?;
         let mut counts = vec![0; usize::from(deepest) + 1];
         for r in rows {
             let (z, n): (i32, i64) = (r.get(0), r.get(1));
