@@ -19,19 +19,15 @@ impl Store {
         let mut client = self.client().await?;
         // The tiles of the deepest zoom, once each; a shallower zoom's are their parents.
         let sql = format!(
-            "WITH p AS (SELECT 2 * 20037508.342789244 / (1::bigint << $1)::float8 AS size, (1 << $1) - 1 AS last),
-             d AS (
-                 SELECT DISTINCT tx, ty FROM {t} f, p,
-                 LATERAL generate_series(
-                     greatest(0, floor((ST_XMin(f.geom_3857) + 20037508.342789244) / p.size)::int),
-                     least(p.last, floor((ST_XMax(f.geom_3857) + 20037508.342789244) / p.size)::int)) AS tx,
-                 LATERAL generate_series(
-                     greatest(0, floor((20037508.342789244 - ST_YMax(f.geom_3857)) / p.size)::int),
-                     least(p.last, floor((20037508.342789244 - ST_YMin(f.geom_3857)) / p.size)::int)) AS ty
-                 WHERE NOT ST_IsEmpty(f.geom_3857)
+            "WITH d AS (
+                 SELECT DISTINCT tx, ty
+                 FROM (SELECT {span} FROM {t} WHERE NOT ST_IsEmpty(geom_3857)) f,
+                 LATERAL generate_series(f.tx0, f.tx1) AS tx,
+                 LATERAL generate_series(f.ty0, f.ty1) AS ty
              )
              SELECT z, count(DISTINCT (tx >> ($1 - z), ty >> ($1 - z)))
              FROM d, generate_series(0, $1) AS z GROUP BY z ORDER BY z",
+            span = tile_span("geom_3857", deepest, 0.0),
             t = table(layer)
         );
         // A job, as the pre-render it plans: a national layer takes seconds, over a request's budget.
@@ -48,4 +44,17 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// The columns `tx0, tx1, ty0, ty1`: the first and last tile columns and rows at zoom `z` that
+/// the box of `geom` (a 3857 geometry column) touches, widened by `margin` of a tile.
+pub(super) fn tile_span(geom: &str, z: u8, margin: f64) -> String {
+    let (half, last) = (nexus_core::WEB_MERCATOR_HALF, (1u32 << z) - 1);
+    let side = 2.0 * half / f64::from(1u32 << z);
+    format!(
+        "greatest(0, floor((ST_XMin({geom}) + {half}) / {side} - {margin})::int) AS tx0,
+         least({last}, floor((ST_XMax({geom}) + {half}) / {side} + {margin})::int) AS tx1,
+         greatest(0, floor(({half} - ST_YMax({geom})) / {side} - {margin})::int) AS ty0,
+         least({last}, floor(({half} - ST_YMin({geom})) / {side} + {margin})::int) AS ty1"
+    )
 }

@@ -13,6 +13,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 use super::crowded::{kept, SIZE, WEIGHT};
+use super::occupied::tile_span;
 use super::render::{table, zxy, BUFFER, EXTENT};
 
 impl Store {
@@ -136,24 +137,18 @@ impl PrerenderReader {
         tolerance: f64,
     ) -> StoreResult<impl Stream<Item = StoreResult<(u32, u32, Vec<u8>)>> + '_> {
         let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
-        let tiles = f64::from(1u32 << z);
-        let side = 2.0 * nexus_core::WEB_MERCATOR_HALF / tiles;
-        let unit = side / f64::from(EXTENT) * tolerance;
+        let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
         let (source, column, size) = if self.simplified {
             ("nexus_prerender".to_owned(), "g", "r")
         } else {
             (table(&self.layer), "geom_3857", SIZE)
         };
         // Each feature with the columns and rows of the tiles its box (and the tiles' buffer) touches.
-        let (half, m, last) = (nexus_core::WEB_MERCATOR_HALF, f64::from(BUFFER) / f64::from(EXTENT), (1u32 << z) - 1);
+        let span = tile_span("g", z, f64::from(BUFFER) / f64::from(EXTENT));
         client
             .batch_execute(&format!(
                 "CREATE TEMP TABLE nexus_prerender_next AS
-                     SELECT fid, properties, r, g,
-                            greatest(0, floor((ST_XMin(g) + {half}) / {side} - {m})::int) AS tx0,
-                            least({last}, floor((ST_XMax(g) + {half}) / {side} + {m})::int) AS tx1,
-                            greatest(0, floor(({half} - ST_YMax(g)) / {side} - {m})::int) AS ty0,
-                            least({last}, floor(({half} - ST_YMin(g)) / {side} + {m})::int) AS ty1
+                     SELECT fid, properties, r, g, {span}
                      -- OFFSET 0: simplified once, not once for each column that reads it.
                      FROM (SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source} OFFSET 0) s
                      WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
@@ -165,7 +160,7 @@ impl PrerenderReader {
             .await
             .map_err(StoreError::query("prerender_simplify"))?;
         self.simplified = true;
-        let strips = strips(client, last).await?;
+        let strips = strips(client, (1u32 << z) - 1).await?;
         // A strip reads the features whose columns reach into it: narrow ones from just left
         // of it by the index on their first column, the few wide ones by their own index.
         let sql = format!(
