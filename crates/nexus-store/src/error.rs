@@ -101,6 +101,9 @@ pub enum StoreError {
     /// type): a client error that says which.
     #[error("{0}")]
     Filter(String),
+    /// A stored geometry GeoJSON cannot hold (a curve, say), met while writing features.
+    #[error("a stored geometry has no GeoJSON form: {0}")]
+    Geometry(String),
     /// The id belongs to something deleted, which must be restored or purged first.
     #[error("{0}")]
     Deleted(String),

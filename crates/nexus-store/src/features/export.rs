@@ -40,6 +40,7 @@ impl Store {
     ) -> StoreResult<impl Stream<Item = StoreResult<ExportChunk>> + Send + 'static> {
         let mut query = Query::build(c, f, precision, nexus_core::Crs::CRS84, None)?;
         let keys = query.keys.take();
+        let geometry = query.geometry;
         let empty = matches!(c, Collection::Layer(l) if l.feature_count == 0);
         // Without a box the primary key gives the order for free; the planner would rather
         // sort every (wide) row, spilling the whole layer to disk before the first byte.
@@ -86,7 +87,7 @@ impl Store {
                                 buf.put_u8(b',');
                             }
                             first = false;
-                            feature_json(&mut buf, &row, keys.as_deref());
+                            feature_json(&mut buf, &row, keys.as_deref(), geometry)?;
                             written += 1;
                             if buf.len() >= EXPORT_CHUNK_BYTES
                                 && !hand_on(&tx, ExportChunk { bytes: buf.split().freeze(), features: written }).await

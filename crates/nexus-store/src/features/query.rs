@@ -5,19 +5,20 @@ use nexus_core::{Crs, DraftScope, FeatureFilter, FieldType, Layer};
 use tokio_postgres::types::ToSql;
 
 use super::cql::{Binds, Columns, Translator};
+use super::geojson::GeometryText;
 use super::project_answer::PROJECT_PROPERTIES;
 use crate::error::{StoreError, StoreResult};
 
-/// A feature's geometry as GeoJSON text in `crs` (RFC 7946 winding; never a `crs` member):
-/// CRS84 as stored, EPSG:4326 with its axes swapped, others transformed by PostGIS.
-fn geometry_json(precision: u8, crs: Crs) -> String {
-    let prec = i32::from(precision.min(15));
-    let g = "ST_ForcePolygonCCW(geom)";
+/// A feature's geometry column in `crs`, and how its GeoJSON text is written
+/// (`geojson.rs`): CRS84 as stored, EPSG:4326 the same with its axes swapped as it is
+/// written, others transformed by PostGIS.
+fn geometry_column(precision: u8, crs: Crs) -> (String, GeometryText) {
+    let precision = precision.min(15);
     match crs {
-        Crs::CRS84 => format!("ST_AsGeoJSON({g}, {prec})"),
-        Crs { srid: 4326, .. } => format!("ST_AsGeoJSON(ST_FlipCoordinates({g}), {prec}, 0)"),
+        Crs::CRS84 => ("geom".into(), GeometryText { precision, flip: false }),
+        Crs { srid: 4326, .. } => ("geom".into(), GeometryText { precision, flip: true }),
         // The code is one `Crs::parse` accepted: a number, safe in the text.
-        Crs { srid, .. } => format!("ST_AsGeoJSON(ST_Transform({g}, {srid}), {prec}, 0)"),
+        Crs { srid, .. } => (format!("ST_Transform(geom, {srid})"), GeometryText { precision, flip: false }),
     }
 }
 
@@ -80,6 +81,8 @@ pub(super) struct Query {
     pub(super) keys: Option<Vec<String>>,
     /// `sortby`'s keys, before the primary key.
     pub(super) order_by: Vec<String>,
+    /// How the second column, the geometry, becomes GeoJSON.
+    pub(super) geometry: GeometryText,
 }
 
 impl Binds for Query {
@@ -106,7 +109,7 @@ impl Query {
         crs: Crs,
         properties: Option<&[String]>,
     ) -> StoreResult<Query> {
-        let geometry = geometry_json(precision, crs);
+        let (geometry, text) = geometry_column(precision, crs);
         let mut q = Query {
             from: String::new(),
             select: String::new(),
@@ -117,6 +120,7 @@ impl Query {
             key_prefix: String::new(),
             keys: None,
             order_by: Vec::new(),
+            geometry: text,
         };
         match c {
             Collection::Layer(l) => {

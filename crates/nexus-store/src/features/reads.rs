@@ -4,17 +4,33 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use nexus_core::{Crs, FeatureFilter};
 
+use super::geojson::{Ewkb, GeometryText};
 use super::query::{Collection, Query};
 use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 /// Writes one GeoJSON Feature from a row: id, geometry, then the properties (one column
 /// per key, or one object).
-pub(super) fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: Option<&[String]>) {
+///
+/// # Errors
+/// [`StoreError::Geometry`] when the geometry has no GeoJSON form.
+pub(super) fn feature_json(
+    out: &mut BytesMut,
+    row: &tokio_postgres::Row,
+    keys: Option<&[String]>,
+    geometry: GeometryText,
+) -> StoreResult<()> {
     out.put_slice(b"{\"type\":\"Feature\",\"id\":");
-    out.put_slice(row.get::<_, i64>(0).to_string().as_bytes());
+    out.put_slice(itoa::Buffer::new().format(row.get::<_, i64>(0)).as_bytes());
     out.put_slice(b",\"geometry\":");
-    out.put_slice(row.get::<_, Option<&str>>(1).unwrap_or("null").as_bytes());
+    match row.get::<_, Option<Ewkb<'_>>>(1) {
+        Some(g) => {
+            // Room for the text at once: about one and a half times the EWKB.
+            out.reserve(g.0.len() + g.0.len() / 2 + 128);
+            geometry.write(out, g.0).map_err(|e| StoreError::Geometry(e.to_string()))?;
+        }
+        None => out.put_slice(b"null"),
+    }
     out.put_slice(b",\"properties\":");
     match keys {
         None => out.put_slice(row.get::<_, Option<&str>>(2).unwrap_or("{}").as_bytes()),
@@ -32,6 +48,7 @@ pub(super) fn feature_json(out: &mut BytesMut, row: &tokio_postgres::Row, keys: 
         }
     }
     out.put_u8(b'}');
+    Ok(())
 }
 
 /// How a page of features is returned.
@@ -117,14 +134,13 @@ impl Store {
         };
         let client = self.read_client().await?;
         let rows = client.query(&sql, &query.refs()).await.map_err(StoreError::layer_query("features_page"))?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let mut b = BytesMut::with_capacity(256);
-                feature_json(&mut b, r, query.keys.as_deref());
-                b.freeze()
+                feature_json(&mut b, r, query.keys.as_deref(), query.geometry)?;
+                Ok(b.freeze())
             })
-            .collect())
+            .collect()
     }
 
     /// One feature by id, and a layer feature's version.
@@ -156,10 +172,11 @@ impl Store {
         let sql = format!("SELECT {}{etag} FROM {} {}", query.select, query.from, query.where_sql());
         let client = self.read_client().await?;
         let row = client.query_opt(&sql, &query.refs()).await.map_err(StoreError::layer_query("feature"))?;
-        Ok(row.map(|r| {
+        row.map(|r| {
             let mut b = BytesMut::with_capacity(256);
-            feature_json(&mut b, &r, query.keys.as_deref());
-            (b.freeze(), Some(r.get(r.len() - 1)))
-        }))
+            feature_json(&mut b, &r, query.keys.as_deref(), query.geometry)?;
+            Ok((b.freeze(), Some(r.get(r.len() - 1))))
+        })
+        .transpose()
     }
 }
