@@ -231,6 +231,7 @@ pub struct FileConfig {
     pub basemap_attribution: Option<String>,
     pub font_dirs: Option<Vec<PathBuf>>,
     pub tile_cache_mb: Option<u64>,
+    pub page_cache_mb: Option<u64>,
     pub max_exports: Option<usize>,
     pub prerender_maxzoom: Option<i16>,
     pub header_timeout_s: Option<u64>,

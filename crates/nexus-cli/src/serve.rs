@@ -81,6 +81,9 @@ pub async fn run(settings: &Settings, file: &FileConfig, args: ServeArgs) -> any
     if let Some(mb) = args.tile_cache_mb.or(file.tile_cache_mb) {
         config.tiles.cache_bytes = mb.saturating_mul(1 << 20);
     }
+    if let Some(mb) = args.page_cache_mb.or(file.page_cache_mb) {
+        config.page_cache_bytes = mb.saturating_mul(1 << 20);
+    }
     if let Some(z) = args.prerender_maxzoom.or(file.prerender_maxzoom) {
         config.tiles.prerender_maxzoom = (z >= 0).then(|| u8::try_from(z.min(14)).unwrap_or(10));
     }

@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// Memory for cached tiles, in MiB [default: 256]
     #[arg(long, env = "NEXUS_TILE_CACHE_MB")]
     pub tile_cache_mb: Option<u64>,
+    /// Memory for encoded items pages of public layers, in MiB [default: 256]
+    #[arg(long, env = "NEXUS_PAGE_CACHE_MB")]
+    pub page_cache_mb: Option<u64>,
     /// Downloads (/export/…) served at once; more get 429 [default: 4]
     #[arg(long, env = "NEXUS_MAX_EXPORTS")]
     pub max_exports: Option<usize>,

@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Tile cache and pre-rendering.
     pub tiles: nexus_service::tiles::TileSettings,
+    /// Bytes of encoded items pages of public layers kept in memory.
+    pub page_cache_bytes: u64,
     /// Downloads served at once; each holds a database connection while it streams, so a few
     /// slow clients must not take the pool from tiles and the API.
     pub max_exports: usize,
@@ -66,6 +68,7 @@ impl ServerConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             tiles: nexus_service::tiles::TileSettings::default(),
+            page_cache_bytes: 256 << 20,
             max_exports: 4,
             nexus_overlays: true,
             basemap: None,
@@ -86,6 +89,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tiles", &self.tiles)
+            .field("page_cache_bytes", &self.page_cache_bytes)
             .field("max_exports", &self.max_exports)
             .field("nexus_overlays", &self.nexus_overlays)
             .field("basemap", &self.basemap)
@@ -118,9 +122,6 @@ pub struct AppState {
     pub pages: PageCache,
 }
 
-/// Bytes of items pages kept in memory.
-const PAGE_CACHE_BYTES: u64 = 128 << 20;
-
 impl AppState {
     /// Bundles a store, settings and the door to GIS files, and starts the background work
     /// that keeps tiles current (change listener, pre-renderer).
@@ -136,7 +137,7 @@ impl AppState {
         let accounts = Accounts::start(&store, config.planner_token.clone(), config.sessions);
         let in_flight = Arc::default();
         let glyphs = Arc::new(Glyphs::load(&config.font_dirs));
-        let pages = PageCache::new(PAGE_CACHE_BYTES);
+        let pages = PageCache::new(config.page_cache_bytes);
         Ok(AppState { store, config: Arc::new(config), tiles, exports, gis, accounts, in_flight, glyphs, pages })
     }
 }

@@ -340,3 +340,18 @@ async fn a_kept_page_is_sent_again_until_its_layer_changes() {
     let planner: Value = serde_json::from_slice(&planner).unwrap();
     assert_eq!(planner["features"][0]["properties"]["name"], "Renamed while kept");
 }
+
+#[tokio::test]
+async fn the_page_cache_holds_what_its_budget_allows() {
+    // No budget: every read is made again (each page says when it was made).
+    let t = TestApp::with(|c| c.page_cache_bytes = 0).await;
+    t.ingest("places.geojson", "places", public).await;
+    let uri = "/collections/places/items?limit=5";
+    let (a, b) = (t.get_json(uri).await.1, t.get_json(uri).await.1);
+    assert_eq!(a["features"], b["features"]);
+    assert_ne!(a["timeStamp"], b["timeStamp"], "a page kept with no memory for pages");
+    // The default keeps it.
+    let t = TestApp::new().await;
+    t.ingest("places.geojson", "places", public).await;
+    assert_eq!(t.get_json(uri).await.1["timeStamp"], t.get_json(uri).await.1["timeStamp"]);
+}
