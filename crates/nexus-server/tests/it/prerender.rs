@@ -64,19 +64,28 @@ fn ids(mvt: &[u8]) -> std::collections::BTreeSet<u64> {
 #[tokio::test]
 async fn a_zoom_drawn_in_strips_is_the_tiles_drawn_one_by_one() {
     let t = TestApp::new().await;
-    // 12,500 points over four zoom-8 tile columns: more than one strip at every zoom from 8 up,
-    // and points on the strips' edges, inside two tiles' buffers.
-    let features: Vec<serde_json::Value> = (0..12_500)
+    // 12,500 small squares over four zoom-8 tile columns: more than one strip at every zoom
+    // from 8 up, squares on the strips' edges, inside two tiles' buffers, and 150 long ones
+    // across two to six columns (wide: found by their own index, past each strip's reach).
+    let square = |lon: f64, lat: f64, w: f64| {
+        serde_json::json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + w, lat], [lon + w, lat + 0.004],
+            [lon, lat + 0.004], [lon, lat]]]})
+    };
+    let features: Vec<serde_json::Value> = (0..12_650)
         .map(|i| {
-            let (lon, lat) = (97.0 + f64::from(i % 250) * 0.022, 17.0 + f64::from(i / 250) * 0.04);
-            serde_json::json!({"type": "Feature", "properties": {"n": i},
-                "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+            let geometry = if i < 12_500 {
+                square(97.0 + f64::from(i % 250) * 0.022, 17.0 + f64::from(i / 250) * 0.04, 0.004)
+            } else {
+                let k = f64::from(i - 12_500);
+                square(96.0 + (k * 0.37) % 2.0, 17.01 + k * 0.013, 2.8 + (k * 0.61) % 5.6)
+            };
+            serde_json::json!({"type": "Feature", "properties": {"n": i}, "geometry": geometry})
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("points.geojson");
+    let path = dir.path().join("squares.geojson");
     std::fs::write(&path, serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()).unwrap();
-    let id = LayerId::new("points").unwrap();
+    let id = LayerId::new("squares").unwrap();
     let mut o = nexus_ingest::IngestOptions::new(path, id.clone());
     o.meta.visibility = Some(Visibility::Public);
     nexus_ingest::ingest(&t.store, o, std::sync::Arc::new(nexus_ingest::NoProgress)).await.unwrap();
@@ -84,7 +93,7 @@ async fn a_zoom_drawn_in_strips_is_the_tiles_drawn_one_by_one() {
     let stored = nexus_service::tiles::prerender::prerender(&t.store, &id, 8).await.unwrap();
     let (c, conn) = tokio_postgres::connect(&t.db.url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
-    let rows = c.query("SELECT z, x, y, mvt FROM tile_store WHERE layer_id = 'points'", &[]).await.unwrap();
+    let rows = c.query("SELECT z, x, y, mvt FROM tile_store WHERE layer_id = 'squares'", &[]).await.unwrap();
     assert_eq!(u64::try_from(rows.len()).unwrap(), stored);
     let deepest = rows.iter().filter(|r| r.get::<_, i16>(0) == 8).count();
     assert!(deepest >= 4, "{deepest} tiles at zoom 8");
@@ -100,5 +109,5 @@ async fn a_zoom_drawn_in_strips_is_the_tiles_drawn_one_by_one() {
             at_8.extend(pre);
         }
     }
-    assert_eq!(at_8.len(), 12_500, "every point is in a zoom-8 tile");
+    assert_eq!(at_8.len(), 12_650, "every square is in a zoom-8 tile");
 }

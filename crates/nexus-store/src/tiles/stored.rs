@@ -127,7 +127,8 @@ impl PrerenderReader {
     ///
     /// The zoom is drawn in strips of tile columns holding about [`STRIP_FEATURES`] features
     /// each: one statement for a whole national layer sorted and grouped a gigabyte of clipped
-    /// features on disk, and its time grew faster than the layer.
+    /// features on disk, and its time grew faster than the layer. Each strip reads only the
+    /// features that reach into it (see [`reach`]).
     ///
     /// # Errors
     /// When the query fails.
@@ -153,23 +154,30 @@ impl PrerenderReader {
                      FROM (SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source} OFFSET 0) s
                      WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
                  DROP TABLE IF EXISTS nexus_prerender;
-                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;
-                 CREATE INDEX ON nexus_prerender (tx0);
-                 CREATE INDEX ON nexus_prerender (tx0) WHERE tx1 - tx0 > {WIDE};"
+                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
             ))
             .await
             .map_err(StoreError::query("prerender_simplify"))?;
         self.simplified = true;
+        let reach = reach(client).await?;
+        client
+            .batch_execute(&format!(
+                "CREATE INDEX ON nexus_prerender (tx0);
+                 CREATE INDEX ON nexus_prerender (tx0) WHERE tx1 - tx0 > {reach};"
+            ))
+            .await
+            .map_err(StoreError::query("prerender_index"))?;
         let strips = strips(client, (1u32 << z) - 1).await?;
-        // A strip reads the features whose columns reach into it: narrow ones from just left
-        // of it by the index on their first column, the few wide ones by their own index.
+        // A strip reads the features whose columns reach into it: narrow ones from at most
+        // `reach` columns left of it by the index on their first column, the few wider ones
+        // by their own index.
         let sql = format!(
             "WITH t AS (
                  SELECT f.fid, f.properties, f.g, f.r, tx, ty
                  FROM nexus_prerender f,
                  LATERAL generate_series(greatest(f.tx0, $3), least(f.tx1, $4)) AS tx,
                  LATERAL generate_series(f.ty0, f.ty1) AS ty
-                 WHERE f.tx0 <= $4 AND f.tx1 >= $3 AND (f.tx0 >= $3 - {WIDE} OR f.tx1 - f.tx0 > {WIDE})
+                 WHERE f.tx0 <= $4 AND f.tx1 >= $3 AND (f.tx0 >= $3 - {reach} OR f.tx1 - f.tx0 > {reach})
              ),
              -- MATERIALIZED, and OFFSET 0 below: read more than once, an inlined q would clip
              -- every feature again for each reader.
@@ -212,9 +220,34 @@ impl PrerenderReader {
 const STRIP_FEATURES: i64 = 10_000;
 /// `work_mem` of a pre-render's reading transaction.
 const STRIP_MEMORY: &str = "64MB";
-/// A feature over more tile columns than this is wide: found through an index of its own
-/// rather than by looking this far left of every strip.
-const WIDE: i32 = 16;
+/// At most this share of a zoom's features (or [`WIDE_FEW`], if more) are wide: found through
+/// an index of their own by every strip, rather than by looking further left of each strip.
+const WIDE_SHARE: i64 = 100;
+/// See [`WIDE_SHARE`].
+const WIDE_FEW: i64 = 100;
+
+/// How many columns left of a strip its narrow features may start: the fewest that leave at
+/// most [`WIDE_SHARE`] of the features wider. A fixed reach (16 columns) made each strip of
+/// a low zoom look through most of a national layer: at zoom 7 a million polygons took 17×
+/// the villages' time for 12× the tiles.
+async fn reach(client: &Object) -> StoreResult<i32> {
+    let rows = client
+        .query("SELECT tx1 - tx0, count(*) FROM nexus_prerender GROUP BY 1 ORDER BY 1 DESC", &[])
+        .await
+        .map_err(StoreError::query("prerender_reach"))?;
+    let total: i64 = rows.iter().map(|r| r.get::<_, i64>(1)).sum();
+    let allowed = (total / WIDE_SHARE).max(WIDE_FEW);
+    // From the widest down: the reach is the width below which the wider ones stay allowed.
+    let mut wider = 0;
+    for r in &rows {
+        let (width, n): (i32, i64) = (r.get(0), r.get(1));
+        if wider + n > allowed {
+            return Ok(width);
+        }
+        wider += n;
+    }
+    Ok(0)
+}
 
 /// The strips of tile columns (first, last) of the zoom in `nexus_prerender`, together
 /// covering `0..=last`, each starting about [`STRIP_FEATURES`] features after the one before.
