@@ -99,10 +99,15 @@ impl Reader<'_> {
         Ok(Header { le, ty: iso % 1000, z, dims: 2 + usize::from(z) + usize::from(m) })
     }
 
-    /// The next `n` coordinates, left where they are: a ring's winding is decided before it
-    /// is written.
+    /// A counted run of coordinates, left where they are: a ring's winding is decided before
+    /// it is written.
     fn points(&mut self, h: &Header) -> Result<Points<'_>, Malformed> {
         let n = self.u32(h.le)? as usize;
+        self.points_fixed(h, n)
+    }
+
+    /// `n` coordinates with no count before them (a point's).
+    fn points_fixed(&mut self, h: &Header, n: usize) -> Result<Points<'_>, Malformed> {
         let stride = 8 * h.dims;
         let len = n.checked_mul(stride).ok_or(Malformed::Truncated)?;
         let bytes = self.buf.get(self.pos..self.pos + len).ok_or(Malformed::Truncated)?;
@@ -297,15 +302,5 @@ impl Writer<'_> {
             self.numbers.write(self.out, p.at(i, 2));
         }
         self.out.put_u8(b']');
-    }
-}
-
-impl Reader<'_> {
-    /// `n` coordinates with no count before them (a point's).
-    fn points_fixed(&mut self, h: &Header, n: usize) -> Result<Points<'_>, Malformed> {
-        let stride = 8 * h.dims;
-        let bytes = self.buf.get(self.pos..self.pos + n * stride).ok_or(Malformed::Truncated)?;
-        self.pos += n * stride;
-        Ok(Points { bytes, stride, le: h.le, n })
     }
 }

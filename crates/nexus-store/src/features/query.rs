@@ -13,7 +13,6 @@ use crate::error::{StoreError, StoreResult};
 /// (`geojson.rs`): CRS84 as stored, EPSG:4326 the same with its axes swapped as it is
 /// written, others transformed by PostGIS.
 fn geometry_column(precision: u8, crs: Crs) -> (String, GeometryText) {
-    let precision = precision.min(15);
     match crs {
         Crs::CRS84 => ("geom".into(), GeometryText { precision, flip: false }),
         Crs { srid: 4326, .. } => ("geom".into(), GeometryText { precision, flip: true }),
