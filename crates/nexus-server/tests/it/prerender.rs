@@ -37,8 +37,10 @@ async fn a_layer_scattered_over_the_world_is_prerendered_to_the_deepest_zoom() {
     let layer = t.store.layer(&id).await.unwrap().unwrap();
     let by_box = nexus_service::tiles::prerender::plan(&layer, 10);
     assert!(by_box.is_some_and(|z| z < 10), "the box alone would stop at {by_box:?}");
-    let occupied = t.store.occupied_tiles(&id, 10).await.unwrap();
+    let mut reader = t.store.prerender_reader(&id).await.unwrap();
+    let occupied = reader.occupied_tiles(10, nexus_service::tiles::prerender::TOLERANCE).await.unwrap();
     assert_eq!(occupied, [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    drop(reader);
 
     let stored = nexus_service::tiles::prerender::prerender(&t.store, &id, 10).await.unwrap();
     let layer = t.store.layer(&id).await.unwrap().unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use nexus_core::{Layer, LayerId, TileCoord};
-use nexus_store::{Store, StoreError};
+use nexus_store::{PrerenderReader, Store, StoreError};
 
 use crate::tiles::edits::MARGIN;
 use crate::tiles::encoding;
@@ -87,13 +87,13 @@ fn within_budget(minzoom: u8, top: u8, count: impl Fn(u8) -> u64) -> Option<u8> 
 
 /// [`plan`], counting the tiles the features occupy where the layer's box holds too many
 /// tiles: a scattered layer (islands, cities on several continents) is mostly empty box.
-async fn plan_occupied(store: &Store, layer: &Layer, limit: u8) -> Result<Option<u8>, StoreError> {
+async fn plan_occupied(reader: &mut PrerenderReader, layer: &Layer, limit: u8) -> Result<Option<u8>, StoreError> {
     let by_box = plan(layer, limit);
     let top = limit.min(layer.maxzoom);
     if by_box == Some(top) || layer.bounds.is_none() || layer.feature_count == 0 || layer.minzoom > top {
         return Ok(by_box);
     }
-    let occupied = store.occupied_tiles(&layer.id, top).await?;
+    let occupied = reader.occupied_tiles(top, TOLERANCE).await?;
     let by_tiles = within_budget(layer.minzoom, top, |z| occupied.get(usize::from(z)).copied().unwrap_or(0));
     Ok(by_tiles.max(by_box))
 }
@@ -116,8 +116,8 @@ pub async fn prerender_with(store: &Store, id: &LayerId, limit: u8, force: bool)
     if !force && layer.prerendered_revision.is_some_and(|p| p >= layer.edit_base) {
         return Ok(0);
     }
-    let Some(maxzoom) = plan_occupied(store, &layer, limit).await? else { return Ok(0) };
     let mut reader = store.prerender_reader(id).await?;
+    let Some(maxzoom) = plan_occupied(&mut reader, &layer, limit).await? else { return Ok(0) };
     let Some(mut writer) = store.tile_store_writer(id, reader.revision()).await? else {
         tracing::debug!(layer.id = %id, "another instance is pre-rendering this layer");
         return Ok(0);

@@ -38,7 +38,7 @@ impl Store {
             .await
             .map_err(StoreError::query("prerender_revision"))?
             .ok_or_else(|| StoreError::Invalid(format!("no layer '{layer}'")))?;
-        Ok(PrerenderReader { client: Some(client), layer: layer.clone(), revision: row.get(0), simplified: false })
+        Ok(PrerenderReader { client: Some(client), layer: layer.clone(), revision: row.get(0), simplified: None })
     }
 
     /// Starts replacing a layer's pre-rendered tiles with those of `revision`; `None` when
@@ -106,16 +106,71 @@ impl Store {
 
 /// A layer seen at one revision, rendered a zoom level at a time.
 pub struct PrerenderReader {
-    client: Option<Object>,
+    pub(super) client: Option<Object>,
     layer: LayerId,
     revision: i64,
-    simplified: bool,
+    /// What `nexus_prerender` holds, once it holds something.
+    simplified: Option<Simplified>,
+}
+
+/// The features in `nexus_prerender`: simplified for `zoom` at `tolerance` (its bits), with
+/// narrow ones reaching at most `reach` columns.
+#[derive(Clone, Copy)]
+struct Simplified {
+    zoom: u8,
+    tolerance: u64,
+    reach: i32,
 }
 
 impl PrerenderReader {
     /// The revision this snapshot shows.
     pub fn revision(&self) -> i64 {
         self.revision
+    }
+
+    /// [`Self::simplify`] unless `nexus_prerender` holds zoom `z` at `tolerance` already.
+    pub(super) async fn simplified_for(&mut self, z: u8, tolerance: f64) -> StoreResult<i32> {
+        match self.simplified {
+            Some(s) if s.zoom == z && s.tolerance == tolerance.to_bits() => Ok(s.reach),
+            _ => self.simplify(z, tolerance).await,
+        }
+    }
+
+    /// Simplifies each feature to zoom `z`'s grid unit (`tolerance` × unit) into the temporary
+    /// table `nexus_prerender`, from the previous simplification if there was one, with the
+    /// columns and rows of the tiles each touches. Returns the narrow features' reach.
+    async fn simplify(&mut self, z: u8, tolerance: f64) -> StoreResult<i32> {
+        let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
+        let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
+        let (source, column, size) = if self.simplified.is_some() {
+            ("nexus_prerender".to_owned(), "g", "r")
+        } else {
+            (table(&self.layer), "geom_3857", SIZE)
+        };
+        // Each feature with the columns and rows of the tiles its box (and the tiles' buffer) touches.
+        let span = tile_span("g", z, f64::from(BUFFER) / f64::from(EXTENT));
+        client
+            .batch_execute(&format!(
+                "CREATE TEMP TABLE nexus_prerender_next AS
+                     SELECT fid, properties, r, g, {span}
+                     -- OFFSET 0: simplified once, not once for each column that reads it.
+                     FROM (SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source} OFFSET 0) s
+                     WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
+                 DROP TABLE IF EXISTS nexus_prerender;
+                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
+            ))
+            .await
+            .map_err(StoreError::query("prerender_simplify"))?;
+        let reach = reach(client).await?;
+        client
+            .batch_execute(&format!(
+                "CREATE INDEX ON nexus_prerender (tx0);
+                 CREATE INDEX ON nexus_prerender (tx0) WHERE tx1 - tx0 > {reach};"
+            ))
+            .await
+            .map_err(StoreError::query("prerender_index"))?;
+        self.simplified = Some(Simplified { zoom: z, tolerance: tolerance.to_bits(), reach });
+        Ok(reach)
     }
 
     /// Every non-empty tile of zoom `z`. Zooms must be asked for from the deepest up: the
@@ -137,36 +192,8 @@ impl PrerenderReader {
         z: u8,
         tolerance: f64,
     ) -> StoreResult<impl Stream<Item = StoreResult<(u32, u32, Vec<u8>)>> + '_> {
+        let reach = self.simplified_for(z, tolerance).await?;
         let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
-        let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
-        let (source, column, size) = if self.simplified {
-            ("nexus_prerender".to_owned(), "g", "r")
-        } else {
-            (table(&self.layer), "geom_3857", SIZE)
-        };
-        // Each feature with the columns and rows of the tiles its box (and the tiles' buffer) touches.
-        let span = tile_span("g", z, f64::from(BUFFER) / f64::from(EXTENT));
-        client
-            .batch_execute(&format!(
-                "CREATE TEMP TABLE nexus_prerender_next AS
-                     SELECT fid, properties, r, g, {span}
-                     -- OFFSET 0: simplified once, not once for each column that reads it.
-                     FROM (SELECT fid, properties, {size} AS r, ST_Simplify({column}, {unit}, false) AS g FROM {source} OFFSET 0) s
-                     WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
-                 DROP TABLE IF EXISTS nexus_prerender;
-                 ALTER TABLE nexus_prerender_next RENAME TO nexus_prerender;"
-            ))
-            .await
-            .map_err(StoreError::query("prerender_simplify"))?;
-        self.simplified = true;
-        let reach = reach(client).await?;
-        client
-            .batch_execute(&format!(
-                "CREATE INDEX ON nexus_prerender (tx0);
-                 CREATE INDEX ON nexus_prerender (tx0) WHERE tx1 - tx0 > {reach};"
-            ))
-            .await
-            .map_err(StoreError::query("prerender_index"))?;
         let strips = strips(client, (1u32 << z) - 1).await?;
         // A strip reads the features whose columns reach into it: narrow ones from at most
         // `reach` columns left of it by the index on their first column, the few wider ones
