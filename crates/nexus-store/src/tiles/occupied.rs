@@ -39,16 +39,3 @@ impl PrerenderReader {
         Ok(counts)
     }
 }
-
-/// The columns `tx0, tx1, ty0, ty1`: the first and last tile columns and rows at zoom `z` that
-/// the box of `geom` (a 3857 geometry column) touches, widened by `margin` of a tile.
-pub(super) fn tile_span(geom: &str, z: u8, margin: f64) -> String {
-    let (half, last) = (nexus_core::WEB_MERCATOR_HALF, (1u32 << z) - 1);
-    let side = 2.0 * half / f64::from(1u32 << z);
-    format!(
-        "greatest(0, floor((ST_XMin({geom}) + {half}) / {side} - {margin})::int) AS tx0,
-         least({last}, floor((ST_XMax({geom}) + {half}) / {side} + {margin})::int) AS tx1,
-         greatest(0, floor(({half} - ST_YMax({geom})) / {side} - {margin})::int) AS ty0,
-         least({last}, floor(({half} - ST_YMin({geom})) / {side} + {margin})::int) AS ty1"
-    )
-}

@@ -13,8 +13,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::pool::Store;
 
 use super::crowded::{kept, SIZE, WEIGHT};
-use super::occupied::tile_span;
-use super::render::{table, zxy, BUFFER, EXTENT};
+use super::render::{table, tile_span, zxy, BUFFER, EXTENT};
 
 impl Store {
     /// Opens a consistent snapshot of a layer for pre-rendering.
