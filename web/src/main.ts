@@ -58,6 +58,9 @@ const map = new maplibregl.Map({
   center: view.map ? [view.map.lon, view.map.lat] : OVERVIEW.center,
   zoom: view.map ? view.map.zoom : OVERVIEW.zoom,
   attributionControl: { compact: true, customAttribution: 'Nexus Atlas · data: see each layer’s source' },
+  // Those who ask for less motion get labels that appear at once; MapLibre already turns
+  // their camera flights into jumps.
+  fadeDuration: matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 300,
   // Planners see draft layers' tiles too: their token goes with this server's tile requests.
   transformRequest: (url) =>
     api.token() && url.startsWith(`${ORIGIN}/tiles/`) ? { url, headers: { authorization: `Bearer ${api.token()}` } } : { url },

@@ -16,14 +16,19 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/** Pages ask for reduced motion, as a user may: camera flights become jumps and labels appear
+ *  without fading, so what a test asserts is on screen when the map first goes idle. (Measured,
+ *  it hardly shortens the suite: SwiftShader's time goes to the frames drawn as tiles arrive.) */
+export const REDUCED_MOTION = 'reduce';
+
 export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 }
 
 /** A page that records console errors, failed requests, requests that left the machine and the
  *  label glyphs it fetched. */
-export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale } = {}) {
-  const context = await browser.newContext({ viewport, ...(locale ? { locale } : {}) });
+export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale, motion = REDUCED_MOTION } = {}) {
+  const context = await browser.newContext({ viewport, reducedMotion: motion, ...(locale ? { locale } : {}) });
   const page = await context.newPage();
   const problems = [];
   const outside = [];

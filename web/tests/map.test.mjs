@@ -23,6 +23,15 @@ test('the overview opens on the partner cities, offline, with no errors', async 
   assert.deepEqual(outside, [], 'nothing is fetched from outside the server (no tiles, fonts, sprites)');
   assert.deepEqual(problems, []);
   await shot(page, '01-overview');
+  // The tests' pages ask for reduced motion: labels then appear without fading.
+  assert.equal(await page.evaluate(() => window.nexusMap._fadeDuration), 0);
+  await context.close();
+});
+
+test('labels fade in for those who do not ask for less motion', async () => {
+  const { page, context, problems } = await open(browser, '', { motion: 'no-preference' });
+  assert.equal(await page.evaluate(() => window.nexusMap._fadeDuration), 300);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
