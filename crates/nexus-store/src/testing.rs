@@ -53,7 +53,6 @@ pub async fn admin_url() -> StoreResult<String> {
             let c = cluster.clone();
             tokio::task::spawn_blocking(move || c.start()).await.map_err(|e| StoreError::Pool(e.to_string()))??;
             let url = cluster.admin_url()?;
-            throwaway(&url).await?;
             drop_stale(&url).await?;
             Ok(url)
         })
@@ -184,25 +183,6 @@ impl Drop for TestDb {
 }
 
 /// Drops databases of test processes that are gone (`t_<pid>_<n>` with no such process).
-/// Makes the embedded test cluster write as a throwaway one may: no waiting for the disk
-/// (`fsync`, full-page images, commit flushes). A test run makes and drops hundreds of
-/// databases and commits thousands of times; a crash of the machine loses only a cluster
-/// that `scripts/test` deletes anyway. Killed processes lose nothing (the OS keeps the pages).
-async fn throwaway(admin: &str) -> StoreResult<()> {
-    let pg = parse_url(admin, Duration::from_secs(10))?;
-    let client = connect_one(&pg).await?;
-    // One statement each: ALTER SYSTEM refuses to run in the transaction a batch makes.
-    for sql in [
-        "ALTER SYSTEM SET fsync = off",
-        "ALTER SYSTEM SET full_page_writes = off",
-        "ALTER SYSTEM SET synchronous_commit = off",
-        "SELECT pg_reload_conf()",
-    ] {
-        client.batch_execute(sql).await.map_err(StoreError::query("test_cluster_settings"))?;
-    }
-    Ok(())
-}
-
 async fn drop_stale(admin: &str) -> StoreResult<()> {
     let pg = parse_url(admin, Duration::from_secs(10))?;
     let client = connect_one(&pg).await?;

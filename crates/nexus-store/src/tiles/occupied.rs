@@ -18,7 +18,7 @@ impl PrerenderReader {
     /// When the query fails.
     pub async fn occupied_tiles(&mut self, deepest: u8, tolerance: f64) -> StoreResult<Vec<u64>> {
         self.simplified_for(deepest, tolerance).await?;
-        let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
+        let client = self.client()?;
         // The tiles of the deepest zoom, once each; a shallower zoom's are their parents.
         let sql = "WITH d AS (
                  SELECT DISTINCT tx, ty

@@ -105,7 +105,7 @@ impl Store {
 
 /// A layer seen at one revision, rendered a zoom level at a time.
 pub struct PrerenderReader {
-    pub(super) client: Option<Object>,
+    client: Option<Object>,
     layer: LayerId,
     revision: i64,
     /// What `nexus_prerender` holds, once it holds something.
@@ -127,6 +127,11 @@ impl PrerenderReader {
         self.revision
     }
 
+    /// The reader's connection, inside its snapshot.
+    pub(super) fn client(&self) -> StoreResult<&Object> {
+        self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))
+    }
+
     /// [`Self::simplify`] unless `nexus_prerender` holds zoom `z` at `tolerance` already.
     pub(super) async fn simplified_for(&mut self, z: u8, tolerance: f64) -> StoreResult<i32> {
         match self.simplified {
@@ -139,7 +144,7 @@ impl PrerenderReader {
     /// table `nexus_prerender`, from the previous simplification if there was one, with the
     /// columns and rows of the tiles each touches. Returns the narrow features' reach.
     async fn simplify(&mut self, z: u8, tolerance: f64) -> StoreResult<i32> {
-        let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
+        let client = self.client()?;
         let unit = 2.0 * nexus_core::WEB_MERCATOR_HALF / f64::from(1u32 << z) / f64::from(EXTENT) * tolerance;
         let (source, column, size) = if self.simplified.is_some() {
             ("nexus_prerender".to_owned(), "g", "r")
@@ -192,7 +197,7 @@ impl PrerenderReader {
         tolerance: f64,
     ) -> StoreResult<impl Stream<Item = StoreResult<(u32, u32, Vec<u8>)>> + '_> {
         let reach = self.simplified_for(z, tolerance).await?;
-        let client = self.client.as_ref().ok_or_else(|| StoreError::Pool("prerender reader closed".into()))?;
+        let client = self.client()?;
         let strips = strips(client, (1u32 << z) - 1).await?;
         // A strip reads the features whose columns reach into it: narrow ones from at most
         // `reach` columns left of it by the index on their first column, the few wider ones
