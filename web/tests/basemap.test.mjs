@@ -52,7 +52,8 @@ test('the overview draws the land of Asia under the partner cities, from this se
     assert.ok(order.some((id) => id.startsWith(`L:${kind}:`)), `${kind} is drawn`);
   }
 
-  const png = await page.screenshot();
+  // In CSS pixels, as the boxes and points are, whatever the device scale.
+  const png = await page.screenshot({ scale: 'css' });
   await shot(page, '62-overview-basemap');
   const box = await page.locator('#map').boundingBox();
   // Around inland cities' dots the ground is land.
