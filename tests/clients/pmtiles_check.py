@@ -42,7 +42,14 @@ with open(path, "rb") as f:
     assert len(contents) == header["tile_contents_count"] < tiles, (len(contents), header)
 
 # GDAL reads the deepest zoom: each feature is there (cut along tile edges, so once or more).
-assert sorted(pyogrio.list_layers(path)[:, 0]) == sorted(ids)
+# It takes each layer's geometry from the metadata's tilestats (without them it opens tiles to
+# guess, for up to two seconds a layer).
+kinds = {"point": "MultiPoint", "line": "MultiLineString", "polygon": "MultiPolygon"}
+declared = {l["id"]: kinds[l["geometry_type"]] for l in get("/api/layers") if l["id"] in ids and l.get("geometry_type")}
+assert {s["layer"] for s in meta["tilestats"]["layers"]} == set(ids), meta["tilestats"]
+gdal_layers = {name: kind for name, kind in pyogrio.list_layers(path)}
+assert sorted(gdal_layers) == sorted(ids)
+assert declared and all(gdal_layers[k] == v for k, v in declared.items()), (gdal_layers, declared)
 seen = pyogrio.read_dataframe(path, layer=layer, columns=["name"], read_geometry=False)
 live = get(f"/collections/{layer}/items?limit=10000")["features"]
 names = {f["properties"].get("name") for f in live} - {None}

@@ -161,7 +161,8 @@ async fn spool_layer(
 }
 
 /// The archive's metadata: TileJSON's description of the layers (`vector_layers` as the live
-/// TileJSON has them), and where and when it came from.
+/// TileJSON has them, and `tilestats` as tippecanoe writes them), and where and when it came
+/// from.
 fn metadata(layers: &[&Layer], minzoom: u8, maxzoom: u8) -> serde_json::Value {
     let mut doc = json!({
         "name": "Nexus Atlas",
@@ -171,6 +172,7 @@ fn metadata(layers: &[&Layer], minzoom: u8, maxzoom: u8) -> serde_json::Value {
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "vector_layers": layers.iter().map(|l| describe::vector_layer(l)).collect::<Vec<_>>(),
+        "tilestats": describe::tile_stats(layers.iter().copied()),
         "generator": format!("nexus-atlas {}", env!("CARGO_PKG_VERSION")),
         "nexus": {
             "exported_at": time::OffsetDateTime::now_utc()
@@ -223,6 +225,23 @@ mod tests {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    #[test]
+    fn the_metadata_names_each_layers_geometry_for_gdal() {
+        let mut canals = layer(0, 22, 5);
+        canals.geometry_type = Some(nexus_core::GeometryFamily::Line);
+        canals.fields = vec![nexus_core::FieldDef { name: "width_m".into(), ty: nexus_core::FieldType::Number }];
+        let mut plain = layer(0, 22, 2);
+        plain.id = LayerId::new("plain").unwrap();
+        let doc = metadata(&[&canals, &plain], 0, 12);
+        let stats = &doc["tilestats"];
+        assert_eq!(stats["layerCount"], 2);
+        assert_eq!(stats["layers"][0]["layer"], "canals");
+        assert_eq!(stats["layers"][0]["geometry"], "LineString");
+        assert_eq!(stats["layers"][0]["count"], 5);
+        assert_eq!(stats["layers"][0]["attributes"], json!([{ "attribute": "width_m", "type": "number" }]));
+        assert!(stats["layers"][1].get("geometry").is_none(), "an unknown family is left out, not guessed");
     }
 
     #[test]
