@@ -46,6 +46,15 @@ async fn replace_swaps_and_records_provenance() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(tables, vec!["f_things"]);
+    assert_eq!(unfrozen_pages(&env, "f_things").await, 0, "a replace writes its new table's rows frozen");
+}
+
+/// Pages of `table` holding rows that are not yet frozen (that a later read or vacuum would
+/// write again).
+async fn unfrozen_pages(env: &Env, table: &str) -> i64 {
+    env.sql.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_visibility").await.unwrap();
+    let q = format!("SELECT count(*) FROM pg_visibility_map('{table}') WHERE NOT all_frozen");
+    env.sql.query_one(&q, &[]).await.unwrap().get(0)
 }
 
 #[tokio::test]
@@ -61,6 +70,8 @@ async fn append_adds_with_new_ids_and_refuses_another_family() {
     assert_eq!(max, 12);
     let l = env.store.layer(&LayerId::new("pts").unwrap()).await.unwrap().unwrap();
     assert_eq!(l.feature_count, 12);
+    // Rows added to a table others already read cannot be written frozen.
+    assert_eq!(unfrozen_pages(&env, "f_pts").await, 1, "the appended rows are ordinary");
 
     let before = env.fingerprint().await;
     let mut o = IngestOptions::new(fixture("zones.geojson"), LayerId::new("pts").unwrap());

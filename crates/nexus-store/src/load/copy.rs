@@ -28,6 +28,9 @@ pub struct LayerLoad {
     pub(super) fid_base: i64,
     pub(super) geometry: Type,
     pub(super) writer: Option<Pin<Box<BinaryCopyInWriter>>>,
+    /// The target table was made by this load's transaction, so its rows may be written
+    /// frozen.
+    pub(super) fresh: bool,
     pub(super) copied: u64,
     /// Earlier data revisions to keep (the store's `layer_history`).
     pub(super) keep: u32,
@@ -80,6 +83,7 @@ impl Store {
             fid_base: 0,
             geometry: Type::BYTEA,
             writer: None,
+            fresh: false,
             copied: 0,
             keep: self.layer_history,
         };
@@ -153,6 +157,7 @@ impl LayerLoad {
                     ))
                     .await
                     .map_err(StoreError::query("load_create_table"))?;
+                self.fresh = true;
             }
             LoadMode::Append => {
                 self.target = format!("\"{}\"", self.live);
@@ -171,6 +176,7 @@ impl LayerLoad {
                         ))
                         .await
                         .map_err(StoreError::query("load_create_partition"))?;
+                    self.fresh = true;
                 }
             }
         }
@@ -189,9 +195,17 @@ impl LayerLoad {
     /// When the server refuses the row (the whole load is then lost).
     pub async fn write(&mut self, n: i64, wkb: &[u8], properties: &str) -> StoreResult<()> {
         if self.writer.is_none() {
+            // Rows written frozen into a table this transaction made (no one else can see it
+            // before the commit) are never touched again: without it the first reads after a
+            // national ingest set every row's hint bits and autovacuum then rewrote the whole
+            // table, both while the pre-render was reading it.
+            let freeze = if self.fresh { ", FREEZE" } else { "" };
             let sink = self
                 .client()
-                .copy_in(&format!("COPY {} (layer_id, fid, geom, properties) FROM STDIN (FORMAT binary)", self.target))
+                .copy_in(&format!(
+                    "COPY {} (layer_id, fid, geom, properties) FROM STDIN (FORMAT binary{freeze})",
+                    self.target
+                ))
                 .await
                 .map_err(StoreError::query("load_copy_start"))?;
             let types = vec![Type::TEXT, Type::INT8, self.geometry.clone(), Type::JSONB];
