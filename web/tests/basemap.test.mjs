@@ -42,7 +42,7 @@ async function landIn(page, png, box, points) {
 }
 
 test('the overview draws the land of Asia under the partner cities, from this server only', async () => {
-  const { page, context, problems, outside } = await open(browser);
+  const { page, context, problems, outside } = await open(browser, '', { scale: 1 });
   await idle(page);
   const order = await page.evaluate(() => window.nexusMap.getStyle().layers.map((l) => l.id));
   const land = order.findIndex((id) => id.endsWith(':base-land'));

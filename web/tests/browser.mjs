@@ -24,7 +24,9 @@ export const REDUCED_MOTION = 'reduce';
 /** Pages render at half the device resolution (E2E_DPR=1 for full-size screenshots). Layout,
  *  hit-testing and MapLibre's placement are in CSS pixels and do not change; SwiftShader, which
  *  draws every frame in software, gets a quarter of the pixels: the suite runs about a fifth
- *  faster (measured on two of its files: 301 s, 237 s). */
+ *  faster (measured on two of its files: 301 s, 237 s). Tests that read pixels or drag on the
+ *  map ask for full scale (`open(…, { scale: 1 })`): at half scale the land samples around a
+ *  marker blurred into it, and the drag test missed the point it held (a clean-clone run). */
 export const DEVICE_SCALE = Number(process.env.E2E_DPR ?? 0.5);
 
 export async function launch() {
@@ -33,8 +35,8 @@ export async function launch() {
 
 /** A page that records console errors, failed requests, requests that left the machine and the
  *  label glyphs it fetched. */
-export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale, motion = REDUCED_MOTION } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: DEVICE_SCALE, reducedMotion: motion, ...(locale ? { locale } : {}) });
+export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale, motion = REDUCED_MOTION, scale = DEVICE_SCALE } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: scale, reducedMotion: motion, ...(locale ? { locale } : {}) });
   const page = await context.newPage();
   const problems = [];
   const outside = [];

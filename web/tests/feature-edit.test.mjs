@@ -69,7 +69,7 @@ async function openEditor(page, lonlat) {
 test('a publisher renames a plant and drags it to a new place, and the map shows it there', async () => {
   const [plant] = await plants();
   const [lon, lat] = plant.geometry.coordinates;
-  const o = await open(browser, `#city=chiang-mai&map=15/${lat}/${lon}&layers=${LAYER}`);
+  const o = await open(browser, `#city=chiang-mai&map=15/${lat}/${lon}&layers=${LAYER}`, { scale: 1 });
   await signInAs(o.page, 'publisher@chiang-mai.test');
   await idle(o.page);
   const at = await openEditor(o.page, [lon, lat]);
@@ -107,7 +107,7 @@ test('a publisher renames a plant and drags it to a new place, and the map shows
 
 test('a save over someone else\'s newer version is refused and shows theirs', async () => {
   const [plant] = await plants();
-  const o = await open(browser, `#city=chiang-mai&map=15/${plant.geometry.coordinates[1]}/${plant.geometry.coordinates[0]}&layers=${LAYER}`);
+  const o = await open(browser, `#city=chiang-mai&map=15/${plant.geometry.coordinates[1]}/${plant.geometry.coordinates[0]}&layers=${LAYER}`, { scale: 1 });
   await signInAs(o.page, 'publisher@chiang-mai.test');
   await idle(o.page);
   await openEditor(o.page, plant.geometry.coordinates);
@@ -138,7 +138,7 @@ test('a save over someone else\'s newer version is refused and shows theirs', as
 
 test('a new feature is drawn with a click and saved', async () => {
   const before = (await plants()).length;
-  const o = await open(browser, `#city=chiang-mai&map=14/18.79/98.99&layers=${LAYER}`);
+  const o = await open(browser, `#city=chiang-mai&map=14/18.79/98.99&layers=${LAYER}`, { scale: 1 });
   await signInAs(o.page, 'publisher@chiang-mai.test');
   await o.page.click(`button.info[aria-label$="Wastewater treatment plants"]`);
   await o.page.click(`.add-feature[data-layer="${LAYER}"]`);
