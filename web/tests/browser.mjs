@@ -27,7 +27,7 @@ export const REDUCED_MOTION = 'reduce';
  *  faster (measured on two of its files: 301 s, 237 s). Tests that read pixels or drag on the
  *  map ask for full scale (`open(…, { scale: 1 })`): at half scale the land samples around a
  *  marker blurred into it, and the drag test missed the point it held (a clean-clone run). */
-export const DEVICE_SCALE = Number(process.env.E2E_DPR ?? 0.5);
+export const DEVICE_SCALE = Number(process.env.E2E_DPR) || 0.5;
 
 export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });

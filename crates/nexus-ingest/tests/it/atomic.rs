@@ -70,8 +70,8 @@ async fn append_adds_with_new_ids_and_refuses_another_family() {
     assert_eq!(max, 12);
     let l = env.store.layer(&LayerId::new("pts").unwrap()).await.unwrap().unwrap();
     assert_eq!(l.feature_count, 12);
-    // Rows added to a table others already read cannot be written frozen.
-    assert_eq!(unfrozen_pages(&env, "f_pts").await, 1, "the appended rows are ordinary");
+    // Rows added to a table an earlier transaction made cannot be written frozen.
+    assert!(unfrozen_pages(&env, "f_pts").await > 0, "the appended rows are ordinary");
 
     let before = env.fingerprint().await;
     let mut o = IngestOptions::new(fixture("zones.geojson"), LayerId::new("pts").unwrap());

@@ -196,9 +196,9 @@ impl LayerLoad {
     pub async fn write(&mut self, n: i64, wkb: &[u8], properties: &str) -> StoreResult<()> {
         if self.writer.is_none() {
             // Rows written frozen into a table this transaction made (no one else can see it
-            // before the commit) are never touched again: without it the first reads after a
-            // national ingest set every row's hint bits and autovacuum then rewrote the whole
-            // table, both while the pre-render was reading it.
+            // before the commit) need no hint bits and no freezing later: without it the first
+            // reads after a national ingest set every row's hint bits and autovacuum then
+            // rewrote the table's pages, both while the pre-render was reading it.
             let freeze = if self.fresh { ", FREEZE" } else { "" };
             let sink = self
                 .client()
