@@ -84,6 +84,17 @@ async fn append_adds_with_new_ids_and_refuses_another_family() {
 }
 
 #[tokio::test]
+async fn an_append_that_makes_its_layer_writes_frozen_rows() {
+    let env = Env::new().await;
+    let mut o = IngestOptions::new(fixture("places.geojsonl"), LayerId::new("fresh").unwrap());
+    o.mode = LoadMode::Append;
+    let r = env.ingest(o).await.unwrap();
+    assert_eq!((r.revision, r.features.loaded), (Some(1), 6));
+    assert_eq!(env.count("fresh").await, 6);
+    assert_eq!(unfrozen_pages(&env, "f_fresh").await, 0, "its partition was made by the load's transaction");
+}
+
+#[tokio::test]
 async fn a_refusal_late_in_the_file_leaves_the_layer_as_it_was() {
     let env = Env::new().await;
     env.ingest_file(&fixture("places.geojson"), "late").await.unwrap();
