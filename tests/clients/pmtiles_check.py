@@ -24,13 +24,14 @@ def get(p):
         return json.load(r)
 
 
+api_layers = get("/api/layers")
 with open(path, "rb") as f:
     reader = Reader(MmapSource(f))
     header, meta = reader.header(), reader.metadata()
     assert header["tile_type"] == TileType.MVT and header["tile_compression"] == Compression.GZIP, header
     assert header["clustered"], "tiles are in tile-id order"
     ids = [v["id"] for v in meta["vector_layers"]]
-    public = sorted(l["id"] for l in get("/api/layers") if l["visibility"] == "public" and l["feature_count"] > 0)
+    public = sorted(l["id"] for l in api_layers if l["visibility"] == "public" and l["feature_count"] > 0)
     assert sorted(ids) == public, (ids, public)
     tiles, contents = 0, set()
     for (z, x, y), data in all_tiles(reader.get_bytes):
@@ -45,7 +46,7 @@ with open(path, "rb") as f:
 # It takes each layer's geometry from the metadata's tilestats (without them it opens tiles to
 # guess, for up to two seconds a layer).
 kinds = {"point": "MultiPoint", "line": "MultiLineString", "polygon": "MultiPolygon"}
-declared = {l["id"]: kinds[l["geometry_type"]] for l in get("/api/layers") if l["id"] in ids and l.get("geometry_type")}
+declared = {l["id"]: kinds[l["geometry_type"]] for l in api_layers if l["id"] in ids and l.get("geometry_type")}
 assert {s["layer"] for s in meta["tilestats"]["layers"]} == set(ids), meta["tilestats"]
 gdal_layers = {name: kind for name, kind in pyogrio.list_layers(path)}
 assert sorted(gdal_layers) == sorted(ids)

@@ -33,10 +33,15 @@ export async function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 }
 
+/** A browser context as every test page gets it: desktop size, reduced motion, half scale. */
+export function newContext(browser, { viewport = { width: 1400, height: 900 }, locale, motion = REDUCED_MOTION, scale = DEVICE_SCALE } = {}) {
+  return browser.newContext({ viewport, deviceScaleFactor: scale, reducedMotion: motion, ...(locale ? { locale } : {}) });
+}
+
 /** A page that records console errors, failed requests, requests that left the machine and the
  *  label glyphs it fetched. */
-export async function open(browser, hash = '', { viewport = { width: 1400, height: 900 }, locale, motion = REDUCED_MOTION, scale = DEVICE_SCALE } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: scale, reducedMotion: motion, ...(locale ? { locale } : {}) });
+export async function open(browser, hash = '', options = {}) {
+  const context = await newContext(browser, options);
   const page = await context.newPage();
   const problems = [];
   const outside = [];

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { launch, open, idle, shot, screenPoint, REDUCED_MOTION, DEVICE_SCALE } from './browser.mjs';
+import { launch, open, idle, shot, screenPoint, newContext } from './browser.mjs';
 
 const SITE = process.env.NEXUS_SITE_URL;
 const SITE_DIR = process.env.NEXUS_SITE_DIR;
@@ -38,7 +38,7 @@ async function drawn(page) {
 
 /** The static site opened at `hash`, with what it asked for and what went wrong. */
 async function openSite(hash) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: DEVICE_SCALE, reducedMotion: REDUCED_MOTION });
+  const context = await newContext(browser);
   const page = await context.newPage();
   const problems = [];
   const requests = [];
